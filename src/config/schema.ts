@@ -1,0 +1,49 @@
+import { Type, type Static } from 'typebox';
+import {
+  EnvelopeSection,
+  PowSection,
+  PresenceSection,
+  RateLimitSection,
+  StorageSection,
+  SyncSection,
+  TlsSection,
+} from './sections/directory.js';
+import { ExecutorSection } from './sections/runtime.js';
+
+const LogSection = Type.Object(
+  {
+    level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), {
+      default: 'info',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+/**
+ * The whole configuration. Sections are filled with defaults before validation, so the resolved
+ * type has every section present; `envelope` and `tls` stay optional (generated / absent).
+ */
+export const ConfigSchema = Type.Object(
+  {
+    address: Type.String({ default: '0.0.0.0:8443' }),
+    mode: Type.Union([Type.Literal('http'), Type.Literal('tls')], { default: 'http' }),
+    trusted_proxies: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    allow_sync: Type.Boolean({ default: true }),
+    max_nodes: Type.Integer({ minimum: 0, default: 2048 }),
+    /** Where generated keys and the default SQLite file live. */
+    state_dir: Type.String({ minLength: 1, default: './data' }),
+    rate_limit: RateLimitSection,
+    envelope: Type.Optional(EnvelopeSection),
+    tls: Type.Optional(TlsSection),
+    storage: StorageSection,
+    presence: PresenceSection,
+    pow: PowSection,
+    sync: SyncSection,
+    log: LogSection,
+    executor: ExecutorSection,
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type EnvelopeKeyConfig = NonNullable<Config['envelope']>['keys'][number];

@@ -1,0 +1,17 @@
+import { Type } from 'typebox';
+
+/** Sandboxed execution of circuits (src/executor). */
+export const ExecutorSection = Type.Object(
+  {
+    wall_ms: Type.Integer({ minimum: 10, default: 2000, description: 'wall-clock limit per run' }),
+    memory_mb: Type.Integer({ minimum: 1, default: 64, description: 'memory cap per run' }),
+    output_bytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'stdout+stderr cap per run' }),
+    concurrency: Type.Integer({ minimum: 1, default: 2, description: 'runs at once' }),
+    queue: Type.Integer({ minimum: 0, default: 64, description: 'runs waiting; beyond this a run is refused as busy' }),
+    allow_unsandboxed_native: Type.Boolean({
+      default: false,
+      description: 'development only: run native circuits without bubblewrap (every run logs a warning)',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);

@@ -1,0 +1,73 @@
+import { Type } from 'typebox';
+
+/**
+ * Every error that leaves the process has the shape `{"error":{"code","message","details"?}}`.
+ * Codes are the Rust registry's, plus the few the /api half needs (replay, expiry, lockout, overload).
+ */
+export const ERROR_STATUS = {
+  INVALID_INPUT: 400,
+  POW_REQUIRED: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  EXPIRED: 410,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RANGE_NOT_SATISFIABLE: 416,
+  PROOF_REJECTED: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  BAD_GATEWAY: 502,
+  UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    /** Extra response headers, e.g. Retry-After or Allow. */
+    readonly headers?: Record<string, string>,
+    status?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status ?? ERROR_STATUS[code];
+  }
+
+  body(): ErrorBody {
+    const error: ErrorBody['error'] = { code: this.code, message: this.message };
+    if (this.details !== undefined) error.details = this.details;
+    return { error };
+  }
+}
+
+export const invalidInput = (message: string, details?: unknown) => new ApiError('INVALID_INPUT', message, details);
+export const notFound = (message: string, details?: unknown) => new ApiError('NOT_FOUND', message, details);
+export const conflict = (message: string, details?: unknown) => new ApiError('CONFLICT', message, details);
+export const unauthorized = (message: string) => new ApiError('UNAUTHORIZED', message);
+export const rateLimited = (retryAfterSeconds: number, details?: unknown) => {
+  const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  return new ApiError('RATE_LIMITED', `rate limit exceeded; retry after ${seconds}s`, details ?? { retry_after_seconds: seconds }, {
+    'retry-after': String(seconds),
+  });
+};
+
+export const ErrorBodySchema = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      details: Type.Optional(Type.Unknown()),
+    }),
+  },
+  { $id: 'ErrorBody', description: 'Every error response has this shape.' },
+);
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}

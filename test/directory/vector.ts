@@ -1,0 +1,19 @@
+// The published known-answer vector of the directory envelope (issue 2).
+const range = (from: number, n: number) => Uint8Array.from({ length: n }, (_, i) => from + i);
+
+export const VECTOR = {
+  pepper: range(1, 32),
+  pepperHex: Buffer.from(range(1, 32)).toString('hex'),
+  kidHex: '0001020304050607',
+  serverPrivate: range(0x10, 32),
+  serverPrivateHex: Buffer.from(range(0x10, 32)).toString('hex'),
+  serverPublicHex: 'd89e3bad79437dbed9f843418304f460ff05c7fe81fe4a9577a804cb9367ff66',
+  handleHex: '4e586a7d57683f7ae69c6dbe407c986df78603ca12e9cab26d245df1349f08b5',
+  senderPrivate: new Uint8Array(32).fill(9),
+  senderPublicHex: '57db4b359f23ae5e146e4e2512056704722506348c150c14753d0c933d04d421',
+  nonce: range(0, 24),
+  plaintext:
+    '{"user_id":"4e586a7d57683f7ae69c6dbe407c986df78603ca12e9cab26d245df1349f08b5","username_hint":"alice","signing_public_key":[1,2,3],"encryption_public_key":[4,5,6],"signature":[7,8,9],"created_at_ms":1}',
+  ciphertextPrefix: 'yBvCsN34bTymEqey2k+Mi2ff6vWhsMhVF5jFDXmk',
+  ciphertextLength: 217,
+};
