@@ -8,6 +8,7 @@ import {
   SyncSection,
   TlsSection,
 } from './sections/directory.js';
+import { AdminSection, CircuitsSection, LedgerSection, ProofSection } from './sections/api.js';
 import { ExecutorSection } from './sections/runtime.js';
 
 const LogSection = Type.Object(
@@ -41,6 +42,10 @@ export const ConfigSchema = Type.Object(
     sync: SyncSection,
     log: LogSection,
     executor: ExecutorSection,
+    circuits: CircuitsSection,
+    admin: AdminSection,
+    ledger: LedgerSection,
+    proof: ProofSection,
   },
   { additionalProperties: false },
 );

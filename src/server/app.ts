@@ -1,0 +1,67 @@
+import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
+import type { ServerOptions as HttpsOptions } from 'node:https';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { readFileSync } from 'node:fs';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { directoryRoutes } from '../directory/routes.js';
+import { ErrorBodySchema } from '../errors.js';
+import { version } from '../version.js';
+import type { RegistryContext } from './context.js';
+import { installErrorHandling } from './errors-plugin.js';
+import { validatorCompiler } from './validation.js';
+
+export const BODY_LIMIT = 2 * 1024 * 1024;
+
+function httpsOptions(ctx: RegistryContext): HttpsOptions | undefined {
+  const tls = ctx.config.tls;
+  if (ctx.config.mode !== 'tls' || !tls) return undefined;
+  const read = (path: string, what: string) => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new Error(`cannot read tls.${what} (${path}): ${(e as Error).message}`);
+    }
+  };
+  return {
+    cert: read(tls.cert_pem_path, 'cert_pem_path'),
+    key: read(tls.key_pem_path, 'key_pem_path'),
+    // mTLS: a client without a certificate from this CA is refused during the handshake.
+    ...(tls.client_ca_pem_path && { ca: read(tls.client_ca_pem_path, 'client_ca_pem_path'), requestCert: true, rejectUnauthorized: true }),
+  };
+}
+
+/** Assembles the HTTP server: one error envelope, strict validation, OpenAPI, then each domain's plugin. */
+export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
+  const https = httpsOptions(ctx);
+  const options: FastifyHttpOptions<Server> & { https?: HttpsOptions } = {
+    loggerInstance: ctx.log,
+    bodyLimit: BODY_LIMIT,
+    // The socket peer is the client, unless it is a listed proxy: then X-Forwarded-For is walked from the right.
+    trustProxy: ctx.config.trusted_proxies.length > 0 ? ctx.config.trusted_proxies : false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ...(https && { https }),
+  };
+  // With `https` Fastify builds a TLS server; its HTTP/1 typings are the same, so one instance type serves both.
+  const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler());
+  installErrorHandling(app);
+  // Only JSON bodies are accepted; Fastify's default text/plain parser would let other types through.
+  app.removeContentTypeParser('text/plain');
+  app.addSchema(ErrorBodySchema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'enigma-registry', version, description: 'Enigma node directory and circuit registry / proof gateway' },
+      tags: [{ name: 'directory', description: 'Node directory (enigma-node-registry 0.0.2 wire format)' }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(directoryRoutes, { ctx });
+  return app;
+}

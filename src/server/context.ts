@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+import { hexToBytes } from '../crypto/encoding.js';
+import { x25519Generate } from '../crypto/x25519.js';
+import { bytesToHex } from '../crypto/encoding.js';
+import type { Config } from '../config/schema.js';
+import { loadOrCreateSecret } from '../config/state.js';
+import { DirectoryService } from '../directory/service.js';
+import { EnvelopeKeyring } from '../directory/keyring.js';
+import type { RateLimiter } from '../guard/limiter.js';
+import { MemoryRateLimiter } from '../guard/memory-limiter.js';
+import { MemoryPowStore, PowGate } from '../guard/pow.js';
+import { openStore, type Store } from '../storage/index.js';
+import { randomBytes } from 'node:crypto';
+
+/** Everything a running registry holds; built once at start, closed once at shutdown. */
+export interface RegistryContext {
+  config: Config;
+  log: Logger;
+  store: Store;
+  limiter: RateLimiter;
+  pow: PowGate | undefined;
+  directory: DirectoryService;
+  close(): Promise<void>;
+}
+
+/** The configured envelope section, or one generated into state_dir on first run and reused after. */
+function envelopeConfig(config: Config, log: Logger): NonNullable<Config['envelope']> {
+  if (config.envelope) return config.envelope;
+  const { value, created, path } = loadOrCreateSecret(config.state_dir, 'envelope', () => ({
+    pepper_hex: bytesToHex(new Uint8Array(randomBytes(32))),
+    keys: [{ kid_hex: bytesToHex(new Uint8Array(randomBytes(8))), x25519_private_key_hex: bytesToHex(x25519Generate().privateKey), active: true }],
+  }));
+  log.info({ path }, created ? 'no [envelope] configured: generated an envelope key and pepper' : 'no [envelope] configured: using the generated envelope key and pepper');
+  return value;
+}
+
+export async function createContext(config: Config, log: Logger): Promise<RegistryContext> {
+  const envelope = envelopeConfig(config, log);
+  const keyring = new EnvelopeKeyring(envelope.keys);
+  for (const k of keyring.expired()) log.warn({ kid: k.kidHex }, 'envelope key has passed not_after_epoch_ms and will not be used');
+  if (!keyring.active()) log.warn('no active unexpired envelope key: /resolve and /envelope_pubkey will fail until one is configured');
+  if (config.storage.kind === 'sled') log.info({ path: config.storage.path }, 'storage.kind = "sled" is served by the embedded SQLite store');
+
+  const store = await openStore(config.storage, { presenceMaxEntries: config.presence.max_entries });
+  const limiter: RateLimiter = new MemoryRateLimiter(config.rate_limit.max_entries);
+  const pow = config.pow.enabled ? new PowGate(new MemoryPowStore(config.pow.max_outstanding), config.pow.difficulty, config.pow.ttl_seconds) : undefined;
+  const directory = new DirectoryService({
+    store: store.directory,
+    keyring,
+    pepper: hexToBytes(envelope.pepper_hex.toLowerCase()),
+    maxNodes: config.max_nodes,
+    presenceMaxEntries: config.presence.max_entries,
+  });
+
+  const gc = setInterval(() => {
+    directory.gcPresence(config.presence.ttl_seconds).then(
+      (n) => n > 0 && log.debug({ purged: n }, 'presence gc'),
+      (err: unknown) => log.error({ err }, 'presence gc failed'),
+    );
+  }, config.presence.gc_interval_seconds * 1000).unref();
+
+  return {
+    config,
+    log,
+    store,
+    limiter,
+    pow,
+    directory,
+    async close() {
+      clearInterval(gc);
+      await limiter.close();
+      await store.close();
+    },
+  };
+}
