@@ -1,0 +1,211 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { accessSync, chownSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { constants as osConstants, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import type { ResolvedLimits, RunResult } from './types.js';
+
+/** The uid/gid a root host runs sandboxes as (see NativeRunner): `nobody`. */
+const SANDBOX_ID = 65534;
+
+const LIMIT_SIGNALS: Record<string, string> = {
+  SIGXCPU: 'CPU time limit exceeded',
+  SIGXFSZ: 'file size limit exceeded',
+  SIGSEGV: 'often the address-space (memory) limit',
+};
+
+function signalName(n: number): string | null {
+  return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] ?? null;
+}
+
+export interface NativeOptions {
+  memory_mb: number;
+  native_max_processes: number;
+  native_max_open_files: number;
+  native_tmpfs_mb: number;
+  allow_unsandboxed_native: boolean;
+}
+
+export function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
+    const p = join(dir, name);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Runs native ELF circuits. The sandbox is bubblewrap: every namespace unshared (so no network: the
+ * sandbox's loopback is its own), an empty tmpfs root made read-only holding only the binary (read-only
+ * bind) and /dev's null/zero/urandom nodes, a small tmpfs /tmp, no capabilities, a cleared environment,
+ * `--new-session` (no TIOCSTI on our terminal) and `--die-with-parent`. Binaries must be static: the root
+ * has no libraries.
+ *
+ * Resource limits are set by `prlimit` (util-linux) on itself before it execs bwrap, so they are inherited
+ * by everything inside; no shell or helper binary has to exist in the sandbox. RLIMIT_NPROC does not bind
+ * uid 0, so a root host starts the sandbox as uid/gid 65534 (Node's spawn uid/gid, which also drops
+ * supplementary groups); bwrap then runs in an unprivileged user namespace, whose process count starts at
+ * zero, so concurrent sandboxes do not share the process budget.
+ *
+ * Wall time: the run is spawned as its own process group and the whole group gets SIGKILL; killing bwrap
+ * takes the sandbox's pid namespace (and every process in it) down with it.
+ */
+export class NativeRunner {
+  private readonly bwrap = findOnPath('bwrap');
+  private readonly prlimit = findOnPath('prlimit');
+  private dir: string | undefined;
+  private readonly written = new Set<string>();
+  private readonly asRoot = process.getuid?.() === 0;
+
+  constructor(
+    private readonly opts: NativeOptions,
+    private readonly warn: (msg: string) => void,
+  ) {}
+
+  /** Why native circuits cannot run here, or undefined when they can. */
+  unavailable(): string | undefined {
+    if (this.opts.allow_unsandboxed_native) return undefined;
+    if (!this.bwrap) {
+      return 'native (elf) circuits need bubblewrap, which is not installed: apt-get install bubblewrap (or set executor.allow_unsandboxed_native = true for local development only)';
+    }
+    if (!this.prlimit) return 'native (elf) circuits need prlimit for resource limits: apt-get install util-linux';
+    return undefined;
+  }
+
+  async run(sha256: string, bytes: Uint8Array, args: string[], stdin: Uint8Array, limits: ResolvedLimits): Promise<RunResult> {
+    const started = performance.now();
+    const refused = (error: string): RunResult => ({
+      exit_code: null, stdout: '', stderr: '', duration_ms: performance.now() - started, timed_out: false, truncated: false, error,
+    });
+    const why = this.unavailable();
+    if (why) return refused(why);
+    const path = this.materialize(sha256, bytes);
+    if (!path) return refused('artifact bytes do not match their sha256');
+
+    let file: string;
+    let argv: string[];
+    const sandboxed = Boolean(this.bwrap && this.prlimit);
+    if (sandboxed) {
+      const cpu = Math.max(1, Math.ceil(limits.wall_ms / 1000));
+      const tmpBytes = this.opts.native_tmpfs_mb * 1048576;
+      file = this.prlimit!;
+      argv = [
+        `--cpu=${cpu}`,
+        `--as=${this.opts.memory_mb * 1048576}`,
+        `--nproc=${this.opts.native_max_processes}`,
+        `--nofile=${this.opts.native_max_open_files}`,
+        `--fsize=${tmpBytes}`,
+        `--core=0`,
+        '--', this.bwrap!,
+        '--unshare-all', '--die-with-parent', '--new-session', '--clearenv', '--cap-drop', 'ALL',
+        '--tmpfs', '/',
+        '--ro-bind', path, '/circuit',
+        '--dev', '/dev',
+        '--size', String(tmpBytes), '--tmpfs', '/tmp',
+        '--remount-ro', '/',
+        '--chdir', '/tmp',
+        '/circuit', ...args,
+      ];
+    } else {
+      this.warn(`executor: running native circuit ${sha256} WITHOUT a sandbox (allow_unsandboxed_native = true; development only)`);
+      file = path;
+      argv = args;
+    }
+
+    return new Promise<RunResult>((resolve) => {
+      const child = spawn(file, argv, {
+        detached: true,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: sandboxed ? {} : { PATH: '/usr/bin:/bin' },
+        cwd: sandboxed ? '/' : this.dir!,
+        ...(sandboxed && this.asRoot ? { uid: SANDBOX_ID, gid: SANDBOX_ID } : {}),
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let total = 0;
+      let truncated = false;
+      let timedOut = false;
+      let spawnError: string | undefined;
+      const killGroup = () => {
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      };
+      const collect = (into: Buffer[]) => (chunk: Buffer) => {
+        if (truncated) return;
+        const room = limits.output_bytes - total;
+        if (chunk.length > room) {
+          into.push(chunk.subarray(0, room));
+          total += room;
+          truncated = true;
+          killGroup();
+          return;
+        }
+        into.push(chunk);
+        total += chunk.length;
+      };
+      child.stdout.on('data', collect(out));
+      child.stderr.on('data', collect(err));
+      child.stdin.on('error', () => {
+        // the circuit exited without reading all of stdin
+      });
+      child.stdin.end(stdin);
+      const timer = setTimeout(() => {
+        timedOut = true;
+        killGroup();
+      }, limits.wall_ms);
+      child.on('error', (e) => {
+        spawnError = e.message;
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        killGroup(); // anything the circuit left behind in its group
+        let error: string | undefined;
+        if (timedOut) error = `wall time of ${limits.wall_ms} ms exceeded; run killed`;
+        else if (truncated) error = `output exceeded ${limits.output_bytes} bytes; run stopped`;
+        else if (spawnError) error = `could not start: ${spawnError}`;
+        // bwrap reports a circuit killed by signal N as exit status 128+N.
+        const sig = signal ?? (sandboxed && code !== null && code > 128 ? signalName(code - 128) : null);
+        if (!error && sig) error = `killed by ${sig}${LIMIT_SIGNALS[sig] ? ` (${LIMIT_SIGNALS[sig]})` : ''}`;
+        resolve({
+          exit_code: timedOut || truncated || sig ? null : code,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+          duration_ms: performance.now() - started,
+          timed_out: timedOut,
+          truncated,
+          ...(error !== undefined ? { error } : {}),
+        });
+      });
+    });
+  }
+
+  close(): void {
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+    this.written.clear();
+  }
+
+  /** Writes the artifact once to <private dir>/<sha256>, mode 0500; undefined if the bytes do not match. */
+  private materialize(sha256: string, bytes: Uint8Array): string | undefined {
+    if (!this.dir) {
+      this.dir = mkdtempSync(join(tmpdir(), 'enigma-exec-'));
+      if (this.asRoot) chownSync(this.dir, SANDBOX_ID, SANDBOX_ID);
+    }
+    const path = join(this.dir, sha256);
+    if (this.written.has(sha256)) return path;
+    if (createHash('sha256').update(bytes).digest('hex') !== sha256.toLowerCase() || !/^[0-9a-f]{64}$/i.test(sha256)) return undefined;
+    writeFileSync(path, bytes, { mode: 0o500 });
+    // The sandbox user must be able to execute it (it is the only user that can: 0500, its own).
+    if (this.asRoot) chownSync(path, SANDBOX_ID, SANDBOX_ID);
+    this.written.add(sha256);
+    return path;
+  }
+}

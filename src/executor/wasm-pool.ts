@@ -1,0 +1,142 @@
+import { Worker } from 'node:worker_threads';
+import { WORKER_MODULE_CACHE, type WorkerRequest, type WorkerResponse } from './wasm-protocol.js';
+import type { ResolvedLimits, RunResult } from './types.js';
+
+const WORKER_URL = new URL('./wasm-worker.js', import.meta.url);
+const decoder = new TextDecoder();
+
+interface Slot {
+  worker: Worker;
+  /** Which modules this worker holds (mirrors its own bounded cache, oldest first). */
+  modules: Set<string>;
+  busy: boolean;
+  ready: Promise<void>;
+  /** The last 'error' event of the current worker (e.g. ERR_WORKER_OUT_OF_MEMORY), for the run's error. */
+  lastError: string | undefined;
+}
+
+/**
+ * A fixed set of warm worker threads, one run per worker at a time. The executor's queue guarantees
+ * that no more than `size` runs are handed in at once. A worker that overruns its wall time is
+ * terminated and replaced.
+ */
+export class WasmPool {
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(
+    private readonly size: number,
+    private readonly heapMb: number,
+  ) {}
+
+  async run(sha256: string, module: WebAssembly.Module, argv: string[], stdin: Uint8Array, limits: ResolvedLimits, memoryBytes: number): Promise<RunResult> {
+    const slot = this.idleSlot();
+    slot.busy = true;
+    // Idle workers are unref'd so they never hold the process open; a run in flight must.
+    slot.worker.ref();
+    await slot.ready;
+    const started = performance.now();
+    const req: WorkerRequest = {
+      id: this.nextId++,
+      sha256,
+      argv,
+      stdin,
+      output_bytes: limits.output_bytes,
+      memory_bytes: memoryBytes,
+    };
+    if (!slot.modules.has(sha256)) {
+      req.module = module;
+      slot.modules.add(sha256);
+      if (slot.modules.size > WORKER_MODULE_CACHE) slot.modules.delete(slot.modules.values().next().value!);
+    } else {
+      // keep the mirror in the same recency order as the worker's cache
+      slot.modules.delete(sha256);
+      slot.modules.add(sha256);
+    }
+    return new Promise<RunResult>((resolve) => {
+      const w = slot.worker;
+      const finish = (r: Omit<RunResult, 'duration_ms'>, replace: boolean) => {
+        clearTimeout(timer);
+        w.off('message', onMessage);
+        w.off('exit', onExit);
+        if (replace) this.replace(slot);
+        else w.unref();
+        slot.busy = false;
+        resolve({ ...r, duration_ms: performance.now() - started });
+      };
+      const onMessage = (res: WorkerResponse) => {
+        if (res.id !== req.id) return;
+        finish(
+          {
+            exit_code: res.exit_code,
+            stdout: decoder.decode(res.stdout),
+            stderr: decoder.decode(res.stderr),
+            timed_out: false,
+            truncated: res.truncated,
+            ...(res.error !== undefined ? { error: res.error } : {}),
+          },
+          false,
+        );
+      };
+      const onExit = (code: number) => {
+        // Only a worker killed under it (heap limit, internal failure) gets here; timeouts detach first.
+        const error = slot.lastError?.includes('memory') ? `worker out of memory: ${slot.lastError}` : `worker exited (${code})${slot.lastError ? `: ${slot.lastError}` : ''}`;
+        finish({ exit_code: null, stdout: '', stderr: '', timed_out: false, truncated: false, error }, true);
+      };
+      const timer = setTimeout(() => {
+        finish(
+          { exit_code: null, stdout: '', stderr: '', timed_out: true, truncated: false, error: `wall time of ${limits.wall_ms} ms exceeded; run killed` },
+          true,
+        );
+      }, limits.wall_ms);
+      w.on('message', onMessage);
+      w.on('exit', onExit);
+      w.postMessage(req);
+    });
+  }
+
+  get workers(): number {
+    return this.slots.length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+  }
+
+  private idleSlot(): Slot {
+    const idle = this.slots.find((s) => !s.busy);
+    if (idle) return idle;
+    if (this.slots.length >= this.size) throw new Error('wasm pool: no idle worker (the executor queue must bound runs)');
+    const slot = {} as Slot;
+    this.spawnInto(slot);
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private spawnInto(slot: Slot): void {
+    const worker = new Worker(WORKER_URL, {
+      // wasm memory is outside these limits (it is capped by the module's memory maximum); they bound
+      // the JS side: the WASI shim and the captured output.
+      // node:wasi is flagged experimental; that warning would otherwise print once per worker.
+      execArgv: ['--disable-warning=ExperimentalWarning'],
+      resourceLimits: { maxOldGenerationSizeMb: this.heapMb, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
+    });
+    worker.unref();
+    worker.on('error', (e) => {
+      slot.lastError = e.message;
+    });
+    slot.worker = worker;
+    slot.modules = new Set();
+    slot.busy = false;
+    slot.lastError = undefined;
+    slot.ready = new Promise((resolve) => worker.once('online', resolve));
+  }
+
+  /** Terminates a worker that overran or died and puts a fresh, warm one in its place. */
+  private replace(slot: Slot): void {
+    void slot.worker.terminate();
+    if (!this.closed) this.spawnInto(slot);
+  }
+}

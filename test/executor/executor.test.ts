@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ApiError } from '../../src/errors.js';
+import { Executor } from '../../src/executor/index.js';
+import { artifact, config } from './helpers.js';
+import { echoModule, loopModule } from './wasm-builder.js';
+
+test('a full queue refuses with a structured 503 busy error and Retry-After; queued runs still finish', async () => {
+  const ex = new Executor(config({ concurrency: 1, queue: 1, wall_ms: 400 }));
+  try {
+    const running = ex.run(artifact(loopModule()), 'x', [], '');
+    const queued = ex.run(artifact(echoModule(0)), 'x', [], 'q');
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual({ running: ex.stats.running, queued: ex.stats.queued }, { running: 1, queued: 1 });
+    await assert.rejects(ex.run(artifact(echoModule(0)), 'x', [], ''), (e: ApiError) => {
+      assert.ok(e instanceof ApiError);
+      assert.equal(e.status, 503);
+      assert.equal(e.code, 'UNAVAILABLE');
+      assert.match(e.message, /busy/);
+      assert.deepEqual(e.headers, { 'retry-after': '1' });
+      return true;
+    });
+    assert.equal((await running).timed_out, true);
+    assert.equal((await queued).stdout, 'q');
+    assert.deepEqual({ running: ex.stats.running, queued: ex.stats.queued }, { running: 0, queued: 0 });
+  } finally {
+    await ex.close();
+  }
+});
+
+test('runs use at most `concurrency` workers, and close() refuses later runs', async () => {
+  const ex = new Executor(config({ concurrency: 2, queue: 16 }));
+  const a = artifact(echoModule(0));
+  const results = await Promise.all(Array.from({ length: 18 }, (_, i) => ex.run(a, 'x', [], String(i))));
+  assert.deepEqual(results.map((r) => r.stdout), Array.from({ length: 18 }, (_, i) => String(i)));
+  assert.ok(ex.stats.workers <= 2);
+  await ex.close();
+  await assert.rejects(ex.run(a, 'x', [], ''), (e: ApiError) => e.code === 'UNAVAILABLE');
+});
+
+test('per-run limits can lower the configured ones, never raise them', async () => {
+  const ex = new Executor(config({ wall_ms: 200 }));
+  try {
+    const r = await ex.run(artifact(loopModule()), 'x', [], '', { wall_ms: 60_000 });
+    assert.equal(r.timed_out, true);
+    assert.ok(r.duration_ms < 1000);
+  } finally {
+    await ex.close();
+  }
+});

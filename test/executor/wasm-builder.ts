@@ -1,0 +1,134 @@
+// A tiny WebAssembly binary builder for test modules (there is no wat2wasm here). It writes the binary
+// format directly: https://webassembly.github.io/spec/core/binary/ — sections are `id, size, payload`;
+// integers are LEB128 (unsigned for sizes/indices, signed for i32.const).
+
+export const I32 = 0x7f;
+/** The opcodes the test modules use. */
+export const op = {
+  unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, end: 0x0b, br: 0x0c, brIf: 0x0d, call: 0x10,
+  drop: 0x1a, localGet: 0x20, i32Load: 0x28, i32Store: 0x36, memoryGrow: 0x40, i32Const: 0x41,
+  i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, void: 0x40,
+} as const;
+
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return (out.push(b), out);
+    out.push(b | 0x80);
+  }
+}
+
+/** `i32.const n` */
+export const c = (n: number) => [op.i32Const, ...sleb(n)];
+/** `i32.store` / `i32.load` with 4-byte alignment, offset 0. */
+export const store = [op.i32Store, 2, 0];
+export const load = [op.i32Load, 2, 0];
+/** `*(addr) = value` */
+export const poke = (addr: number, value: number[] | number) => [...c(addr), ...(typeof value === 'number' ? c(value) : value), ...store];
+export const peek = (addr: number) => [...c(addr), ...load];
+
+const str = (s: string) => {
+  const b = [...new TextEncoder().encode(s)];
+  return [...uleb(b.length), ...b];
+};
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]) => (body.length === 0 ? [] : [id, ...uleb(body.length), ...body]);
+
+export interface ModuleSpec {
+  /** Imported functions: [module, name, params count (all i32), returns an i32]. */
+  imports?: Array<[string, string, number, boolean]>;
+  /** Body of `_start` (no params, no results), without the final `end`. */
+  start: number[];
+  memory?: { min: number; max?: number };
+}
+
+/** Builds a WASI command module: the imports, one memory (exported), and `_start`. */
+export function wasmModule(spec: ModuleSpec): Uint8Array {
+  const imports = spec.imports ?? [];
+  const types = imports.map(([, , params, ret]) => [0x60, ...vec(Array.from({ length: params }, () => [I32])), ...vec(ret ? [[I32]] : [])]);
+  types.push([0x60, 0, 0]);
+  const startType = types.length - 1;
+  const mem = spec.memory ?? { min: 1 };
+  const body = [0, ...spec.start, op.end]; // no locals
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(2, imports.length ? vec(imports.map(([m, n], i) => [...str(m), ...str(n), 0x00, ...uleb(i)])) : []),
+    ...section(3, vec([uleb(startType)])),
+    ...section(5, vec([mem.max === undefined ? [0, ...uleb(mem.min)] : [1, ...uleb(mem.min), ...uleb(mem.max)]])),
+    ...section(7, vec([[...str('memory'), 0x02, 0], [...str('_start'), 0x00, ...uleb(imports.length)]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ];
+  return new Uint8Array(bytes);
+}
+
+const W = 'wasi_snapshot_preview1';
+const FD_READ: [string, string, number, boolean] = [W, 'fd_read', 4, true];
+const FD_WRITE: [string, string, number, boolean] = [W, 'fd_write', 4, true];
+const PROC_EXIT: [string, string, number, boolean] = [W, 'proc_exit', 1, false];
+
+/** Copies stdin to stdout (4 KiB at a time), then exits with `exitCode`. Memory: iovec at 0, buffer at 16. */
+export function echoModule(exitCode: number): Uint8Array {
+  return wasmModule({
+    imports: [FD_READ, FD_WRITE, PROC_EXIT],
+    start: [
+      ...poke(0, 16), ...poke(4, 4096),
+      op.block, op.void, op.loop, op.void,
+      ...c(0), ...c(0), ...c(1), ...c(8), op.call, 0, op.drop, // fd_read(0, iov, 1, &nread)
+      ...peek(8), op.i32Eqz, op.brIf, 1, // EOF: leave the block
+      ...poke(8192, 16), ...poke(8196, peek(8)),
+      ...c(1), ...c(8192), ...c(1), ...c(8200), op.call, 1, op.drop, // fd_write(1, out iov, 1, &nwritten)
+      op.br, 0, op.end, op.end,
+      ...c(exitCode), op.call, 2,
+    ],
+  });
+}
+
+/** Prints its argv to stdout, NUL-separated (args_sizes_get, args_get, fd_write). */
+export function argvModule(): Uint8Array {
+  return wasmModule({
+    imports: [[W, 'args_sizes_get', 2, true], [W, 'args_get', 2, true], FD_WRITE],
+    start: [
+      ...c(0), ...c(4), op.call, 0, op.drop,
+      ...c(64), ...c(1024), op.call, 1, op.drop,
+      ...poke(8192, 1024), ...poke(8196, peek(4)),
+      ...c(1), ...c(8192), ...c(1), ...c(8200), op.call, 2, op.drop,
+    ],
+  });
+}
+
+/** Spins forever. */
+export const loopModule = () => wasmModule({ start: [op.loop, op.void, op.br, 0, op.end] });
+
+/** Writes 64 KiB to stdout forever. */
+export const floodModule = () =>
+  wasmModule({
+    imports: [FD_WRITE],
+    memory: { min: 2 },
+    start: [...poke(0, 16), ...poke(4, 65536), op.loop, op.void, ...c(1), ...c(0), ...c(1), ...c(8), op.call, 0, op.drop, op.br, 0, op.end],
+  });
+
+/** Grows memory 1 MiB at a time until memory.grow fails, then traps. No declared maximum. */
+export const growBombModule = () =>
+  wasmModule({
+    start: [op.block, op.void, op.loop, op.void, ...c(16), op.memoryGrow, 0, ...c(-1), op.i32Ne, op.brIf, 0, op.end, op.end, op.unreachable],
+  });
+
+/** Declares a 4 GiB maximum memory (65536 pages). */
+export const hugeMaxModule = () => wasmModule({ start: [], memory: { min: 1, max: 65536 } });
+
+/** Imports a function from outside WASI. */
+export const foreignImportModule = () => wasmModule({ imports: [['env', 'host_secret', 0, true]], start: [] });
