@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Executor, type Artifact } from '../../src/executor/index.js';
+import { findOnPath } from '../../src/executor/native.js';
+import { artifact, config } from './helpers.js';
+
+const missing = ['bwrap', 'prlimit', 'gcc'].filter((t) => !findOnPath(t));
+const skip = missing.length > 0 ? `native sandbox tests need ${missing.join(', ')} (apt-get install bubblewrap gcc util-linux)` : false;
+// tsc does not copy .c files: read the source next to the compiled test's source.
+const SOURCE = join(dirname(fileURLToPath(import.meta.url)), '../../../test/executor/fixtures/hostile.c');
+
+let dir: string;
+let hostile: Artifact;
+const ex = new Executor(config({ wall_ms: 1500, native_max_processes: 16, native_tmpfs_mb: 8 }));
+
+before(() => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), 'executor-test-'));
+  execFileSync('gcc', ['-static', '-O2', '-o', join(dir, 'hostile'), SOURCE]);
+  hostile = artifact(readFileSync(join(dir, 'hostile')), 'elf');
+});
+after(async () => {
+  await ex.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Processes still alive whose command line is the sandboxed circuit's. */
+function leftovers(mode: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8') === `/circuit\0${mode}\0`;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+test('native: stdin/stdout round trip through the sandbox', { skip }, async () => {
+  const r = await ex.run(hostile, 'echo', [], '{"nonce_uuid":"n"}');
+  assert.equal(r.error, undefined);
+  assert.equal(r.exit_code, 0);
+  assert.equal(r.stdout, '{"nonce_uuid":"n"}');
+});
+
+test('native: /etc/passwd of the host cannot be read', { skip }, async () => {
+  const r = await ex.run(hostile, 'passwd', [], '');
+  assert.equal(r.exit_code, 1);
+  assert.match(r.stdout, /^blocked/);
+  assert.doesNotMatch(r.stdout, /root:/);
+});
+
+test('native: no connection to a host server on 127.0.0.1 arrives', { skip }, async () => {
+  let connections = 0;
+  const server = net.createServer((s) => {
+    connections++;
+    s.destroy();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const port = (server.address() as net.AddressInfo).port;
+    const r = await ex.run(hostile, 'connect', [String(port)], '');
+    assert.equal(r.exit_code, 1);
+    assert.match(r.stdout, /^blocked/);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(connections, 0);
+    // The same probe outside the sandbox does connect: the test can see a connection when one happens.
+    await new Promise<void>((resolve, reject) => net.connect(port, '127.0.0.1', resolve).on('error', reject));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(connections, 1);
+  } finally {
+    server.close();
+  }
+});
+
+test('native: a fork bomb is stopped by the process limit and leaves nothing behind', { skip }, async () => {
+  const r = await ex.run(hostile, 'forkbomb', [], '');
+  assert.equal(r.exit_code, 0);
+  const forked = Number(/forked (\d+)/.exec(r.stdout)?.[1]);
+  assert.ok(forked < 16, r.stdout);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(leftovers('forkbomb'), []);
+});
+
+test('native: writes outside the sandbox tmpfs fail; the host file system is untouched', { skip }, async () => {
+  const probe = join(dir, 'owned-by-circuit');
+  const hostTmpProbe = join(tmpdir(), `executor-probe-${process.pid}`);
+  const r = await ex.run(hostile, 'write', [probe], '');
+  assert.equal(r.exit_code, 0);
+  const got = Object.fromEntries(r.stdout.trim().split(' ').map((kv) => kv.split('=').map((x, i) => (i ? Number(x) : x))));
+  assert.notEqual(got.host, 0, 'the host directory is not even visible');
+  assert.notEqual(got.etc, 0);
+  assert.notEqual(got.root, 0);
+  assert.notEqual(got.circuit, 0);
+  assert.equal(got.tmp, 0, 'its own /tmp works');
+  assert.equal(existsSync(probe), false);
+  // /tmp inside is a private tmpfs: a file written there never shows up in the host's /tmp.
+  await ex.run(hostile, 'write', [hostTmpProbe], '');
+  assert.equal(existsSync(hostTmpProbe), false);
+});
+
+test('native: file size and address space limits hold', { skip }, async () => {
+  const big = await ex.run(hostile, 'bigfile', [], '');
+  assert.equal(big.exit_code, null);
+  assert.match(big.error ?? '', /SIGXFSZ \(file size limit exceeded\)/);
+  const alloc = await ex.run(hostile, 'alloc', [], '');
+  assert.equal(alloc.stdout, 'alloc refused\n');
+});
+
+test('native: sleeping forever is killed at the wall time with its whole sandbox', { skip }, async () => {
+  const r = await ex.run(hostile, 'sleep', [], '', { wall_ms: 400 });
+  assert.equal(r.timed_out, true);
+  assert.equal(r.exit_code, null);
+  assert.ok(r.duration_ms < 1500, String(r.duration_ms));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(leftovers('sleep'), []);
+  const ok = await ex.run(hostile, 'echo', [], 'alive');
+  assert.equal(ok.stdout, 'alive');
+});
+
+test('native: without bwrap, native circuits are refused with how to install it', { skip }, async () => {
+  const path = process.env.PATH;
+  process.env.PATH = dir; // holds no bwrap
+  let noBwrap: Executor;
+  let dev: Executor;
+  const warnings: string[] = [];
+  try {
+    noBwrap = new Executor(config());
+    dev = new Executor(config({ allow_unsandboxed_native: true }), { warn: (m) => warnings.push(m) });
+  } finally {
+    process.env.PATH = path;
+  }
+  try {
+    const r = await noBwrap.run(hostile, 'echo', [], 'x');
+    assert.equal(r.exit_code, null);
+    assert.match(r.error ?? '', /apt-get install bubblewrap/);
+    // development switch: runs directly, and warns on every run
+    for (let i = 0; i < 2; i++) assert.equal((await dev.run(hostile, 'echo', [], 'dev')).stdout, 'dev');
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[0]!, /WITHOUT a sandbox/);
+  } finally {
+    await noBwrap.close();
+    await dev.close();
+  }
+});
