@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bytesToHex, hexToBytes, utf8ToBytes } from '../../src/crypto/encoding.js';
+import { bytesToHex, hexToBytes } from '../../src/crypto/encoding.js';
 import { x25519PrivateFromRaw } from '../../src/crypto/x25519.js';
-import { openEnvelope, parseEnvelope, sealEnvelope, userIdOf } from '../../src/directory/envelope.js';
-import { VECTOR } from './vector.js';
+import { openEnvelope, parseEnvelope, userIdOf } from '../../src/directory/envelope.js';
+import { VECTOR, vectorEnvelope } from './vector.js';
 
 test('user id of alice (known answer)', () => {
   assert.equal(bytesToHex(userIdOf('alice')), VECTOR.handleHex);
@@ -17,15 +17,7 @@ test('server public key from the vector private key (known answer)', () => {
 test('envelope seal matches the known-answer ciphertext and opens with the server key', () => {
   const handle = hexToBytes(VECTOR.handleHex);
   const server = x25519PrivateFromRaw(VECTOR.serverPrivate);
-  const env = sealEnvelope({
-    pepper: VECTOR.pepper,
-    handle,
-    kid: hexToBytes(VECTOR.kidHex),
-    sender: x25519PrivateFromRaw(VECTOR.senderPrivate),
-    recipientPublic: server.publicKey,
-    plaintext: utf8ToBytes(VECTOR.plaintext),
-    nonce: VECTOR.nonce,
-  });
+  const env = vectorEnvelope();
   assert.ok(env.ciphertext.startsWith(VECTOR.ciphertextPrefix), env.ciphertext);
   assert.equal(Buffer.from(env.ciphertext, 'base64').length, VECTOR.ciphertextLength);
   assert.equal(env.sender_pubkey, VECTOR.senderPublicHex);

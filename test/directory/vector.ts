@@ -1,3 +1,7 @@
+import { hexToBytes, utf8ToBytes } from '../../src/crypto/encoding.js';
+import { x25519PrivateFromRaw } from '../../src/crypto/x25519.js';
+import { sealEnvelope, type EnvelopeWire } from '../../src/directory/envelope.js';
+
 // The published known-answer vector of the directory envelope (issue 2).
 const range = (from: number, n: number) => Uint8Array.from({ length: n }, (_, i) => from + i);
 
@@ -17,3 +21,16 @@ export const VECTOR = {
   ciphertextPrefix: 'yBvCsN34bTymEqey2k+Mi2ff6vWhsMhVF5jFDXmk',
   ciphertextLength: 217,
 };
+
+/** The vector's envelope, sealed exactly as the messenger daemon would send it. */
+export function vectorEnvelope(): EnvelopeWire {
+  return sealEnvelope({
+    pepper: VECTOR.pepper,
+    handle: hexToBytes(VECTOR.handleHex),
+    kid: hexToBytes(VECTOR.kidHex),
+    sender: x25519PrivateFromRaw(VECTOR.senderPrivate),
+    recipientPublic: hexToBytes(VECTOR.serverPublicHex),
+    plaintext: utf8ToBytes(VECTOR.plaintext),
+    nonce: VECTOR.nonce,
+  });
+}

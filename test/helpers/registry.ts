@@ -1,0 +1,115 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { resolveConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { packageRoot } from '../../src/paths.js';
+import { startRegistry, type RunningRegistry } from '../../src/server/start.js';
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+export function tempDir(prefix = 'enigma-test-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A registry on 127.0.0.1:<free port> with a silent logger; the state dir is a fresh temp dir unless given. */
+export async function startTestRegistry(raw: DeepPartial<Config> & Record<string, unknown> = {}): Promise<RunningRegistry & { dir: string }> {
+  const dir = tempDir();
+  const config = resolveConfig({
+    address: '127.0.0.1:0',
+    state_dir: dir.path,
+    storage: { kind: 'sqlite', path: join(dir.path, 'registry.sqlite3') },
+    ...raw,
+  });
+  const running = await startRegistry(config, pino({ level: 'silent' }));
+  return {
+    ...running,
+    dir: dir.path,
+    close: async () => {
+      await running.close();
+      dir.remove();
+    },
+  };
+}
+
+export interface JsonResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** fetch + JSON both ways; every registry answer must be JSON, so a non-JSON body fails the test. */
+export async function call<T = any>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
+  const res = await fetch(base + path, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let parsed: T;
+  try {
+    parsed = JSON.parse(text) as T;
+  } catch {
+    throw new Error(`${method} ${path} answered ${res.status} with non-JSON: ${text.slice(0, 200)}`);
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+export interface SpawnedRegistry {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  stderr: () => string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+/** Runs the real CLI (`node dist/src/cli/main.js ...args`) and waits for its status line. */
+export function spawnCli(args: string[], opts: { cwd?: string; waitFor?: RegExp; timeoutMs?: number } = {}): Promise<SpawnedRegistry> {
+  const child = spawn(process.execPath, [join(packageRoot, 'dist/src/cli/main.js'), ...args], { cwd: opts.cwd ?? packageRoot, stdio: 'pipe' });
+  let out = '';
+  let err = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = opts.waitFor ?? /listening on (\S+)/;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no status line within ${opts.timeoutMs ?? 15000} ms; stderr: ${err}`));
+    }, opts.timeoutMs ?? 15000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = waitFor.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] ?? '', stderr: () => err, exited });
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before its status line; stderr: ${err}`));
+    });
+  });
+}
+
+/** Runs the CLI to completion and returns exit code and output. */
+export function runCli(args: string[], opts: { cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(packageRoot, 'dist/src/cli/main.js'), ...args], { cwd: opts.cwd ?? packageRoot, stdio: 'pipe' });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`timed out; stderr: ${stderr}`));
+    }, opts.timeoutMs ?? 15000);
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
