@@ -6,6 +6,7 @@ type Command = () => Promise<{ main(args: string[]): Promise<number> }>;
 /** `enigma-registry <command> [subcommand] ...`; modules load lazily so `--help` stays instant. */
 const COMMANDS: Record<string, Command> = {
   serve: () => import('./serve.js'),
+  ledger: () => import('./ledger.js'),
 };
 
 const HELP = `enigma-registry ${version}

@@ -6,10 +6,13 @@ import swaggerUi from '@fastify/swagger-ui';
 import { readFileSync } from 'node:fs';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { directoryRoutes } from '../directory/routes.js';
+import { registryLedgerRoutes } from '../ledger/routes.js';
 import { ErrorBodySchema } from '../errors.js';
 import { version } from '../version.js';
+import { auditRoutes } from './audit.js';
 import type { RegistryContext } from './context.js';
 import { installErrorHandling } from './errors-plugin.js';
+import { healthRoutes } from './health.js';
 import { validatorCompiler } from './validation.js';
 
 export const BODY_LIMIT = 2 * 1024 * 1024;
@@ -63,5 +66,8 @@ export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(directoryRoutes, { ctx });
+  await app.register(healthRoutes, { ctx, prefix: '/api' });
+  await app.register(auditRoutes, { ctx, prefix: '/api' });
+  await app.register(registryLedgerRoutes, { ctx, prefix: '/api/ledger' });
   return app;
 }

@@ -9,8 +9,11 @@ import { EnvelopeKeyring } from '../directory/keyring.js';
 import type { RateLimiter } from '../guard/limiter.js';
 import { MemoryRateLimiter } from '../guard/memory-limiter.js';
 import { MemoryPowStore, PowGate } from '../guard/pow.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { openLedger } from '../ledger/open.js';
 import { openStore, type Store } from '../storage/index.js';
 import { randomBytes } from 'node:crypto';
+import { createAudit, type Audit } from './audit.js';
 
 /** Everything a running registry holds; built once at start, closed once at shutdown. */
 export interface RegistryContext {
@@ -20,6 +23,10 @@ export interface RegistryContext {
   limiter: RateLimiter;
   pow: PowGate | undefined;
   directory: DirectoryService;
+  /** The default nonce ledger: embedded on `store`, or the remote service at `ledger.url` (see ledger/pick.ts). */
+  ledger: Ledger;
+  /** Audit trail of proof steps; `audit.actor(req.ip)` hashes the client address. */
+  audit: Audit;
   close(): Promise<void>;
 }
 
@@ -41,7 +48,13 @@ export async function createContext(config: Config, log: Logger): Promise<Regist
   if (!keyring.active()) log.warn('no active unexpired envelope key: /resolve and /envelope_pubkey will fail until one is configured');
   if (config.storage.kind === 'sled') log.info({ path: config.storage.path }, 'storage.kind = "sled" is served by the embedded SQLite store');
 
-  const store = await openStore(config.storage, { presenceMaxEntries: config.presence.max_entries });
+  const store = await openStore(config.storage, {
+    presenceMaxEntries: config.presence.max_entries,
+    ledgerMaxEntries: config.ledger.max_entries,
+    auditMaxEntries: config.ledger.max_entries,
+  });
+  const ledger = openLedger(config, store, log);
+  const audit = createAudit(store.audit, config);
   const limiter: RateLimiter = new MemoryRateLimiter(config.rate_limit.max_entries);
   const pow = config.pow.enabled ? new PowGate(new MemoryPowStore(config.pow.max_outstanding), config.pow.difficulty, config.pow.ttl_seconds) : undefined;
   const directory = new DirectoryService({
@@ -66,8 +79,11 @@ export async function createContext(config: Config, log: Logger): Promise<Regist
     limiter,
     pow,
     directory,
+    ledger: ledger.ledger,
+    audit,
     async close() {
       clearInterval(gc);
+      ledger.stop();
       await limiter.close();
       await store.close();
     },

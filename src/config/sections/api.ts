@@ -49,8 +49,16 @@ export const LedgerSection = Type.Object(
     /** Ledgers a client may pick with `x-eni6ma-ledger-url`; anything else is refused before any request. */
     allowed_urls: Type.Array(Type.String({ pattern: '^https?://' }), { default: [] }),
     ttl_seconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
+    /** Longest TTL a caller of `POST /reserve` may ask for. */
+    max_ttl_seconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 3_600 }),
     /** How long spent/expired nonces are remembered so that late calls get 410/409 rather than 404. */
     retain_seconds: Type.Integer({ minimum: 60, default: 86_400 }),
+    /** How often expired nonces become tombstones and old ones are forgotten. */
+    prune_interval_seconds: Type.Integer({ minimum: 1, default: 60 }),
+    /** Bound of the memory backend (nonces; ledger events; audit events); the oldest are forgotten first. */
+    max_entries: Type.Integer({ minimum: 100, default: 100_000 }),
+    /** Per-request timeout when the ledger is remote. */
+    timeout_ms: Type.Integer({ minimum: 100, maximum: 60_000, default: 3_000 }),
     /** Listen address of the standalone `enigma-registry ledger` service. */
     address: Type.String({ default: '127.0.0.1:8444' }),
   },

@@ -1,0 +1,53 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { invalidInput } from '../errors.js';
+import type { LedgerStore } from '../storage/ledger.js';
+import { nextCursor } from '../storage/page.js';
+import type { BurnOutcome, Ledger, LedgerEvent, NonceStatus, Reservation } from './ledger.js';
+
+export interface EmbeddedLedgerOptions {
+  ttlSeconds: number;
+  maxTtlSeconds: number;
+  retainSeconds: number;
+  /** The backing store's liveness check. */
+  ping(): Promise<void>;
+}
+
+/** The ledger on the registry's own store (or the standalone service's). */
+export class EmbeddedLedger implements Ledger {
+  constructor(
+    private readonly store: LedgerStore,
+    private readonly o: EmbeddedLedgerOptions,
+  ) {}
+
+  async reserve(opts: { ttlSeconds?: number } = {}): Promise<Reservation> {
+    const ttl = opts.ttlSeconds ?? this.o.ttlSeconds;
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > this.o.maxTtlSeconds) throw invalidInput(`ttl must be an integer from 1 to ${this.o.maxTtlSeconds} seconds`);
+    const now = Date.now();
+    const r: Reservation = { uuid: randomUUID(), tau: randomBytes(16).toString('hex'), ttl, expires_at: now + ttl * 1000 };
+    await this.store.reserve(r.uuid, r.tau, r.expires_at, now);
+    return r;
+  }
+
+  burn(uuid: string, tau: string): Promise<BurnOutcome> {
+    // Hex is case-insensitive on the wire; the stored tau is lower case.
+    return this.store.spend(uuid.toLowerCase(), tau.toLowerCase(), Date.now());
+  }
+
+  status(uuid: string): Promise<NonceStatus | undefined> {
+    return this.store.status(uuid.toLowerCase(), Date.now());
+  }
+
+  async events({ after = 0, limit }: { after?: number; limit: number }): Promise<{ events: LedgerEvent[]; next: number | null }> {
+    const events = await this.store.events(after, limit);
+    return { events, next: nextCursor(events, limit) };
+  }
+
+  ping(): Promise<void> {
+    return this.o.ping();
+  }
+
+  /** Tombstones expired nonces and forgets what is older than retain_seconds; run periodically. */
+  prune(now = Date.now()): Promise<number> {
+    return this.store.prune(now, this.o.retainSeconds * 1000);
+  }
+}
