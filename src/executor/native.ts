@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, chownSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import type { ResolvedLimits, RunResult } from './types.js';
 
 /** The uid/gid a root host runs sandboxes as (see NativeRunner): `nobody`. */
@@ -46,11 +47,15 @@ export function findOnPath(name: string): string | undefined {
  * `--new-session` (no TIOCSTI on our terminal) and `--die-with-parent`. Binaries must be static: the root
  * has no libraries.
  *
- * Resource limits are set by `prlimit` (util-linux) on itself before it execs bwrap, so they are inherited
- * by everything inside; no shell or helper binary has to exist in the sandbox. RLIMIT_NPROC does not bind
- * uid 0, so a root host starts the sandbox as uid/gid 65534 (Node's spawn uid/gid, which also drops
- * supplementary groups); bwrap then runs in an unprivileged user namespace, whose process count starts at
- * zero, so concurrent sandboxes do not share the process budget.
+ * Resource limits come from `prlimit` (util-linux), so no shell or helper binary has to exist in the
+ * sandbox. CPU, address space, file size, open files and core size are set by prlimit on itself before it
+ * execs bwrap, and are inherited by everything inside. RLIMIT_NPROC cannot be set that way: the kernel
+ * counts it per uid up the user-namespace chain, so every sandbox (and, for a non-root host, the server's
+ * own threads) would share one budget. Instead bwrap reports its sandbox's init pid (`--info-fd`) and
+ * waits (`--block-fd`) until `prlimit --pid` has set RLIMIT_NPROC on that init; the circuit inherits it and
+ * is counted only within its own fresh user namespace. If the limit cannot be set the run is killed before
+ * the circuit starts. RLIMIT_NPROC does not bind uid 0, so a root host starts the sandbox as uid/gid 65534
+ * (Node's spawn uid/gid, which also drops supplementary groups).
  *
  * Wall time: the run is spawned as its own process group and the whole group gets SIGKILL; killing bwrap
  * takes the sandbox's pid namespace (and every process in it) down with it.
@@ -97,11 +102,11 @@ export class NativeRunner {
       argv = [
         `--cpu=${cpu}`,
         `--as=${this.opts.memory_mb * 1048576}`,
-        `--nproc=${this.opts.native_max_processes}`,
         `--nofile=${this.opts.native_max_open_files}`,
         `--fsize=${tmpBytes}`,
         `--core=0`,
         '--', this.bwrap!,
+        '--info-fd', '3', '--block-fd', '4',
         '--unshare-all', '--die-with-parent', '--new-session', '--clearenv', '--cap-drop', 'ALL',
         '--tmpfs', '/',
         '--ro-bind', path, '/circuit',
@@ -120,7 +125,7 @@ export class NativeRunner {
     return new Promise<RunResult>((resolve) => {
       const child = spawn(file, argv, {
         detached: true,
-        stdio: ['pipe', 'pipe', 'pipe'],
+        stdio: sandboxed ? ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
         env: sandboxed ? {} : { PATH: '/usr/bin:/bin' },
         cwd: sandboxed ? '/' : this.dir!,
         ...(sandboxed && this.asRoot ? { uid: SANDBOX_ID, gid: SANDBOX_ID } : {}),
@@ -157,6 +162,7 @@ export class NativeRunner {
         // the circuit exited without reading all of stdin
       });
       child.stdin.end(stdin);
+      if (sandboxed) this.limitProcesses(child, killGroup, (e) => (spawnError ??= e));
       const timer = setTimeout(() => {
         timedOut = true;
         killGroup();
@@ -183,6 +189,30 @@ export class NativeRunner {
           truncated,
           ...(error !== undefined ? { error } : {}),
         });
+      });
+    });
+  }
+
+  /** Sets RLIMIT_NPROC on the sandbox's init once bwrap reports it, then lets bwrap start the circuit. */
+  private limitProcesses(child: ChildProcess, kill: () => void, fail: (e: string) => void): void {
+    const info = child.stdio[3] as Readable;
+    const go = child.stdio[4] as Writable;
+    go.on('error', () => {
+      // bwrap already gone
+    });
+    let text = '';
+    let done = false;
+    info.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const pid = /"child-pid"\s*:\s*(\d+)/.exec(text)?.[1];
+      if (!pid || done) return;
+      done = true;
+      const ids = this.asRoot ? { uid: SANDBOX_ID, gid: SANDBOX_ID } : {};
+      execFile(this.prlimit!, ['--pid', pid, `--nproc=${this.opts.native_max_processes}`], ids, (err) => {
+        if (err) {
+          fail(`could not set the process limit: ${err.message.trim()}`);
+          kill();
+        } else go.end('x');
       });
     });
   }

@@ -1,0 +1,78 @@
+// Executor throughput: calls/s and latency for a trivial WASI module and a trivial native circuit, run
+// through the Executor exactly as the proof path does (queue, pool, sandbox). `node dist/bench/executor.js`
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Executor, type Artifact } from '../src/executor/index.js';
+import { findOnPath } from '../src/executor/native.js';
+import { echoModule } from '../test/executor/wasm-builder.js';
+
+export interface ExecutorBenchRow {
+  scenario: string;
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+}
+
+const HOSTILE_C = join(dirname(fileURLToPath(import.meta.url)), '../../test/executor/fixtures/hostile.c');
+/** A validate-response sized request. */
+const STDIN = JSON.stringify({ nonce_uuid: '7d4f0a52-3c51-4a5e-9a43-0a6f3f6c2b11', tau: '1732400000000', seed: 'ab'.repeat(32), payload: { bearings: Array(12).fill('NE') } });
+
+const artifactOf = (bytes: Uint8Array, kind: Artifact['kind']): Artifact => ({ sha256: createHash('sha256').update(bytes).digest('hex'), kind, bytes });
+
+async function measure(ex: Executor, scenario: string, a: Artifact, command: string, seconds: number): Promise<ExecutorBenchRow> {
+  const check = await ex.run(a, command, [], STDIN); // warm-up, and proof the scenario works
+  if (check.exit_code !== 0 || check.stdout !== STDIN) throw new Error(`${scenario}: ${JSON.stringify(check)}`);
+  const latencies: number[] = [];
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  // Twice the concurrency in flight keeps every slot busy without hitting the queue bound.
+  await Promise.all(
+    Array.from({ length: 2 * concurrency }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        const r = await ex.run(a, command, [], STDIN);
+        if (r.exit_code !== 0) throw new Error(`${scenario}: ${JSON.stringify(r)}`);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((x, y) => x - y);
+  const pct = (p: number) => Number(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!.toFixed(3));
+  return { scenario, rps: Math.round(latencies.length / elapsed), p50_ms: pct(0.5), p99_ms: pct(0.99) };
+}
+
+const concurrency = availableParallelism();
+
+export async function benchExecutor(opts: { seconds: number }): Promise<ExecutorBenchRow[]> {
+  const ex = new Executor({
+    wall_ms: 2000, memory_mb: 64, output_bytes: 1_048_576, concurrency, queue: 64,
+    native_max_processes: 16, native_max_open_files: 64, native_tmpfs_mb: 8, allow_unsandboxed_native: false,
+  });
+  const rows: ExecutorBenchRow[] = [];
+  let dir: string | undefined;
+  try {
+    rows.push(await measure(ex, `wasm echo (${concurrency} workers)`, artifactOf(echoModule(0), 'wasm'), 'validate-response', opts.seconds));
+    const missing = ['bwrap', 'prlimit', 'gcc'].filter((t) => !findOnPath(t));
+    if (missing.length > 0) {
+      console.error(`bench executor: native scenario skipped (missing ${missing.join(', ')})`);
+    } else {
+      dir = mkdtempSync(join(tmpdir(), 'executor-bench-'));
+      execFileSync('gcc', ['-static', '-O2', '-o', join(dir, 'circuit'), HOSTILE_C]);
+      rows.push(await measure(ex, 'elf echo (bwrap)', artifactOf(readFileSync(join(dir, 'circuit')), 'elf'), 'echo', opts.seconds));
+    }
+  } finally {
+    await ex.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = await benchExecutor({ seconds: Number(process.env.BENCH_SECONDS ?? 3) });
+  console.table(rows);
+}
