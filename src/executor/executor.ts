@@ -61,6 +61,7 @@ export class Executor {
   async run(artifact: Artifact, command: string, args: string[], stdin: string | Uint8Array, limits?: RunLimits): Promise<RunResult> {
     if (this.closed) throw new ApiError('UNAVAILABLE', 'executor is shut down');
     if (artifact.kind !== 'wasm' && artifact.kind !== 'elf') throw invalidInput(`unknown circuit kind: ${String(artifact.kind)}`);
+    if (!/^[0-9a-f]{64}$/.test(artifact.sha256)) throw invalidInput('artifact sha256 must be 64 lowercase hex digits');
     const resolved: ResolvedLimits = {
       wall_ms: Math.min(limits?.wall_ms ?? Infinity, this.config.wall_ms),
       output_bytes: Math.min(limits?.output_bytes ?? Infinity, this.config.output_bytes),
@@ -101,7 +102,7 @@ export class Executor {
   }
 
   private async compile(artifact: Artifact): Promise<WebAssembly.Module> {
-    const key = artifact.sha256.toLowerCase();
+    const key = artifact.sha256;
     let p = this.modules.get(key);
     if (p) {
       this.modules.delete(key); // refresh recency

@@ -65,6 +65,8 @@ export class NativeRunner {
   private readonly prlimit = findOnPath('prlimit');
   private dir: string | undefined;
   private readonly written = new Set<string>();
+  /** Kill switches of the runs in flight, for close(). */
+  private readonly live = new Set<() => void>();
   private readonly asRoot = process.getuid?.() === 0;
 
   constructor(
@@ -156,6 +158,7 @@ export class NativeRunner {
         into.push(chunk);
         total += chunk.length;
       };
+      this.live.add(killGroup);
       child.stdout.on('data', collect(out));
       child.stderr.on('data', collect(err));
       child.stdin.on('error', () => {
@@ -173,6 +176,7 @@ export class NativeRunner {
       child.on('close', (code, signal) => {
         clearTimeout(timer);
         killGroup(); // anything the circuit left behind in its group
+        this.live.delete(killGroup);
         let error: string | undefined;
         if (timedOut) error = `wall time of ${limits.wall_ms} ms exceeded; run killed`;
         else if (truncated) error = `output exceeded ${limits.output_bytes} bytes; run stopped`;
@@ -217,7 +221,9 @@ export class NativeRunner {
     });
   }
 
+  /** Kills the runs in flight and removes the artifact directory. */
   close(): void {
+    for (const kill of this.live) kill();
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
     this.written.clear();
@@ -231,7 +237,7 @@ export class NativeRunner {
     }
     const path = join(this.dir, sha256);
     if (this.written.has(sha256)) return path;
-    if (createHash('sha256').update(bytes).digest('hex') !== sha256.toLowerCase() || !/^[0-9a-f]{64}$/i.test(sha256)) return undefined;
+    if (createHash('sha256').update(bytes).digest('hex') !== sha256) return undefined;
     writeFileSync(path, bytes, { mode: 0o500 });
     // The sandbox user must be able to execute it (it is the only user that can: 0500, its own).
     if (this.asRoot) chownSync(path, SANDBOX_ID, SANDBOX_ID);

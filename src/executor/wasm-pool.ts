@@ -35,8 +35,13 @@ export class WasmPool {
     slot.busy = true;
     // Idle workers are unref'd so they never hold the process open; a run in flight must.
     slot.worker.ref();
-    await slot.ready;
     const started = performance.now();
+    try {
+      await slot.ready;
+    } catch (e) {
+      this.replace(slot);
+      return { exit_code: null, stdout: '', stderr: '', duration_ms: performance.now() - started, timed_out: false, truncated: false, error: `wasm worker failed to start: ${(e as Error).message}` };
+    }
     const req: WorkerRequest = {
       id: this.nextId++,
       sha256,
@@ -131,11 +136,22 @@ export class WasmPool {
     slot.modules = new Set();
     slot.busy = false;
     slot.lastError = undefined;
-    slot.ready = new Promise((resolve) => worker.once('online', resolve));
+    slot.ready = new Promise((resolve, reject) => {
+      worker.once('online', resolve);
+      worker.once('exit', (code) => reject(new Error(slot.lastError ?? `exited (${code})`)));
+    });
+    slot.ready.catch(() => {
+      // reported by the run that awaits it
+    });
+    // A worker that dies while idle is replaced at once, so the next run does not wait out its wall time.
+    worker.once('exit', () => {
+      if (!slot.busy && slot.worker === worker && !this.closed) this.spawnInto(slot);
+    });
   }
 
   /** Terminates a worker that overran or died and puts a fresh, warm one in its place. */
   private replace(slot: Slot): void {
+    slot.busy = false;
     void slot.worker.terminate();
     if (!this.closed) this.spawnInto(slot);
   }

@@ -48,3 +48,25 @@ test('per-run limits can lower the configured ones, never raise them', async () 
     await ex.close();
   }
 });
+
+test('close() ends wasm runs in flight and refuses queued ones', async () => {
+  const ex = new Executor(config({ concurrency: 1, queue: 4, wall_ms: 10_000 }));
+  const running = ex.run(artifact(loopModule()), 'x', [], '');
+  const queued = ex.run(artifact(echoModule(0)), 'x', [], '');
+  queued.catch(() => undefined); // asserted below; close() settles it first
+  await new Promise((r) => setTimeout(r, 200));
+  await ex.close();
+  const r = await running;
+  assert.equal(r.exit_code, null);
+  assert.ok(r.duration_ms < 2000);
+  await assert.rejects(queued, (e: ApiError) => e.code === 'UNAVAILABLE');
+});
+
+test('a malformed sha256 is refused as invalid input', async () => {
+  const ex = new Executor(config());
+  try {
+    await assert.rejects(ex.run({ ...artifact(echoModule(0)), sha256: 'ABC' }, 'x', [], ''), (e: ApiError) => e.code === 'INVALID_INPUT');
+  } finally {
+    await ex.close();
+  }
+});

@@ -153,3 +153,15 @@ test('native: without bwrap, native circuits are refused with how to install it'
     await dev.close();
   }
 });
+
+test('native: close() kills runs in flight', { skip }, async () => {
+  const own = new Executor(config({ wall_ms: 10_000 }));
+  const run = own.run(hostile, 'sleep', [], '');
+  await new Promise((r) => setTimeout(r, 300));
+  await own.close();
+  const r = await run;
+  assert.equal(r.exit_code, null);
+  assert.ok(r.duration_ms < 2000, String(r.duration_ms));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(leftovers('sleep'), []);
+});

@@ -132,3 +132,18 @@ export const hugeMaxModule = () => wasmModule({ start: [], memory: { min: 1, max
 
 /** Imports a function from outside WASI. */
 export const foreignImportModule = () => wasmModule({ imports: [['env', 'host_secret', 0, true]], start: [] });
+
+/**
+ * Probes what the host exposes: exits with fd_prestat_get(3)'s errno (8 = EBADF: no preopened directory)
+ * plus 100 × the number of environment variables.
+ */
+export const probeModule = () =>
+  wasmModule({
+    imports: [[W, 'fd_prestat_get', 2, true], [W, 'environ_sizes_get', 2, true], PROC_EXIT],
+    start: [
+      ...c(16), ...c(8), op.call, 1, op.drop, // environ_sizes_get(&count at 16, &size at 8)
+      ...c(3), ...c(32), op.call, 0, // fd_prestat_get(3, &prestat at 32) -> errno on the stack
+      ...peek(16), ...c(100), 0x6c /* i32.mul */, 0x6a /* i32.add */,
+      op.call, 2,
+    ],
+  });

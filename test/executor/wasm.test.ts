@@ -4,7 +4,7 @@ import { ApiError } from '../../src/errors.js';
 import { Executor, checkWasmModule } from '../../src/executor/index.js';
 import { artifact, config } from './helpers.js';
 import {
-  argvModule, echoModule, floodModule, foreignImportModule, growBombModule, hugeMaxModule, loopModule,
+  argvModule, echoModule, probeModule, floodModule, foreignImportModule, growBombModule, hugeMaxModule, loopModule,
 } from './wasm-builder.js';
 
 const ex = new Executor(config({ wall_ms: 1000 }));
@@ -31,6 +31,12 @@ test('argv is [circuit, command, ...args]', async () => {
   const r = await ex.run(artifact(argvModule()), 'validate-response', ['--x', 'y'], '');
   assert.equal(r.exit_code, 0);
   assert.deepEqual(r.stdout.split('\0'), ['circuit', 'validate-response', '--x', 'y', '']);
+});
+
+test('no preopened directory and no environment reach the module', async () => {
+  const r = await ex.run(artifact(probeModule()), 'x', [], '');
+  assert.equal(r.error, undefined);
+  assert.equal(r.exit_code, 8); // EBADF from fd_prestat_get(3), 0 environment variables
 });
 
 test('infinite loop: killed at the wall time, reported as timed out', async () => {

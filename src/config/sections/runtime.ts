@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 export const ExecutorSection = Type.Object(
   {
     wall_ms: Type.Integer({ minimum: 10, default: 2000, description: 'wall-clock limit per run' }),
-    memory_mb: Type.Integer({ minimum: 1, default: 64, description: 'memory cap per run' }),
+    memory_mb: Type.Integer({ minimum: 1, default: 64, description: 'memory cap per run: wasm memory maximum, and the address-space limit of native circuits' }),
     output_bytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'stdout+stderr cap per run' }),
     concurrency: Type.Integer({ minimum: 1, default: 2, description: 'runs at once' }),
     queue: Type.Integer({ minimum: 0, default: 64, description: 'runs waiting; beyond this a run is refused as busy' }),
