@@ -14,6 +14,8 @@ import type { RegistryContext } from './context.js';
 import { installErrorHandling } from './errors-plugin.js';
 import { healthRoutes } from './health.js';
 import { validatorCompiler } from './validation.js';
+import { circuitApi } from '../proof/api.js';
+import { openapiRoutes } from './openapi.js';
 
 export const BODY_LIMIT = 2 * 1024 * 1024;
 
@@ -69,5 +71,7 @@ export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
   await app.register(healthRoutes, { ctx, prefix: '/api' });
   await app.register(auditRoutes, { ctx, prefix: '/api' });
   await app.register(registryLedgerRoutes, { ctx, prefix: '/api/ledger' });
+  await app.register(circuitApi, { ctx });
+  await app.register(openapiRoutes, { ctx });
   return app;
 }

@@ -13,6 +13,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import { openLedger } from '../ledger/open.js';
 import { openStore, type Store } from '../storage/index.js';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { createAudit, type Audit } from './audit.js';
 
 /** Everything a running registry holds; built once at start, closed once at shutdown. */
@@ -50,6 +51,7 @@ export async function createContext(config: Config, log: Logger): Promise<Regist
 
   const store = await openStore(config.storage, {
     presenceMaxEntries: config.presence.max_entries,
+    artifactDir: config.circuits.artifact_dir ?? join(config.state_dir, 'artifacts'),
     ledgerMaxEntries: config.ledger.max_entries,
     auditMaxEntries: config.ledger.max_entries,
   });

@@ -1,19 +1,27 @@
 import type { Config } from '../config/schema.js';
+import type { ArtifactStore } from './artifacts.js';
 import type { AuditStore } from './audit.js';
+import type { CircuitStore } from './circuits.js';
 import type { DirectoryStore } from './directory.js';
 import type { LedgerStore } from './ledger.js';
 import { memoryAuditStore } from './memory/audit.js';
+import { memoryArtifactStore } from './memory/artifacts.js';
+import { memoryCircuitStore } from './memory/circuits.js';
 import { memoryDirectoryStore } from './memory/directory.js';
 import { memoryLedgerStore } from './memory/ledger.js';
 import { sqliteAuditStore } from './sqlite/audit.js';
 import { openSqlite } from './sqlite/db.js';
 import { sqliteDirectoryStore } from './sqlite/directory.js';
 import { sqliteLedgerStore } from './sqlite/ledger.js';
+import { fileArtifactStore } from './sqlite/artifacts.js';
+import { sqliteCircuitStore } from './sqlite/circuits.js';
 
 /** Every domain's storage, opened together on one backend. */
 export interface Store {
   readonly kind: 'memory' | 'sqlite' | 'postgres';
   readonly directory: DirectoryStore;
+  readonly circuits: CircuitStore;
+  readonly artifacts: ArtifactStore;
   readonly ledger: LedgerStore;
   readonly audit: AuditStore;
   /** Throws when the backend cannot answer (health checks). */
@@ -23,6 +31,8 @@ export interface Store {
 
 export interface StoreOptions {
   presenceMaxEntries: number;
+  /** Where the SQLite backend keeps artifact files (circuits.artifact_dir, default <state_dir>/artifacts). */
+  artifactDir: string;
   /** Bounds of the memory backend's ledger (nonces, events) and audit trail. */
   ledgerMaxEntries: number;
   auditMaxEntries: number;
@@ -34,6 +44,8 @@ export async function openStore(config: Config['storage'], o: StoreOptions): Pro
       return {
         kind: 'memory',
         directory: memoryDirectoryStore(o.presenceMaxEntries),
+        circuits: memoryCircuitStore(),
+        artifacts: memoryArtifactStore(),
         ledger: memoryLedgerStore(o.ledgerMaxEntries),
         audit: memoryAuditStore(o.auditMaxEntries),
         ping: async () => undefined,
@@ -45,6 +57,8 @@ export async function openStore(config: Config['storage'], o: StoreOptions): Pro
       return {
         kind: 'sqlite',
         directory: sqliteDirectoryStore(db),
+        circuits: sqliteCircuitStore(db),
+        artifacts: fileArtifactStore(o.artifactDir),
         ledger: sqliteLedgerStore(db),
         audit: sqliteAuditStore(db),
         ping: async () => {

@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import { adminCircuitRoutes } from '../circuits/admin-routes.js';
+import { CircuitCatalog } from '../circuits/catalog.js';
+import { apiLimiter } from '../circuits/limits.js';
+import { circuitRoutes } from '../circuits/routes.js';
+import { SealingKeys } from '../circuits/sealing-keys.js';
+import { loadOrCreateSecret } from '../config/state.js';
+import { Executor } from '../executor/index.js';
+import type { RegistryContext } from '../server/context.js';
+import { TauBinder } from './binding.js';
+import { ProofGateway } from './gateway.js';
+import { ReceiptSigner } from './receipts.js';
+import { proofRoutes } from './routes.js';
+
+/** The seed secret: `proof.seed_secret_hex`, or one generated into state_dir on first run and kept. */
+function seedSecret(ctx: RegistryContext): Uint8Array {
+  const configured = ctx.config.proof.seed_secret_hex;
+  if (configured) return Buffer.from(configured, 'hex');
+  const { value, created, path } = loadOrCreateSecret(ctx.config.state_dir, 'proof-seed', () => ({ seed_secret_hex: randomBytes(32).toString('hex') }));
+  ctx.log.info({ path }, created ? 'no proof.seed_secret_hex configured: generated one' : 'no proof.seed_secret_hex configured: using the generated one');
+  return Buffer.from(value.seed_secret_hex, 'hex');
+}
+
+/** The circuit registry and proof gateway (`/api/...`, `/.well-known/jwks.json`) as one plugin. */
+export const circuitApi: FastifyPluginAsync<{ ctx: RegistryContext }> = async (app, { ctx }) => {
+  const { config, store } = ctx;
+  const catalog = new CircuitCatalog(store.circuits, store.artifacts, config);
+  const sealingKeys = new SealingKeys(config, ctx.log);
+  const receipts = new ReceiptSigner(config, ctx.log);
+  const executor = new Executor(config.executor, ctx.log);
+  app.addHook('onClose', () => executor.close());
+  const limit = apiLimiter(ctx.limiter, config);
+  const gateway = new ProofGateway({ ctx, catalog, executor, binder: new TauBinder(seedSecret(ctx)), receipts, sealingKeys, limit });
+
+  await app.register(circuitRoutes, { catalog, artifacts: store.artifacts, sealingKeys, publisherKeys: config.circuits.publisher_public_keys_hex, limit });
+  await app.register(adminCircuitRoutes, { ctx, catalog });
+  await app.register(proofRoutes, { gateway, receipts });
+};

@@ -1,0 +1,209 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { manifestOf, revoked, type CircuitCatalog } from '../circuits/catalog.js';
+import type { ApiEndpoint } from '../circuits/limits.js';
+import type { SealingKeys } from '../circuits/sealing-keys.js';
+import { ApiError, invalidInput, rateLimited } from '../errors.js';
+import type { CircuitRunner } from '../executor/validate.js';
+import { validateResponse } from '../executor/validate.js';
+import type { Artifact, RunResult } from '../executor/types.js';
+import { ledgerById, pickLedger } from '../ledger/pick.js';
+import type { RegistryContext } from '../server/context.js';
+import type { AuditEntry } from '../storage/audit.js';
+import type { TauBinder } from './binding.js';
+import type { ReceiptSigner } from './receipts.js';
+
+export interface GatewayDeps {
+  ctx: RegistryContext;
+  catalog: CircuitCatalog;
+  executor: CircuitRunner & { run(artifact: Artifact, command: string, args: string[], stdin: Uint8Array): Promise<RunResult> };
+  binder: TauBinder;
+  receipts: ReceiptSigner;
+  sealingKeys: SealingKeys;
+  limit: (req: FastifyRequest, endpoint: ApiEndpoint, handle: string) => Promise<void>;
+}
+
+export interface ValidateRequest {
+  kind: string;
+  nonce_uuid: string;
+  payload: { tau: string; bearings: string[]; proof_hash: string };
+}
+
+export interface ExecRequest {
+  command: string;
+  args: string[];
+  flags: Record<string, string | number | boolean>;
+  input?: unknown;
+}
+
+/** SHA-256 (hex) of `nonce_uuid|tau|bearings` with the bearings joined by ",": what a client commits to. */
+export function proofHash(nonceUuid: string, tau: string, bearings: readonly string[]): string {
+  return createHash('sha256').update(`${nonceUuid}|${tau}|${bearings.join(',')}`).digest('hex');
+}
+
+/** The command a client may never run through the CLI proxy: it needs the sealed secret. */
+const VALIDATE_COMMAND = 'validate-response';
+
+const encoder = new TextEncoder();
+
+/**
+ * The three-call proof flow (challenge → ceremony → validate) and the CLI proxy. Stateless: a challenge
+ * lives in the ledger entry and in the MAC'd tau the client echoes back (binding.ts).
+ */
+export class ProofGateway {
+  constructor(private readonly d: GatewayDeps) {}
+
+  private async audit(req: FastifyRequest, e: Omit<AuditEntry, 'at' | 'actor'>): Promise<void> {
+    const { audit, log } = this.d.ctx;
+    try {
+      await audit.append({ at: Date.now(), actor: audit.actor(req.ip), ...e });
+    } catch (err) {
+      log.error({ err }, 'audit append failed');
+    }
+  }
+
+  /** Runs `step`, recording its outcome (error code, lower-cased, on failure) in the audit trail. */
+  private async audited<T>(req: FastifyRequest, base: Omit<AuditEntry, 'at' | 'actor' | 'outcome'>, step: (note: Partial<AuditEntry>) => Promise<T>): Promise<T> {
+    const note: Partial<AuditEntry> = {};
+    try {
+      const r = await step(note);
+      await this.audit(req, { ...base, ...note, outcome: 'ok' });
+      return r;
+    } catch (e) {
+      const outcome = e instanceof ApiError ? e.code.toLowerCase() : 'internal';
+      await this.audit(req, { ...base, ...note, outcome, ...(e instanceof Error && { detail: e.message.slice(0, 200) }) });
+      throw e;
+    }
+  }
+
+  private lockKey = (handle: string) => `proof:lock:${handle}`;
+
+  private async refuseIfLocked(handle: string): Promise<void> {
+    const left = await this.d.ctx.limiter.banned(this.lockKey(handle));
+    if (left > 0) throw rateLimited(left, { reason: 'locked_out', retry_after_seconds: Math.ceil(left) });
+  }
+
+  /** Counts a wrong proof; the `lockout_after`-th within `lockout_seconds` locks the handle for `lockout_seconds`. */
+  private async countFailure(handle: string): Promise<boolean> {
+    const { lockout_after: n, lockout_seconds: s } = this.d.ctx.config.proof;
+    const r = await this.d.ctx.limiter.consume({
+      banKey: this.lockKey(handle),
+      buckets: [{ key: `proof:fail:${handle}`, rps: n / s, burst: n - 1 }],
+      banSeconds: s,
+    });
+    return !r.ok;
+  }
+
+  private async runJson(artifact: Artifact, command: string, input: unknown): Promise<unknown> {
+    const r = await this.d.executor.run(artifact, command, [], encoder.encode(JSON.stringify(input)));
+    if (r.exit_code !== 0 || r.timed_out || r.error !== undefined) {
+      throw new ApiError('INTERNAL', `circuit ${command} failed (${r.timed_out ? 'timed out' : (r.error ?? `exit ${r.exit_code}`)})`);
+    }
+    try {
+      return JSON.parse(r.stdout) as unknown;
+    } catch {
+      throw new ApiError('INTERNAL', `circuit ${command} printed no JSON`);
+    }
+  }
+
+  async challenge(req: FastifyRequest, handle: string) {
+    return this.audited(req, { step: 'challenge', handle }, async (note) => {
+      await this.d.limit(req, 'challenge', handle);
+      await this.refuseIfLocked(handle);
+      // The ledger is chosen first: a URL off the allow-list is refused before anything else happens.
+      const picked = pickLedger(this.d.ctx, req.headers['x-eni6ma-ledger-url']);
+      const build = await this.d.catalog.usableBuild(handle);
+      note.sha256 = build.sha256;
+      const artifact = await this.d.catalog.artifact(build);
+      const r = await picked.ledger.reserve();
+      note.nonce = r.uuid;
+      const tau = this.d.binder.seal({
+        nonce_uuid: r.uuid,
+        ledger_tau: r.tau,
+        ledger: picked.id,
+        handle,
+        build_id: build.build_id,
+        sha256: build.sha256,
+        expires_at: r.expires_at,
+      });
+      const challenge = await this.runJson(artifact, 'challenge', { nonce_uuid: r.uuid, tau, seed: this.d.binder.seed(r.uuid, tau, build.sha256) });
+      return {
+        nonce_uuid: r.uuid,
+        tau,
+        expires_at: new Date(r.expires_at).toISOString(),
+        circuit: { handle, build_id: build.build_id, sha256: build.sha256 },
+        challenge,
+      };
+    });
+  }
+
+  /**
+   * Body checks (tau MAC and binding, proof_hash) → lockout → revocation → burn at the bound ledger →
+   * verify in the executor → receipt. Nothing before the burn consumes the nonce, so a malformed or
+   * tampered request leaves it usable; everything after the burn is one attempt.
+   */
+  async validate(req: FastifyRequest, handle: string, body: ValidateRequest) {
+    return this.audited(req, { step: 'validate', handle, nonce: body.nonce_uuid.toLowerCase() }, async (note) => {
+      await this.d.limit(req, 'validate', handle);
+      const { tau, bearings, proof_hash } = body.payload;
+      const b = this.d.binder.open(tau);
+      if (!b || b.nonce_uuid.toLowerCase() !== body.nonce_uuid.toLowerCase() || b.handle !== handle)
+        throw new ApiError('TAU_MISMATCH', 'tau does not belong to this nonce and circuit (or was altered)');
+      note.sha256 = b.sha256;
+      const expected = Buffer.from(proofHash(b.nonce_uuid, tau, bearings), 'hex');
+      if (!timingSafeEqual(expected, Buffer.from(proof_hash, 'hex')))
+        throw invalidInput('proof_hash does not match SHA-256(nonce_uuid|tau|bearings)', { field: 'payload.proof_hash' });
+      await this.refuseIfLocked(handle);
+      const build = await this.d.catalog.build(handle, b.build_id);
+      if (build.revoked || build.sha256 !== b.sha256) throw revoked(build);
+      const { ledger } = ledgerById(this.d.ctx, b.ledger);
+
+      const burn = await ledger.burn(b.nonce_uuid, b.ledger_tau);
+      if (!burn.ok) {
+        switch (burn.reason) {
+          case 'replay':
+            throw new ApiError('REPLAY', 'nonce already used');
+          case 'expired':
+            throw new ApiError('EXPIRED', 'nonce expired');
+          case 'tau_mismatch':
+            throw new ApiError('TAU_MISMATCH', 'the ledger refused the tau for this nonce');
+          case 'unknown':
+            throw new ApiError('NOT_FOUND', 'unknown nonce');
+        }
+      }
+
+      const artifact = await this.d.catalog.artifact(build);
+      const seed = this.d.binder.seed(b.nonce_uuid, tau, build.sha256);
+      const input = { handle, build_id: build.build_id, nonce_uuid: b.nonce_uuid, tau, seed, payload: { kind: body.kind, bearings } };
+      const { valid } = await validateResponse(this.d.executor, artifact, input, this.d.sealingKeys.keys);
+      if (!valid) {
+        const locked = await this.countFailure(handle);
+        throw new ApiError('PROOF_REJECTED', 'the response does not prove knowledge of the secret', {
+          locked_out: locked,
+          lockout_after: this.d.ctx.config.proof.lockout_after,
+        });
+      }
+      const issuer = this.d.ctx.config.proof.issuer ?? `${req.protocol}://${req.host}`;
+      const receipt = await this.d.receipts.sign(issuer, { handle, build_id: build.build_id, sha256: build.sha256, nonce_uuid: b.nonce_uuid });
+      return { validated: true as const, receipt };
+    });
+  }
+
+  /** Runs a command the current build's manifest lists; `validate-response` is never proxied (it needs the secret). */
+  async cli(req: FastifyRequest, handle: string, command: string, body: ExecRequest) {
+    return this.audited(req, { step: 'cli', handle, detail: command }, async (note) => {
+      await this.d.limit(req, 'cli', handle);
+      if (body.command !== command) throw invalidInput('body.command must equal the {command} path segment');
+      if (command === VALIDATE_COMMAND) throw new ApiError('FORBIDDEN', `${VALIDATE_COMMAND} runs only through POST /api/circuits/{handle}/validate`);
+      const build = await this.d.catalog.build(handle);
+      note.sha256 = build.sha256;
+      if (build.revoked) throw revoked(build);
+      const commands = manifestOf(build).commands;
+      if (!commands.includes(command)) throw new ApiError('FORBIDDEN', `circuit ${handle} does not offer command ${JSON.stringify(command)}`, { commands });
+      const flags = Object.entries(body.flags).flatMap(([k, v]) => (v === false ? [] : [v === true ? `--${k}` : `--${k}=${String(v)}`]));
+      const artifact = await this.d.catalog.artifact(build);
+      const r = await this.d.executor.run(artifact, command, [...body.args, ...flags], encoder.encode(JSON.stringify(body.input ?? {})));
+      return { exit_code: r.exit_code, stdout: r.stdout, stderr: r.stderr, duration_ms: r.duration_ms, timed_out: r.timed_out };
+    });
+  }
+}

@@ -1,0 +1,85 @@
+import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { SignJWT, type JWK } from 'jose';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { loadOrCreateSecret } from '../config/state.js';
+
+/** `[[proof.receipt_keys]]` (the schema's computed key name hides the field types from TypeScript). */
+interface ReceiptKeyConfig {
+  kid_hex: string;
+  ed25519_private_key_hex: string;
+  active: boolean;
+  not_after_epoch_ms?: number;
+}
+
+interface ReceiptKey {
+  kid: string;
+  active: boolean;
+  notAfter: number | undefined;
+  privateKey: KeyObject;
+  jwk: JWK;
+}
+
+// PKCS#8 header of a raw 32-byte Ed25519 seed (OID 1.3.101.112).
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+export interface ReceiptClaims {
+  handle: string;
+  build_id: string;
+  sha256: string;
+  nonce_uuid: string;
+}
+
+/**
+ * Signs proof receipts: a compact EdDSA JWS (JWT) with `iss`, `sub` (circuit handle), `circuit_sha256`,
+ * `build_id`, `nonce` (= `jti`), `iat`, `exp`, and `kid` in the header. Keys rotate like the envelope keys:
+ * the first active unexpired key signs, every unexpired key is published in the JWKS so that receipts
+ * signed before a rotation still verify. Generated into state_dir when not configured.
+ */
+export class ReceiptSigner {
+  private readonly keys: ReceiptKey[];
+
+  constructor(
+    config: Pick<Config, 'proof' | 'state_dir'>,
+    log: Logger,
+    private readonly ttlSeconds = config.proof.receipt_ttl_seconds,
+  ) {
+    let entries = config.proof.receipt_keys as ReceiptKeyConfig[] | undefined;
+    if (!entries) {
+      const { value, created, path } = loadOrCreateSecret<ReceiptKeyConfig[]>(config.state_dir, 'receipt-keys', () => [
+        { kid_hex: randomBytes(8).toString('hex'), ed25519_private_key_hex: randomBytes(32).toString('hex'), active: true },
+      ]);
+      log.info({ path }, created ? 'no [[proof.receipt_keys]] configured: generated a receipt key' : 'no [[proof.receipt_keys]] configured: using the generated receipt key');
+      entries = value;
+    }
+    this.keys = entries.map((e) => {
+      const privateKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, Buffer.from(e.ed25519_private_key_hex, 'hex')]), format: 'der', type: 'pkcs8' });
+      const kid = e.kid_hex.toLowerCase();
+      const jwk = { ...(createPublicKey(privateKey).export({ format: 'jwk' }) as JWK), kid, alg: 'EdDSA', use: 'sig' };
+      return { kid, active: e.active, notAfter: e.not_after_epoch_ms, privateKey, jwk };
+    });
+  }
+
+  private usable(now: number): ReceiptKey[] {
+    return this.keys.filter((k) => k.notAfter === undefined || k.notAfter > now);
+  }
+
+  /** Public keys of every unexpired receipt key (`GET /.well-known/jwks.json`). */
+  jwks(now = Date.now()): { keys: JWK[] } {
+    return { keys: this.usable(now).map((k) => k.jwk) };
+  }
+
+  async sign(issuer: string, c: ReceiptClaims, now = Date.now()): Promise<string> {
+    const key = this.usable(now).find((k) => k.active);
+    if (!key) throw new Error('no active unexpired receipt key (proof.receipt_keys)');
+    const iat = Math.floor(now / 1000);
+    return new SignJWT({ circuit_sha256: c.sha256, build_id: c.build_id, nonce: c.nonce_uuid })
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' })
+      .setIssuer(issuer)
+      .setSubject(c.handle)
+      .setJti(c.nonce_uuid)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + this.ttlSeconds)
+      .sign(key.privateKey);
+  }
+}

@@ -1,0 +1,71 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { HandleParams } from '../circuits/schemas.js';
+import { ErrorBodySchema } from '../errors.js';
+import type { ProofGateway } from './gateway.js';
+import type { ReceiptSigner } from './receipts.js';
+import { ChallengeReply, ExecReply, ExecRequest, Jwks, ValidateBody, ValidateReply } from './schemas.js';
+
+const tags = ['proof'];
+const E = ErrorBodySchema;
+
+/** Challenge, validate, CLI proxy and the receipt JWKS. */
+export const proofRoutes: FastifyPluginAsync<{ gateway: ProofGateway; receipts: ReceiptSigner }> = async (fastify, { gateway, receipts }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post(
+    '/api/circuits/:handle/challenge',
+    {
+      schema: {
+        tags,
+        summary: "Reserve a nonce and get the current build's challenge",
+        description:
+          'Optional header `x-eni6ma-ledger-url` picks the ledger that reserves the nonce; only URLs in ledger.allowed_urls are accepted (400 otherwise, and no request leaves the registry). ' +
+          'The ledger and build are bound into `tau` (MAC), so validate burns at that ledger whatever it is sent. A revoked build is 403 FORBIDDEN; a locked-out handle 429.',
+        params: HandleParams,
+        headers: Type.Object({ 'x-eni6ma-ledger-url': Type.Optional(Type.String({ description: 'ledger to reserve the nonce at (allow-listed)' })) }),
+        response: { 200: ChallengeReply, 400: E, 403: E, 404: E, 429: E, 502: E },
+      },
+    },
+    async (req) => gateway.challenge(req, req.params.handle),
+  );
+
+  app.post(
+    '/api/circuits/:handle/validate',
+    {
+      schema: {
+        tags,
+        summary: 'Validate a response; burns the nonce, returns a signed receipt',
+        description:
+          'Order: body checks (tau binding → 400 TAU_MISMATCH, proof_hash → 400 INVALID_INPUT; the nonce is not burnt) → lockout (429) → revoked build (403 FORBIDDEN) → ' +
+          'burn at the ledger bound in tau (409 REPLAY, 410 EXPIRED, 404 unknown nonce) → verification in the sandbox. A wrong response is 403 PROOF_REJECTED and counts toward the ' +
+          'per-handle lockout: after proof.lockout_after wrong responses within proof.lockout_seconds the handle answers 429 RATE_LIMITED with Retry-After. ' +
+          '`proof_hash` = hex SHA-256 of the UTF-8 string `nonce_uuid|tau|b1,b2,...`. The receipt is an EdDSA JWS: iss, sub (handle), circuit_sha256, build_id, nonce, jti, iat, exp; kid in the header.',
+        params: HandleParams,
+        body: ValidateBody,
+        response: { 200: ValidateReply, 400: E, 403: E, 404: E, 409: E, 410: E, 429: E, 502: E },
+      },
+    },
+    async (req) => gateway.validate(req, req.params.handle, req.body),
+  );
+
+  app.post(
+    '/api/circuits/:handle/cli/:command',
+    {
+      schema: {
+        tags,
+        summary: "Run one of the current build's commands in the sandbox",
+        description:
+          'Only commands the manifest lists (403 otherwise); `validate-response` is never proxied (it needs the sealed secret, which the proxy never has). ' +
+          'A command containing "/" is sent URL-encoded in the path (e.g. `ledger%2Fstatus`). stdin is `input` as JSON.',
+        params: Type.Object({ handle: HandleParams.properties.handle, command: Type.String({ minLength: 1, maxLength: 64 }) }),
+        body: ExecRequest,
+        response: { 200: ExecReply, 400: E, 403: E, 404: E, 429: E },
+      },
+    },
+    async (req) => gateway.cli(req, req.params.handle, req.params.command, req.body),
+  );
+
+  app.get('/.well-known/jwks.json', { schema: { tags, summary: 'Public keys that verify receipts (EdDSA, Ed25519)', response: { 200: Jwks } } }, async () => receipts.jwks());
+};

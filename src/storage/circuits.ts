@@ -1,0 +1,41 @@
+/** One published build of a circuit. Its SHA-256 is the artifact's identity (see artifacts.ts). */
+export interface BuildRecord {
+  handle: string;
+  build_id: string;
+  version: string;
+  sha256: string;
+  kind: 'wasm' | 'elf';
+  size: number;
+  /** The signed manifest exactly as published (a JSON object). */
+  manifest: Record<string, unknown>;
+  /** Epoch ms of publication. */
+  created_at: number;
+  revoked: boolean;
+}
+
+export type NewBuild = Omit<BuildRecord, 'revoked'>;
+
+export interface CircuitSummary {
+  handle: string;
+  current: BuildRecord;
+  builds: number;
+}
+
+/**
+ * The circuit catalog: handle → builds, one of them current. The current build is the one published
+ * last; revoking it does not fall back to an older build (an operator replaces a bad build by publishing).
+ */
+export interface CircuitStore {
+  /** Inserts a build and makes it the handle's current one; false when (handle, build_id) exists. */
+  insertBuild(build: NewBuild): Promise<boolean>;
+  getBuild(handle: string, buildId: string): Promise<BuildRecord | undefined>;
+  currentBuild(handle: string): Promise<BuildRecord | undefined>;
+  /** Builds of a handle, newest first. */
+  listBuilds(handle: string): Promise<BuildRecord[]>;
+  /** Handles in ascending order after `after`; `next` is the cursor of the following page. */
+  listCircuits(page: { after?: string; limit: number }): Promise<{ circuits: CircuitSummary[]; next: string | null }>;
+  /** Marks every build with this SHA-256 revoked; returns how many were newly revoked. */
+  revokeSha256(sha256: string): Promise<number>;
+  /** Whether any build with this SHA-256 is revoked (a revocation follows the bytes, not the handle). */
+  isRevoked(sha256: string): Promise<boolean>;
+}
