@@ -1,0 +1,235 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { HANDLE_RE, signManifest } from '../circuits/manifest.js';
+import {
+  checkSixzoneSecret,
+  SIXZONE_BEARINGS,
+  SIXZONE_COLOURS,
+  type Bearing,
+  type Colour,
+  type SixzoneSecret,
+} from '../client/sixzone.js';
+import { parseHex, utf8ToBytes } from '../crypto/encoding.js';
+import { encodeSealedSecret, sealSecret, type SealRecipient } from '../crypto/seal.js';
+import { embedSealedSecret } from '../executor/sealed-secret.js';
+import { packageRoot } from '../paths.js';
+
+// `enigma-registry circuit mint`: personalises the reference sixzone circuit for one person. The secret is
+// read (hidden prompt or --secret-file), checked, sealed to the registry's circuit sealing key and embedded
+// as a custom section; the plain secret is never written anywhere.
+
+const USAGE = `usage: enigma-registry circuit mint --handle H (--sealing-key FILE | --registry URL) --publisher-key FILE --out DIR
+       [--rounds 12] [--mapping] [--secret-file F] [--version V]
+  --sealing-key FILE  JSON {kid_hex, x25519_public_key_hex} (keys gen's sealing.pub.json)
+  --registry URL      fetch it from GET URL/api/circuits/sealing-key instead
+  --publisher-key F   JSON {ed25519_private_key_hex} (keys gen's publisher.key.json)
+  --secret-file F     JSON {"symbols","mapping"?}, or text: symbols on line 1 and, with --mapping,
+                      the bearings for ${SIXZONE_COLOURS.join(' ')} on line 2
+  Writes DIR/<handle>.wasm and DIR/<handle>.manifest.json and prints the artifact's sha256.
+`;
+
+export const SIXZONE_COMMANDS = ['info', 'challenge', 'validate-response'];
+export const SIXZONE_WASM = join(packageRoot, 'build', 'circuits', 'sixzone.wasm');
+export const MIN_ROUNDS = 1;
+export const MAX_ROUNDS = 64;
+/** Marker in the sixzone module's data; the byte after it is the round count (see circuits/sixzone/README.md). */
+const PARAMS_MARKER = utf8ToBytes('eni6ma.sixzone.p');
+
+/** A copy of the sixzone module that deals `rounds` rounds per challenge. */
+export function setSixzoneRounds(wasm: Uint8Array, rounds: number): Uint8Array {
+  if (!Number.isInteger(rounds) || rounds < MIN_ROUNDS || rounds > MAX_ROUNDS) {
+    throw new Error(`rounds must be an integer from ${MIN_ROUNDS} to ${MAX_ROUNDS}`);
+  }
+  const hits: number[] = [];
+  for (let i = 0; i + PARAMS_MARKER.length < wasm.length; i++) {
+    if (PARAMS_MARKER.every((b, j) => wasm[i + j] === b)) hits.push(i);
+  }
+  if (hits.length !== 1) throw new Error(`not a sixzone module: expected one parameter marker, found ${hits.length}`);
+  const out = wasm.slice();
+  out[hits[0]! + PARAMS_MARKER.length] = rounds;
+  return out;
+}
+
+/** Upper-cases letters and checks the secret against the alphabet; throws with a message for the user. */
+export function normaliseSecret(symbols: string, mapping: Record<string, string> | undefined): SixzoneSecret {
+  const secret: SixzoneSecret = { symbols: symbols.trim().toUpperCase() };
+  if (mapping) {
+    secret.mapping = Object.fromEntries(Object.entries(mapping).map(([c, b]) => [c.trim().toLowerCase(), b.trim().toUpperCase()])) as Record<Colour, Bearing>;
+  }
+  const problem = checkSixzoneSecret(secret);
+  if (problem) throw new Error(problem);
+  return secret;
+}
+
+/** Parses a --secret-file (JSON or text form, see USAGE). */
+export function parseSecretFile(text: string, wantMapping: boolean): SixzoneSecret {
+  let symbols: string;
+  let mapping: Record<string, string> | undefined;
+  if (text.trimStart().startsWith('{')) {
+    const v = JSON.parse(text) as { symbols?: unknown; mapping?: unknown };
+    if (typeof v.symbols !== 'string') throw new Error('secret file: "symbols" must be a string');
+    if (v.mapping !== undefined && (typeof v.mapping !== 'object' || v.mapping === null)) throw new Error('secret file: "mapping" must be an object');
+    symbols = v.symbols;
+    mapping = v.mapping as Record<string, string> | undefined;
+  } else {
+    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+    symbols = lines[0] ?? '';
+    if (lines[1] !== undefined) {
+      const bearings = lines[1].trim().split(/[\s,]+/);
+      if (bearings.length !== 6) throw new Error(`secret file: line 2 must list six bearings, for ${SIXZONE_COLOURS.join(' ')}`);
+      mapping = Object.fromEntries(SIXZONE_COLOURS.map((c, i) => [c, bearings[i]!]));
+    }
+  }
+  if (wantMapping && !mapping) throw new Error('--mapping: the secret file has no colour→bearing mapping');
+  if (!wantMapping && mapping) throw new Error('the secret file has a mapping: pass --mapping to enrol it');
+  return normaliseSecret(symbols, mapping);
+}
+
+/** Reads one line from the terminal without echo. Refuses when stdin is not a TTY. */
+export async function promptHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) throw new Error('no terminal for the hidden secret prompt: pass --secret-file FILE');
+  process.stderr.write(question);
+  stdin.setRawMode(true);
+  stdin.resume();
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let line = '';
+      const onData = (chunk: Buffer) => {
+        for (const ch of chunk.toString('utf8')) {
+          if (ch === '\r' || ch === '\n') {
+            stdin.off('data', onData);
+            return resolve(line);
+          }
+          if (ch === '\u0003' || ch === '\u0004') {
+            stdin.off('data', onData);
+            return reject(new Error('cancelled'));
+          }
+          if (ch === '\u007f' || ch === '\b') line = line.slice(0, -1);
+          else if (ch >= ' ') line += ch;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write('\n');
+  }
+}
+
+async function askSecret(wantMapping: boolean): Promise<SixzoneSecret> {
+  const symbols = await promptHidden(`Secret (4-12 symbols of A-Z 0-9): `);
+  if ((await promptHidden('Repeat the secret: ')) !== symbols) throw new Error('the two entries differ');
+  let mapping: Record<string, string> | undefined;
+  if (wantMapping) {
+    mapping = {};
+    for (const colour of SIXZONE_COLOURS) {
+      mapping[colour] = await promptHidden(`Bearing for ${colour} (${SIXZONE_BEARINGS.join(' ')}): `);
+    }
+  }
+  return normaliseSecret(symbols, mapping);
+}
+
+function recipientFrom(v: unknown, where: string): SealRecipient {
+  const o = v as Partial<SealRecipient> | null;
+  if (!o || typeof o.kid_hex !== 'string' || !parseHex(o.kid_hex, 8) || typeof o.x25519_public_key_hex !== 'string' || !parseHex(o.x25519_public_key_hex, 32)) {
+    throw new Error(`${where}: expected {"kid_hex": 16 hex, "x25519_public_key_hex": 64 hex}`);
+  }
+  return { kid_hex: o.kid_hex.toLowerCase(), x25519_public_key_hex: o.x25519_public_key_hex.toLowerCase() };
+}
+
+/** The registry's circuit sealing public key, from `GET <registry>/api/circuits/sealing-key`. */
+export async function fetchSealingKey(registryUrl: string): Promise<SealRecipient> {
+  const url = `${registryUrl.replace(/\/+$/, '')}/api/circuits/sealing-key`;
+  const res = await fetch(url, { signal: AbortSignal.timeout(15_000), headers: { accept: 'application/json' } });
+  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  return recipientFrom(await res.json(), `GET ${url}`);
+}
+
+function readJson(path: string): unknown {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+export async function main(args: string[]): Promise<number> {
+  // The dispatcher may pass the subcommand word along with its options.
+  const argv = args[0] === 'mint' ? args.slice(1) : args;
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        handle: { type: 'string' },
+        rounds: { type: 'string', default: '12' },
+        mapping: { type: 'boolean', default: false },
+        'sealing-key': { type: 'string' },
+        registry: { type: 'string' },
+        'publisher-key': { type: 'string' },
+        out: { type: 'string' },
+        'secret-file': { type: 'string' },
+        version: { type: 'string', default: '1.0.0' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    process.stderr.write(`circuit mint: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const fail = (msg: string, code = 2) => {
+    process.stderr.write(`circuit mint: ${msg}\n`);
+    return code;
+  };
+  const handle = values.handle;
+  if (!handle || !HANDLE_RE.test(handle)) return fail(`--handle must match ${HANDLE_RE.source}\n${USAGE}`);
+  if (!values.out || !values['publisher-key']) return fail(`--out and --publisher-key are required\n${USAGE}`);
+  if (!values['sealing-key'] === !values.registry) return fail(`give exactly one of --sealing-key FILE and --registry URL\n${USAGE}`);
+  const rounds = /^\d+$/.test(values.rounds) ? Number(values.rounds) : NaN;
+  if (!(rounds >= MIN_ROUNDS && rounds <= MAX_ROUNDS)) return fail(`--rounds must be an integer from ${MIN_ROUNDS} to ${MAX_ROUNDS}`);
+
+  try {
+    const publisher = readJson(values['publisher-key']) as { ed25519_private_key_hex?: unknown };
+    const seed = typeof publisher.ed25519_private_key_hex === 'string' ? parseHex(publisher.ed25519_private_key_hex, 32) : undefined;
+    if (!seed) return fail(`${values['publisher-key']}: expected {"ed25519_private_key_hex": 64 hex}`);
+    const recipient = values.registry
+      ? await fetchSealingKey(values.registry)
+      : recipientFrom(readJson(values['sealing-key']!), values['sealing-key']!);
+    const secret = values['secret-file']
+      ? parseSecretFile(readFileSync(values['secret-file'], 'utf8'), values.mapping)
+      : await askSecret(values.mapping);
+
+    const build_id = randomUUID();
+    const plain = utf8ToBytes(JSON.stringify(secret));
+    const sealed = sealSecret(plain, recipient, { handle, build_id });
+    plain.fill(0);
+    const artifact = embedSealedSecret(setSixzoneRounds(new Uint8Array(readFileSync(SIXZONE_WASM)), rounds), encodeSealedSecret(sealed));
+    const sha256 = createHash('sha256').update(artifact).digest('hex');
+    const manifest = signManifest(
+      {
+        handle,
+        version: values.version,
+        build_id,
+        kind: 'wasm',
+        sha256,
+        size: artifact.length,
+        commands: SIXZONE_COMMANDS,
+        created_at: new Date().toISOString(),
+      },
+      seed,
+    );
+    seed.fill(0);
+    mkdirSync(values.out, { recursive: true });
+    writeFileSync(join(values.out, `${handle}.wasm`), artifact);
+    writeFileSync(join(values.out, `${handle}.manifest.json`), `${JSON.stringify(manifest, null, 2)}\n`);
+    process.stderr.write(`circuit mint: ${handle} build ${build_id}, ${rounds} rounds, sealed to kid ${recipient.kid_hex}\n`);
+    process.stdout.write(`${sha256}\n`);
+    return 0;
+  } catch (e) {
+    return fail((e as Error).message, 1);
+  }
+}

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { main as keysGen } from '../../src/cli/keys.js';
+import { verifyManifest, type Manifest } from '../../src/circuits/manifest.js';
+import { solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
+import { decodeSealedSecret } from '../../src/crypto/seal.js';
+import { readSealedSecret } from '../../src/executor/sealed-secret.js';
+import { validateResponse } from '../../src/executor/validate.js';
+import { sixzoneBytes, wasmArtifact } from '../circuits/sixzone-artifact.js';
+import { directRunner } from '../circuits/wasi-direct.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'circuit-mint-'));
+const keys = join(dir, 'keys');
+const readJson = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as Record<string, string>;
+const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+let server: Server;
+let registryUrl: string;
+
+const mintModule = join(import.meta.dirname, '..', '..', 'src', 'cli', 'circuit-mint.js');
+
+/** Runs `circuit mint` in its own process (stdin not a terminal) and returns its exit code and stdout. */
+async function runMint(args: string[]): Promise<{ code: number; stdout: string }> {
+  const script = `const m = await import(${JSON.stringify(mintModule)}); process.exitCode = await m.main(process.argv.slice(1));`;
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, ['--input-type=module', '-e', script, '--', ...args], (error, stdout) => {
+      resolve({ code: child.exitCode ?? (error ? 1 : 0), stdout });
+    });
+    child.stdin?.end();
+  });
+}
+
+async function proveAndValidate(out: string, handle: string, secret: SixzoneSecret, rounds: number) {
+  const manifest = JSON.parse(readFileSync(join(out, `${handle}.manifest.json`), 'utf8')) as Manifest;
+  const artifact = wasmArtifact(new Uint8Array(readFileSync(join(out, `${handle}.wasm`))));
+  const ask = { nonce_uuid: 'n-1', tau: 't-1', seed: '3c'.repeat(32) };
+  const challenge = JSON.parse((await directRunner.run(artifact, 'challenge', [], enc(ask))).stdout) as SixzoneChallenge;
+  assert.equal(challenge.rounds.length, rounds);
+  const bearings = solveSixzone(challenge, secret);
+  const sealing = readJson(join(keys, 'sealing.key.json'));
+  const request = { handle, build_id: manifest.build_id, ...ask, payload: { bearings } };
+  const keyList = [{ kid_hex: sealing.kid_hex!, x25519_private_key_hex: sealing.x25519_private_key_hex! }];
+  assert.deepEqual(await validateResponse(directRunner, artifact, request, keyList), { valid: true });
+  const wrong = bearings.map((b, i) => (i === 0 ? (b === 'N' ? 'S' : 'N') : b));
+  assert.deepEqual(await validateResponse(directRunner, artifact, { ...request, payload: { bearings: wrong } }, keyList), { valid: false });
+}
+
+before(async () => {
+  sixzoneBytes();
+  assert.equal(await keysGen(['--out', keys]), 0);
+  const pub = readFileSync(join(keys, 'sealing.pub.json'));
+  server = createServer((req, res) => {
+    const ok = req.method === 'GET' && req.url === '/api/circuits/sealing-key';
+    res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' }).end(ok ? pub : '{"error":{"code":"NOT_FOUND","message":"no"}}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  registryUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+after(() => {
+  server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('circuit mint', () => {
+  it('mints end to end from --secret-file with a mapping: signed manifest, sealed secret, working proof', async () => {
+    const secretFile = join(dir, 'secret.txt');
+    writeFileSync(secretFile, 'zebra9\nS SW NW N NE SE\n');
+    const out = join(dir, 'out1');
+    const args = ['--handle', 'alice', '--rounds', '7', '--mapping', '--sealing-key', join(keys, 'sealing.pub.json')];
+    const r = await runMint([...args, '--publisher-key', join(keys, 'publisher.key.json'), '--out', out, '--secret-file', secretFile, '--version', '2.1.0']);
+    assert.equal(r.code, 0);
+    const wasm = readFileSync(join(out, 'alice.wasm'));
+    const sha = createHash('sha256').update(wasm).digest('hex');
+    assert.equal(r.stdout.trim(), sha);
+
+    const manifest = JSON.parse(readFileSync(join(out, 'alice.manifest.json'), 'utf8')) as Manifest;
+    const publisher = readJson(join(keys, 'publisher.key.json')).ed25519_public_key_hex!;
+    assert.equal(verifyManifest(manifest, [publisher]), true);
+    assert.deepEqual(
+      { handle: manifest.handle, version: manifest.version, kind: manifest.kind, sha256: manifest.sha256, size: manifest.size },
+      { handle: 'alice', version: '2.1.0', kind: 'wasm', sha256: sha, size: wasm.length },
+    );
+    assert.deepEqual(manifest.commands, ['info', 'challenge', 'validate-response']);
+    assert.equal(decodeSealedSecret(readSealedSecret(wasm)!).kid_hex, readJson(join(keys, 'sealing.pub.json')).kid_hex);
+
+    // The plain secret appears nowhere in what was written.
+    for (const f of ['alice.wasm', 'alice.manifest.json']) {
+      const text = readFileSync(join(out, f)).toString('latin1');
+      assert.ok(!text.includes('ZEBRA9') && !text.includes('zebra9'), f);
+    }
+    await proveAndValidate(out, 'alice', { symbols: 'ZEBRA9', mapping: { red: 'S', orange: 'SW', yellow: 'NW', green: 'N', blue: 'NE', violet: 'SE' } }, 7);
+  });
+
+  it('mints with the sealing key fetched from --registry and a JSON secret file without mapping', async () => {
+    const secretFile = join(dir, 'secret.json');
+    writeFileSync(secretFile, JSON.stringify({ symbols: 'K7Q2' }));
+    const out = join(dir, 'out2');
+    const r = await runMint(['--handle', 'bob.reg', '--registry', registryUrl, '--publisher-key', join(keys, 'publisher.key.json'), '--out', out, '--secret-file', secretFile]);
+    assert.equal(r.code, 0);
+    await proveAndValidate(out, 'bob.reg', { symbols: 'K7Q2' }, 12);
+  });
+
+  it('refuses bad secrets, bad options and a missing terminal without writing anything', async () => {
+    const out = join(dir, 'refused');
+    const common = ['--sealing-key', join(keys, 'sealing.pub.json'), '--publisher-key', join(keys, 'publisher.key.json'), '--out', out];
+    const file = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    const cases: Array<[string[], number]> = [
+      [['--handle', 'c', ...common, '--secret-file', file('s1', 'AB!D\n')], 1],
+      [['--handle', 'c', ...common, '--secret-file', file('s2', 'ABC\n')], 1],
+      [['--handle', 'c', ...common, '--secret-file', file('s3', 'ABCDEFGHIJKLM\n')], 1],
+      [['--handle', 'c', ...common, '--mapping', '--secret-file', file('s4', 'ABCD\n')], 1],
+      [['--handle', 'c', ...common, '--mapping', '--secret-file', file('s5', 'ABCD\nN N SE S SW NW\n')], 1],
+      [['--handle', 'c', ...common, '--secret-file', file('s6', 'ABCD\nN NE SE S SW NW\n')], 1],
+      // stdin is not a terminal here: no hidden prompt, a clear refusal instead.
+      [['--handle', 'c', ...common], 1],
+      [['--handle', 'Bad Handle', ...common, '--secret-file', file('s7', 'ABCD')], 2],
+      [['--handle', 'c', ...common, '--rounds', '0', '--secret-file', join(dir, 's7')], 2],
+      [['--handle', 'c', ...common, '--registry', registryUrl, '--secret-file', join(dir, 's7')], 2],
+      [['--handle', 'c', ...common.slice(2), '--registry', `${registryUrl}nope`, '--secret-file', join(dir, 's7')], 1],
+    ];
+    for (const [args, code] of cases) assert.equal((await runMint(args)).code, code, args.join(' '));
+    assert.equal(existsSync(out), false);
+  });
+});
