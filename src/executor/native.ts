@@ -8,6 +8,8 @@ import type { ResolvedLimits, RunResult } from './types.js';
 
 /** The uid/gid a root host runs sandboxes as (see NativeRunner): `nobody`. */
 const SANDBOX_ID = 65534;
+/** Native artifacts kept on disk (by sha256); beyond this the least recently used file is removed. */
+const ARTIFACT_FILES = 64;
 
 const LIMIT_SIGNALS: Record<string, string> = {
   SIGXCPU: 'CPU time limit exceeded',
@@ -236,12 +238,21 @@ export class NativeRunner {
       if (this.asRoot) chownSync(this.dir, SANDBOX_ID, SANDBOX_ID);
     }
     const path = join(this.dir, sha256);
-    if (this.written.has(sha256)) return path;
+    if (this.written.has(sha256)) {
+      this.written.delete(sha256); // refresh recency
+      this.written.add(sha256);
+      return path;
+    }
     if (createHash('sha256').update(bytes).digest('hex') !== sha256) return undefined;
     writeFileSync(path, bytes, { mode: 0o500 });
     // The sandbox user must be able to execute it (it is the only user that can: 0500, its own).
     if (this.asRoot) chownSync(path, SANDBOX_ID, SANDBOX_ID);
     this.written.add(sha256);
+    if (this.written.size > ARTIFACT_FILES) {
+      const oldest = this.written.values().next().value!;
+      this.written.delete(oldest);
+      rmSync(join(this.dir, oldest), { force: true });
+    }
     return path;
   }
 }

@@ -122,10 +122,10 @@ export class WasmPool {
 
   private spawnInto(slot: Slot): void {
     const worker = new Worker(WORKER_URL, {
-      // wasm memory is outside these limits (it is capped by the module's memory maximum); they bound
-      // the JS side: the WASI shim and the captured output.
       // node:wasi is flagged experimental; that warning would otherwise print once per worker.
       execArgv: ['--disable-warning=ExperimentalWarning'],
+      // wasm memory is outside these limits (it is capped by the module's memory maximum); they bound
+      // the JS side: the WASI shim and the captured output.
       resourceLimits: { maxOldGenerationSizeMb: this.heapMb, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
     });
     worker.unref();

@@ -117,6 +117,15 @@ test('native: file size and address space limits hold', { skip }, async () => {
   assert.equal(alloc.stdout, 'alloc refused\n');
 });
 
+test('native: an output flood is capped, stopped and reported as truncated', { skip }, async () => {
+  const r = await ex.run(hostile, 'flood', [], '', { output_bytes: 50_000 });
+  assert.equal(r.truncated, true);
+  assert.equal(r.stdout.length, 50_000);
+  assert.equal(r.exit_code, null);
+  assert.match(r.error ?? '', /output exceeded 50000 bytes/);
+  assert.ok(r.duration_ms < 1500, String(r.duration_ms));
+});
+
 test('native: sleeping forever is killed at the wall time with its whole sandbox', { skip }, async () => {
   const r = await ex.run(hostile, 'sleep', [], '', { wall_ms: 400 });
   assert.equal(r.timed_out, true);
