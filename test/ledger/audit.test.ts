@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { hashActor } from '../../src/server/audit.js';
+import { call, startTestRegistry, tempDir } from '../helpers/registry.js';
+
+const TOKEN = 'admin-token-for-tests';
+const admin = { token_sha256_hex: [createHash('sha256').update(TOKEN).digest('hex')] };
+const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+
+describe('audit trail', () => {
+  test('hashActor is HMAC-SHA256 under the salt: stable, salt-dependent, never the address', () => {
+    const salt = new Uint8Array(32).fill(7);
+    const h = hashActor('203.0.113.9', salt);
+    assert.match(h, /^[0-9a-f]{64}$/);
+    assert.equal(h, hashActor('203.0.113.9', salt));
+    assert.notEqual(h, hashActor('203.0.113.10', salt));
+    assert.notEqual(h, hashActor('203.0.113.9', new Uint8Array(32).fill(8)));
+    assert.notEqual(h, createHash('sha256').update('203.0.113.9').digest('hex'), 'an unkeyed hash of an IPv4 address is brute-forced in minutes');
+  });
+
+  for (const kind of ['sqlite', 'memory'] as const) {
+    test(`GET /api/audit pages events for the admin token only (${kind} store)`, async () => {
+      const reg = await startTestRegistry({ admin, ...(kind === 'memory' && { storage: { kind: 'memory' } }) });
+      try {
+        const actor = reg.ctx.audit.actor('198.51.100.7');
+        for (let i = 0; i < 5; i++)
+          await reg.ctx.audit.append({ at: Date.now(), actor, handle: 'sixzone', sha256: 'ab'.repeat(32), nonce: `n${i}`, step: 'validate', outcome: i === 4 ? 'replay' : 'ok' });
+        await reg.ctx.audit.append({ at: Date.now(), actor, step: 'challenge', outcome: 'ok', detail: 'ledger embedded' });
+
+        assert.equal((await call(reg.url, 'GET', '/api/audit')).status, 401);
+        assert.equal((await call(reg.url, 'GET', '/api/audit', undefined, bearer('wrong'))).status, 401);
+        assert.equal((await call(reg.url, 'GET', '/api/audit', undefined, { authorization: createHash('sha256').update(TOKEN).digest('hex') })).status, 401);
+        assert.equal((await call(reg.url, 'GET', '/api/audit', undefined, bearer(createHash('sha256').update(TOKEN).digest('hex')))).status, 401, 'the digest is not the token');
+
+        const p1 = await call(reg.url, 'GET', '/api/audit?limit=4', undefined, bearer(TOKEN));
+        assert.equal(p1.status, 200);
+        assert.equal(p1.body.events.length, 4);
+        assert.deepEqual(Object.keys(p1.body.events[0]).sort(), ['actor', 'at', 'handle', 'nonce', 'outcome', 'seq', 'sha256', 'step']);
+        const p2 = await call(reg.url, 'GET', `/api/audit?after=${p1.body.next}&limit=4`, undefined, bearer(TOKEN));
+        assert.equal(p2.body.next, null);
+        const all = [...p1.body.events, ...p2.body.events];
+        assert.deepEqual(
+          all.map((e: { nonce?: string; outcome: string }) => [e.nonce, e.outcome]),
+          [['n0', 'ok'], ['n1', 'ok'], ['n2', 'ok'], ['n3', 'ok'], ['n4', 'replay'], [undefined, 'ok']],
+        );
+        assert.equal(all[5].detail, 'ledger embedded');
+        assert.ok(all.every((e: { actor: string }) => e.actor === actor));
+        assert.ok(!JSON.stringify(all).includes('198.51.100.7'));
+      } finally {
+        await reg.close();
+      }
+    });
+  }
+
+  test('the audit salt is generated once into state_dir and survives a restart', async () => {
+    const dir = tempDir();
+    try {
+      const cfg = { state_dir: dir.path, storage: { kind: 'sqlite' as const, path: join(dir.path, 'r.sqlite3') } };
+      const a = await startTestRegistry(cfg);
+      const first = a.ctx.audit.actor('192.0.2.1');
+      await a.close();
+      const b = await startTestRegistry(cfg);
+      assert.equal(b.ctx.audit.actor('192.0.2.1'), first);
+      await b.close();
+      const c = await startTestRegistry();
+      assert.notEqual(c.ctx.audit.actor('192.0.2.1'), first, 'another registry has its own salt');
+      await c.close();
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test('with no admin token configured, /api/audit refuses everyone', async () => {
+    const reg = await startTestRegistry();
+    try {
+      assert.equal((await call(reg.url, 'GET', '/api/audit', undefined, bearer(TOKEN))).status, 401);
+      assert.equal((await call(reg.url, 'GET', '/api/audit', undefined, bearer(''))).status, 401);
+    } finally {
+      await reg.close();
+    }
+  });
+});
