@@ -22,6 +22,7 @@ function signalName(n: number): string | null {
 }
 
 export interface NativeOptions {
+  concurrency: number;
   memory_mb: number;
   native_max_processes: number;
   native_max_open_files: number;
@@ -109,6 +110,10 @@ export class NativeRunner {
         `--nofile=${this.opts.native_max_open_files}`,
         `--fsize=${tmpBytes}`,
         `--core=0`,
+        // Root host: a backstop on all sandboxes together (they share uid 65534), in case a sandbox is ever
+        // released before its own limit is set (see limitProcesses). A non-root host's uid also counts the
+        // server's own threads, so no shared backstop fits there.
+        ...(this.asRoot ? [`--nproc=${2 * this.opts.concurrency * (this.opts.native_max_processes + 4)}`] : []),
         '--', this.bwrap!,
         '--info-fd', '3', '--block-fd', '4',
         '--unshare-all', '--die-with-parent', '--new-session', '--clearenv', '--cap-drop', 'ALL',
@@ -140,12 +145,24 @@ export class NativeRunner {
       let truncated = false;
       let timedOut = false;
       let spawnError: string | undefined;
+      let sandboxInit: number | undefined;
       const killGroup = () => {
         try {
           if (child.pid) process.kill(-child.pid, 'SIGKILL');
         } catch {
           // already gone
         }
+      };
+      // Also kill the sandbox's init directly (that ends its whole pid namespace): it sits in its own
+      // session, and if it were still blocked waiting for its process limit, killing bwrap alone would
+      // release it to run unlimited and orphaned.
+      const killRun = () => {
+        try {
+          if (sandboxInit) process.kill(sandboxInit, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        killGroup();
       };
       const collect = (into: Buffer[]) => (chunk: Buffer) => {
         if (truncated) return;
@@ -154,31 +171,33 @@ export class NativeRunner {
           into.push(chunk.subarray(0, room));
           total += room;
           truncated = true;
-          killGroup();
+          killRun();
           return;
         }
         into.push(chunk);
         total += chunk.length;
       };
-      this.live.add(killGroup);
+      this.live.add(killRun);
       child.stdout.on('data', collect(out));
       child.stderr.on('data', collect(err));
       child.stdin.on('error', () => {
         // the circuit exited without reading all of stdin
       });
       child.stdin.end(stdin);
-      if (sandboxed) this.limitProcesses(child, killGroup, (e) => (spawnError ??= e));
+      if (sandboxed) {
+        this.limitProcesses(child, (pid) => (sandboxInit = pid), killRun, (e) => (spawnError ??= e));
+      }
       const timer = setTimeout(() => {
         timedOut = true;
-        killGroup();
+        killRun();
       }, limits.wall_ms);
       child.on('error', (e) => {
         spawnError = e.message;
       });
       child.on('close', (code, signal) => {
         clearTimeout(timer);
-        killGroup(); // anything the circuit left behind in its group
-        this.live.delete(killGroup);
+        killGroup(); // anything left behind in bwrap's group; the sandbox itself has ended with bwrap
+        this.live.delete(killRun);
         let error: string | undefined;
         if (timedOut) error = `wall time of ${limits.wall_ms} ms exceeded; run killed`;
         else if (truncated) error = `output exceeded ${limits.output_bytes} bytes; run stopped`;
@@ -200,7 +219,7 @@ export class NativeRunner {
   }
 
   /** Sets RLIMIT_NPROC on the sandbox's init once bwrap reports it, then lets bwrap start the circuit. */
-  private limitProcesses(child: ChildProcess, kill: () => void, fail: (e: string) => void): void {
+  private limitProcesses(child: ChildProcess, onInit: (pid: number) => void, kill: () => void, fail: (e: string) => void): void {
     const info = child.stdio[3] as Readable;
     const go = child.stdio[4] as Writable;
     go.on('error', () => {
@@ -213,6 +232,7 @@ export class NativeRunner {
       const pid = /"child-pid"\s*:\s*(\d+)/.exec(text)?.[1];
       if (!pid || done) return;
       done = true;
+      onInit(Number(pid));
       const ids = this.asRoot ? { uid: SANDBOX_ID, gid: SANDBOX_ID } : {};
       execFile(this.prlimit!, ['--pid', pid, `--nproc=${this.opts.native_max_processes}`], ids, (err) => {
         if (err) {
