@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { hashActor } from '../../src/server/audit.js';
+import { resolveConfig } from '../../src/config/load.js';
+import { createAudit, hashActor } from '../../src/server/audit.js';
+import { memoryAuditStore } from '../../src/storage/memory/audit.js';
 import { call, startTestRegistry, tempDir } from '../helpers/registry.js';
 
 const TOKEN = 'admin-token-for-tests';
@@ -54,21 +55,16 @@ describe('audit trail', () => {
     });
   }
 
-  test('the audit salt is generated once into state_dir and survives a restart', async () => {
+  test('the audit salt is generated once into state_dir and survives a restart', () => {
     const dir = tempDir();
+    const other = tempDir();
     try {
-      const cfg = { state_dir: dir.path, storage: { kind: 'sqlite' as const, path: join(dir.path, 'r.sqlite3') } };
-      const a = await startTestRegistry(cfg);
-      const first = a.ctx.audit.actor('192.0.2.1');
-      await a.close();
-      const b = await startTestRegistry(cfg);
-      assert.equal(b.ctx.audit.actor('192.0.2.1'), first);
-      await b.close();
-      const c = await startTestRegistry();
-      assert.notEqual(c.ctx.audit.actor('192.0.2.1'), first, 'another registry has its own salt');
-      await c.close();
+      const first = createAudit(memoryAuditStore(100), resolveConfig({ state_dir: dir.path })).actor('192.0.2.1');
+      assert.equal(createAudit(memoryAuditStore(100), resolveConfig({ state_dir: dir.path })).actor('192.0.2.1'), first);
+      assert.notEqual(createAudit(memoryAuditStore(100), resolveConfig({ state_dir: other.path })).actor('192.0.2.1'), first, 'another registry has its own salt');
     } finally {
       dir.remove();
+      other.remove();
     }
   });
 

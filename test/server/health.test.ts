@@ -13,22 +13,14 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-test('GET /api/health: liveness with version and uptime', async () => {
+test('GET /api/health is liveness with version and uptime; /api/health/db is 200 while the store and embedded ledger answer, 503 naming both once the store is gone', async () => {
   const reg = await startTestRegistry();
   try {
-    const r = await call(reg.url, 'GET', '/api/health');
-    assert.equal(r.status, 200);
-    assert.equal(r.body.status, 'ok');
-    assert.equal(r.body.version, version);
-    assert.ok(Number.isInteger(r.body.uptime_s) && r.body.uptime_s >= 0);
-  } finally {
-    await reg.close();
-  }
-});
-
-test('GET /api/health/db: 200 when the store and embedded ledger answer, 503 naming both once the store is gone', async () => {
-  const reg = await startTestRegistry();
-  try {
+    const live = await call(reg.url, 'GET', '/api/health');
+    assert.equal(live.status, 200);
+    assert.equal(live.body.status, 'ok');
+    assert.equal(live.body.version, version);
+    assert.ok(Number.isInteger(live.body.uptime_s) && live.body.uptime_s >= 0);
     const ok = await call(reg.url, 'GET', '/api/health/db');
     assert.equal(ok.status, 200);
     assert.deepEqual(ok.body, { store: 'ok', ledger: 'ok' });
