@@ -43,7 +43,7 @@ test('per-run limits can lower the configured ones, never raise them', async () 
   try {
     const r = await ex.run(artifact(loopModule()), 'x', [], '', { wall_ms: 60_000 });
     assert.equal(r.timed_out, true);
-    assert.ok(r.duration_ms < 1000);
+    assert.ok(r.duration_ms < 3000, String(r.duration_ms)); // the configured 200 ms, not 60 s
   } finally {
     await ex.close();
   }
@@ -58,7 +58,7 @@ test('close() ends wasm runs in flight and refuses queued ones', async () => {
   await ex.close();
   const r = await running;
   assert.equal(r.exit_code, null);
-  assert.ok(r.duration_ms < 2000);
+  assert.ok(r.duration_ms < 5000);
   await assert.rejects(queued, (e: ApiError) => e.code === 'UNAVAILABLE');
 });
 

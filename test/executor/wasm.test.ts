@@ -7,7 +7,7 @@ import {
   argvModule, echoModule, probeModule, floodModule, foreignImportModule, growBombModule, hugeMaxModule, loopModule,
 } from './wasm-builder.js';
 
-const ex = new Executor(config({ wall_ms: 1000 }));
+const ex = new Executor(config({ wall_ms: 5000 }));
 after(() => ex.close());
 
 /** The host is fine after an attack: a normal run still works, on a live worker. */
@@ -44,7 +44,7 @@ test('infinite loop: killed at the wall time, reported as timed out', async () =
   assert.equal(r.timed_out, true);
   assert.equal(r.exit_code, null);
   assert.match(r.error ?? '', /wall time/);
-  assert.ok(r.duration_ms >= 300 && r.duration_ms < 1000, String(r.duration_ms));
+  assert.ok(r.duration_ms >= 300 && r.duration_ms < 2500, String(r.duration_ms)); // the per-run 300 ms, not the configured 5 s
   await hostSurvives();
 });
 
