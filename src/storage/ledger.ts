@@ -11,6 +11,7 @@ export interface LedgerStore {
   spend(uuid: string, tau: string, now: number): Promise<BurnOutcome>;
   /** Reports RESERVED nonces past their expiry as EXPIRED. */
   status(uuid: string, now: number): Promise<NonceStatus | undefined>;
+  /** `reserved` at reserve; `spent`, `replay`, `expired` or `tau_mismatch` at each burn of a known nonce. Pruning adds none. */
   events(after: number, limit: number): Promise<LedgerEvent[]>;
   /**
    * Turns expired RESERVED nonces into tombstones (tau dropped; a late burn still gets `expired`), and
