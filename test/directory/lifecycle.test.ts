@@ -1,0 +1,238 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { call, runCli, spawnCli, startTestRegistry, tempDir } from '../helpers/registry.js';
+import { identityFor, requester, sealTo } from '../helpers/directory-client.js';
+
+describe('presence', () => {
+  test('announced presence is purged by the GC once older than ttl_seconds, refreshed by a new announce', async () => {
+    const reg = await startTestRegistry({ presence: { ttl_seconds: 1, gc_interval_seconds: 1 }, rate_limit: { enabled: false } });
+    try {
+      const a = identityFor('p-a').user_id;
+      const b = identityFor('p-b').user_id;
+      await call(reg.url, 'POST', '/announce', { user_id: a, addr: 'a:1', ts_ms: 1 });
+      await call(reg.url, 'POST', '/announce', { user_id: b, addr: 'b:1', ts_ms: 1 });
+      await call(reg.url, 'POST', '/announce', { user_id: a, addr: 'a:2', ts_ms: 2 }); // upsert, not a second row
+      assert.equal(await reg.ctx.store.directory.countPresence(), 2);
+      await new Promise((r) => setTimeout(r, 800));
+      await call(reg.url, 'POST', '/announce', { user_id: b, addr: 'b:2', ts_ms: 3 });
+      await new Promise((r) => setTimeout(r, 1700));
+      // a was last seen > 1 s ago at the last GC; b may or may not be, so only a is certain to be gone.
+      const left = await reg.ctx.store.directory.countPresence();
+      assert.ok(left <= 1, `expected a purged, ${left} left`);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(await reg.ctx.store.directory.countPresence(), 0);
+    } finally {
+      await reg.close();
+    }
+  });
+
+  test('the presence table is bounded by presence.max_entries', async () => {
+    const reg = await startTestRegistry({ storage: { kind: 'memory' }, presence: { max_entries: 5 }, rate_limit: { enabled: false } });
+    try {
+      for (let i = 0; i < 20; i++) await call(reg.url, 'POST', '/announce', { user_id: identityFor(`m${i}`).user_id, addr: 'x', ts_ms: 1 });
+      assert.equal(await reg.ctx.store.directory.countPresence(), 5);
+    } finally {
+      await reg.close();
+    }
+  });
+});
+
+describe('sync access', () => {
+  test('allow_sync = false refuses with 401 unless a configured sync token is presented', async () => {
+    const token = 'peer-token-123';
+    const digest = (await import('node:crypto')).createHash('sha256').update(token).digest('hex');
+    const reg = await startTestRegistry({ allow_sync: false, sync: { token_sha256_hex: [digest] }, rate_limit: { enabled: false } });
+    try {
+      const body = { identities: [identityFor('synced')] };
+      const anon = await call(reg.url, 'POST', '/sync', body);
+      assert.equal(anon.status, 401);
+      assert.equal(anon.body.error.code, 'UNAUTHORIZED');
+      assert.equal((await call(reg.url, 'POST', '/sync', body, { authorization: 'Bearer wrong' })).status, 401);
+      const ok = await call(reg.url, 'POST', '/sync', body, { authorization: `Bearer ${token}` });
+      assert.deepEqual(ok.body, { merged: 1 });
+    } finally {
+      await reg.close();
+    }
+  });
+});
+
+function writeConfig(dir: string, toml: string): string {
+  const path = join(dir, 'registry.toml');
+  writeFileSync(path, toml);
+  return path;
+}
+
+const ENVELOPE = `[envelope]
+pepper_hex = "${'ab'.repeat(32)}"
+keys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(32)}", active = true }]
+`;
+
+describe('process lifecycle', () => {
+  test('identities persist across a restart; SIGTERM stops cleanly; the database reveals no user id', async () => {
+    const dir = tempDir();
+    try {
+      const db = join(dir.path, 'reg.sqlite3');
+      const cfg = writeConfig(dir.path, `address = "127.0.0.1:0"\nstate_dir = "${dir.path}"\n[storage]\nkind = "sled"\npath = "${db}"\n[rate_limit]\nenabled = false\n${ENVELOPE}`);
+      const first = await spawnCli(['serve', '--config', cfg]);
+      assert.match(first.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const key = (await call(first.url, 'GET', '/envelope_pubkey')).body;
+      const alice = identityFor('alice-persist');
+      assert.equal((await call(first.url, 'POST', '/register', { handle: alice.user_id, envelope: sealTo(key, 'ab'.repeat(32), alice.user_id, alice) })).status, 200);
+      first.child.kill('SIGTERM');
+      assert.equal(await first.exited, 0);
+      assert.match(first.stderr(), /stopped cleanly/);
+      assert.match(first.stderr(), /sled/, 'the sled alias is noted in the log');
+      assert.ok(!existsSync(`${db}-wal`) || readFileSync(`${db}-wal`).length === 0, 'store closed cleanly (WAL checkpointed)');
+
+      const bytes = readFileSync(db);
+      assert.equal(bytes.indexOf(Buffer.from(alice.user_id, 'hex')), -1, 'raw user id absent');
+      assert.equal(bytes.indexOf(Buffer.from(alice.user_id)), -1, 'hex user id absent');
+      assert.equal(bytes.indexOf(Buffer.from('alice-persist')), -1, 'username absent');
+
+      // A bare positional path works as the Rust binary's did.
+      const second = await spawnCli([cfg]);
+      try {
+        assert.deepEqual((await call(second.url, 'GET', `/check_user/${alice.user_id}`)).body, { exists: true });
+        const who = requester('ab'.repeat(32));
+        const r = await call(second.url, 'POST', '/resolve', { handle: alice.user_id, requester_ephemeral_pubkey_hex: who.publicHex });
+        assert.deepEqual(who.open(alice.user_id, r.body.envelope), alice);
+      } finally {
+        second.child.kill('SIGINT');
+        assert.equal(await second.exited, 0);
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test('with no config: local registry on 127.0.0.1:8443, keys generated under ./data and kept', async () => {
+    const dir = tempDir();
+    try {
+      const first = await spawnCli([], { cwd: dir.path });
+      assert.equal(first.url, 'http://127.0.0.1:8443');
+      assert.match(first.stderr(), /generated an envelope key/);
+      const key1 = (await call(first.url, 'GET', '/envelope_pubkey')).body;
+      first.child.kill('SIGTERM');
+      assert.equal(await first.exited, 0);
+      assert.ok(existsSync(join(dir.path, 'data', 'registry.sqlite3')));
+      const second = await spawnCli(['serve'], { cwd: dir.path });
+      try {
+        assert.deepEqual((await call(second.url, 'GET', '/envelope_pubkey')).body, key1, 'same key after restart');
+      } finally {
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test('bad config files are refused with exit code 1 and the key named', async () => {
+    const dir = tempDir();
+    try {
+      const cases: Array<[string, RegExp]> = [
+        [`bogus = 1\n${ENVELOPE}`, /unknown key `bogus`/],
+        [`[rate_limit]\nper_ip_rps = 5\nburst_size = 3\n${ENVELOPE}`, /unknown key `rate_limit\.burst_size`/],
+        [`[envelope]\npepper_hex = "abcd"\nkeys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(32)}", active = true }]\n`, /pepper_hex must be 32 bytes hex/],
+        [`[envelope]\npepper_hex = "${'ab'.repeat(32)}"\nkeys = [{ kid_hex = "01", x25519_private_key_hex = "${'cd'.repeat(32)}", active = true }]\n`, /kid_hex must be 8 bytes hex/],
+        [`[envelope]\npepper_hex = "${'ab'.repeat(32)}"\nkeys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(32)}", active = false }]\n`, /at least one key must be active/],
+        [`[envelope]\npepper_hex = "${'ab'.repeat(32)}"\nkeys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(32)}", active = true }, { kid_hex = "0102030405060708", x25519_private_key_hex = "${'ce'.repeat(32)}", active = false }]\n`, /unique/],
+        [`[pow]\ndifficulty = 31\n${ENVELOPE}`, /pow\.difficulty/],
+        [`mode = "tls"\n${ENVELOPE}`, /\[tls\]/],
+        [`address = "nowhere"\n${ENVELOPE}`, /address/],
+        [`trusted_proxies = ["not-an-ip"]\n${ENVELOPE}`, /trusted_proxies/],
+        [`[storage]\nkind = "mongodb"\n${ENVELOPE}`, /storage\.kind/],
+        [`this is not toml`, /not valid TOML/],
+      ];
+      for (const [toml, expected] of cases) {
+        const r = await runCli(['serve', '--config', writeConfig(dir.path, toml)]);
+        assert.equal(r.code, 1, toml);
+        assert.match(r.stderr, expected, toml);
+      }
+      const missing = await runCli(['--config', join(dir.path, 'absent.toml')]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /cannot read config file/);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test('an expired key is a warning at start, not a crash', async () => {
+    const dir = tempDir();
+    try {
+      const cfg = writeConfig(
+        dir.path,
+        `address = "127.0.0.1:0"\nstate_dir = "${dir.path}"\n[storage]\nkind = "memory"\n[envelope]\npepper_hex = "${'ab'.repeat(32)}"\nkeys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(32)}", active = true, not_after_epoch_ms = 1000 }]\n`,
+      );
+      const r = await spawnCli(['serve', cfg]);
+      try {
+        assert.match(r.stderr(), /not_after_epoch_ms/);
+        const pk = await call(r.url, 'GET', '/envelope_pubkey');
+        assert.equal(pk.status, 500);
+        assert.equal(pk.body.error.code, 'INTERNAL');
+      } finally {
+        r.child.kill('SIGTERM');
+        await r.exited;
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
+describe('TLS and mTLS', () => {
+  const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, stdio: 'pipe' });
+
+  function makePki(dir: string): void {
+    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=test-ca'], dir);
+    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    for (const name of ['server', 'client']) {
+      openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`], dir);
+      openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', 'san.ext'], dir);
+    }
+  }
+
+  function get(url: string, opts: { ca: Buffer; cert?: Buffer; key?: Buffer }): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request(`${url}/envelope_pubkey`, { ...opts }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  test('HTTPS serves requests; with client_ca_pem_path a client without a certificate is refused in the handshake', async () => {
+    const dir = tempDir();
+    try {
+      makePki(dir.path);
+      const file = (n: string) => join(dir.path, n);
+      const ca = readFileSync(file('ca.pem'));
+      const tls = await startTestRegistry({ mode: 'tls', tls: { cert_pem_path: file('server.pem'), key_pem_path: file('server.key') } });
+      try {
+        assert.match(tls.url, /^https:\/\//);
+        const r = await get(tls.url, { ca });
+        assert.equal(r.status, 200);
+        assert.ok(JSON.parse(r.body).kid_hex);
+      } finally {
+        await tls.close();
+      }
+      const mtls = await startTestRegistry({ mode: 'tls', tls: { cert_pem_path: file('server.pem'), key_pem_path: file('server.key'), client_ca_pem_path: file('ca.pem') } });
+      try {
+        await assert.rejects(get(mtls.url, { ca }), (e: NodeJS.ErrnoException) => /certificate|handshake|socket hang up|ECONNRESET/i.test(`${e.code} ${e.message}`));
+        const ok = await get(mtls.url, { ca, cert: readFileSync(file('client.pem')), key: readFileSync(file('client.key')) });
+        assert.equal(ok.status, 200);
+      } finally {
+        await mtls.close();
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+});
