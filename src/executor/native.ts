@@ -60,8 +60,11 @@ export function findOnPath(name: string): string | undefined {
  * the circuit starts. RLIMIT_NPROC does not bind uid 0, so a root host starts the sandbox as uid/gid 65534
  * (Node's spawn uid/gid, which also drops supplementary groups).
  *
- * Wall time: the run is spawned as its own process group and the whole group gets SIGKILL; killing bwrap
- * takes the sandbox's pid namespace (and every process in it) down with it.
+ * Wall time (and output cap, and close()): SIGKILL to the run's process group (prlimit→bwrap) and to the
+ * sandbox's init, whose death ends its pid namespace and every process in it.
+ *
+ * Known gap: if this Node process dies while a sandbox waits for its process limit, bwrap's block-fd reads
+ * EOF and the circuit starts without its own RLIMIT_NPROC; on a root host the shared backstop still bounds it.
  */
 export class NativeRunner {
   private readonly bwrap = findOnPath('bwrap');
