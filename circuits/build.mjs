@@ -10,7 +10,7 @@ import asc from 'assemblyscript/asc';
 import binaryen from 'assemblyscript/binaryen';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -62,7 +62,8 @@ try {
   const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes));
   const foreign = imports.filter((i) => i.module !== 'wasi_snapshot_preview1');
   if (foreign.length > 0) throw new Error(`sixzone.wasm has non-WASI imports: ${JSON.stringify(foreign)}`);
-  writeFileSync(join(outDir, 'sixzone.wasm'), bytes);
+  // Renamed into place, so a concurrent reader sees the old module or the new one, never half of one.
+  renameSync(merged, join(outDir, 'sixzone.wasm'));
   console.log(`circuits: sixzone.wasm ${bytes.length} bytes sha256 ${createHash('sha256').update(bytes).digest('hex')}`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main as keysGen } from '../../src/cli/keys.js';
+import { main as mint } from '../../src/cli/circuit-mint.js';
 import { verifyManifest, type Manifest } from '../../src/circuits/manifest.js';
 import { solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
 import { decodeSealedSecret } from '../../src/crypto/seal.js';
@@ -120,14 +121,15 @@ describe('circuit mint', () => {
       [['--handle', 'c', ...common, '--mapping', '--secret-file', file('s4', 'ABCD\n')], 1],
       [['--handle', 'c', ...common, '--mapping', '--secret-file', file('s5', 'ABCD\nN N SE S SW NW\n')], 1],
       [['--handle', 'c', ...common, '--secret-file', file('s6', 'ABCD\nN NE SE S SW NW\n')], 1],
-      // stdin is not a terminal here: no hidden prompt, a clear refusal instead.
-      [['--handle', 'c', ...common], 1],
       [['--handle', 'Bad Handle', ...common, '--secret-file', file('s7', 'ABCD')], 2],
       [['--handle', 'c', ...common, '--rounds', '0', '--secret-file', join(dir, 's7')], 2],
       [['--handle', 'c', ...common, '--registry', registryUrl, '--secret-file', join(dir, 's7')], 2],
       [['--handle', 'c', ...common.slice(2), '--registry', `${registryUrl}nope`, '--secret-file', join(dir, 's7')], 1],
     ];
-    for (const [args, code] of cases) assert.equal((await runMint(args)).code, code, args.join(' '));
+    // These fail before printing anything on stdout, so they run in this process.
+    for (const [args, code] of cases) assert.equal(await mint(args), code, args.join(' '));
+    // In its own process stdin is not a terminal: no hidden prompt, a clear refusal instead.
+    assert.equal((await runMint(['--handle', 'c', ...common])).code, 1);
     assert.equal(existsSync(out), false);
   });
 });
