@@ -7,6 +7,9 @@ type Command = () => Promise<{ main(args: string[]): Promise<number> }>;
 const COMMANDS: Record<string, Command> = {
   serve: () => import('./serve.js'),
   ledger: () => import('./ledger.js'),
+  'circuit publish': () => import('./circuit-publish.js'),
+  'circuit list': () => import('./circuit-list.js'),
+  'circuit revoke': () => import('./circuit-revoke.js'),
 };
 
 const HELP = `enigma-registry ${version}
