@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -105,6 +105,30 @@ describe('circuit mint', () => {
     const r = await runMint(['--handle', 'bob.reg', '--registry', registryUrl, '--publisher-key', join(keys, 'publisher.key.json'), '--out', out, '--secret-file', secretFile]);
     assert.equal(r.code, 0);
     await proveAndValidate(out, 'bob.reg', { symbols: 'K7Q2' }, 12);
+  });
+
+  it('asks for the secret with hidden input on a terminal', { skip: !existsSync('/usr/bin/script') && 'util-linux script is missing' }, async () => {
+    const out = join(dir, 'tty');
+    const runner = join(dir, 'run-mint.mjs');
+    writeFileSync(runner, `const m = await import(${JSON.stringify(mintModule)}); process.exitCode = await m.main(process.argv.slice(2));\n`);
+    const args = ['--handle', 'tty', '--sealing-key', join(keys, 'sealing.pub.json'), '--publisher-key', join(keys, 'publisher.key.json'), '--out', out];
+    // `script` gives the child a pseudo-terminal; each answer is sent once its prompt has appeared.
+    const child = spawn('/usr/bin/script', ['-qec', [process.execPath, runner, ...args].join(' '), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let seen = '';
+    const answers: Array<[RegExp, string]> = [[/Secret \(/, 'q7k2\r'], [/Repeat the secret/, 'q7k2\r']];
+    child.stdout.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const next = answers[0];
+      if (next && next[0].test(seen)) {
+        answers.shift();
+        child.stdin.write(next[1]);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, seen);
+    assert.ok(!/q7k2/i.test(seen), 'the secret was echoed');
+    assert.equal(answers.length, 0);
+    await proveAndValidate(out, 'tty', { symbols: 'Q7K2' }, 12);
   });
 
   it('refuses bad secrets, bad options and a missing terminal without writing anything', async () => {
