@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ApiError, ErrorBodySchema } from '../errors.js';
@@ -10,7 +10,6 @@ import { verifyManifest } from './manifest.js';
 import { parseRange } from './range.js';
 import { BuildParams, CircuitDetail, CircuitList, Build, HandleParams, ListQuery, Manifest, SealingKeyReply, VerifyReply } from './schemas.js';
 import type { SealingKeys } from './sealing-keys.js';
-import type { FastifyRequest } from 'fastify';
 
 export interface CircuitRoutesOptions {
   catalog: CircuitCatalog;
@@ -124,7 +123,7 @@ export const circuitRoutes: FastifyPluginAsync<CircuitRoutesOptions> = async (fa
     '`ETag` ("<sha256>"), `Accept-Ranges: bytes`. One `Range: bytes=` range is served (206, or 416 when unsatisfiable). Revoked builds stay downloadable (for forensics) and say so in `X-ENI6MA-Revoked`.';
 
   /** Sends a build's bytes, honouring If-None-Match and a single Range; HEAD gets the same headers. */
-  async function sendBinary(req: FastifyRequest, reply: import('fastify').FastifyReply, handle: string, buildId?: string) {
+  async function sendBinary(req: FastifyRequest, reply: FastifyReply, handle: string, buildId?: string) {
     await o.limit(req, 'binary', handle);
     const b = await catalog.build(handle, buildId);
     const etag = `"${b.sha256}"`;
@@ -144,7 +143,6 @@ export const circuitRoutes: FastifyPluginAsync<CircuitRoutesOptions> = async (fa
     reply.type(b.kind === 'wasm' ? 'application/wasm' : 'application/octet-stream');
     const range = parseRange(req.headers.range, bytes.length);
     if (range === 'unsatisfiable') {
-      reply.header('content-range', `bytes */${bytes.length}`);
       throw new ApiError('RANGE_NOT_SATISFIABLE', `range not satisfiable for ${bytes.length} bytes`, undefined, { 'content-range': `bytes */${bytes.length}` });
     }
     if (range) {

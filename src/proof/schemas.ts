@@ -14,7 +14,7 @@ export const ChallengeReply = Type.Object({
 
 export const ValidateBody = Type.Object(
   {
-    kind: Type.String({ minLength: 1, maxLength: 64, description: 'label of the response kind (e.g. "bearings"); recorded in the audit trail' }),
+    kind: Type.String({ minLength: 1, maxLength: 64, description: 'label of the response kind (e.g. "bearings"); passed to the circuit as payload.kind' }),
     nonce_uuid: NonceUuid,
     payload: Type.Object(
       {

@@ -232,9 +232,14 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
   });
 });
 
-describe('nonce expiry', () => {
-  test('a challenge answered after its TTL is 410 EXPIRED', async () => {
-    const reg = await startTestRegistry({ circuits: { publisher_public_keys_hex: [publisher.publicHex] }, admin: { token_sha256_hex: [sha256Hex(TOKEN)] }, ledger: { ttl_seconds: 1 } });
+describe('nonce expiry and per-IP budgets', () => {
+  test('a challenge answered after its TTL is 410 EXPIRED; challenges beyond the per-IP budget are 429', async () => {
+    const reg = await startTestRegistry({
+      circuits: { publisher_public_keys_hex: [publisher.publicHex] },
+      admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
+      ledger: { ttl_seconds: 1 },
+      proof: { challenge_rps: 0.01, burst: 2 },
+    });
     try {
       const recipient = (await call<SealRecipient>(reg.url, 'GET', '/api/circuits/sealing-key')).body;
       assert.equal((await publish(reg.url, TOKEN, mintSixzone({ handle: 'alice', secret: SECRET, recipient, publisher }))).status, 201);
@@ -243,6 +248,10 @@ describe('nonce expiry', () => {
       const r = await call(reg.url, 'POST', '/api/circuits/alice/validate', answer(ch, solveSixzone(ch.challenge, SECRET)));
       assert.equal(r.status, 410, JSON.stringify(r.body));
       assert.equal(r.body.error.code, 'EXPIRED');
+      assert.equal((await call(reg.url, 'POST', '/api/circuits/alice/challenge', {})).status, 200);
+      const limited = await call(reg.url, 'POST', '/api/circuits/alice/challenge', {});
+      assert.equal(limited.status, 429);
+      assert.ok(Number(limited.headers.get('retry-after')) > 0);
     } finally {
       await reg.close();
     }
