@@ -91,9 +91,10 @@ export function parseSecretFile(text: string, wantMapping: boolean): SixzoneSecr
 export async function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) throw new Error('no terminal for the hidden secret prompt: pass --secret-file FILE');
-  process.stderr.write(question);
+  // Echo goes off before the prompt shows, so an answer typed the instant it appears is never echoed.
   stdin.setRawMode(true);
   stdin.resume();
+  process.stderr.write(question);
   try {
     return await new Promise<string>((resolve, reject) => {
       let line = '';

@@ -126,7 +126,7 @@ describe('circuit mint', () => {
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 0, seen);
-    assert.ok(!/q7k2/i.test(seen), 'the secret was echoed');
+    assert.ok(!/q7k2/i.test(seen), `the secret was echoed: ${JSON.stringify(seen)}`);
     assert.equal(answers.length, 0);
     await proveAndValidate(out, 'tty', { symbols: 'Q7K2' }, 12);
   });
