@@ -8,6 +8,8 @@ import type { BuildRecord, CircuitStore } from '../storage/circuits.js';
 import { ManifestSchema, verifyManifest, type Manifest } from './manifest.js';
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
+/** Handles that would be shadowed by static routes under /api/circuits/. */
+const RESERVED_HANDLES = new Set(['sealing-key']);
 
 /** The manifest of a stored build (stored exactly as published and verified then). */
 export const manifestOf = (b: BuildRecord): Manifest => b.manifest as unknown as Manifest;
@@ -36,6 +38,7 @@ export class CircuitCatalog {
       const first = [...Value.Errors(ManifestSchema, manifest)][0];
       throw invalidInput(`manifest out of schema: ${first ? `${first.instancePath || '/'} ${first.message}` : 'invalid'}`);
     }
+    if (RESERVED_HANDLES.has(manifest.handle)) throw invalidInput(`handle ${manifest.handle} is reserved`);
     const max = this.config.circuits.max_artifact_bytes;
     if (bytes.length > max) throw new ApiError('PAYLOAD_TOO_LARGE', `artifact is ${bytes.length} bytes; circuits.max_artifact_bytes is ${max}`);
     if (bytes.length !== manifest.size) throw invalidInput(`artifact is ${bytes.length} bytes but the manifest says ${manifest.size}`);

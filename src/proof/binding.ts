@@ -10,8 +10,6 @@ export interface Binding {
   handle: string;
   build_id: string;
   sha256: string;
-  /** Epoch ms at which the reservation expires. */
-  expires_at: number;
 }
 
 const PREFIX = 'v1.';
@@ -35,7 +33,7 @@ export class TauBinder {
   }
 
   seal(b: Binding): string {
-    const json = JSON.stringify([b.nonce_uuid, b.ledger_tau, b.ledger, b.handle, b.build_id, b.sha256, b.expires_at]);
+    const json = JSON.stringify([b.nonce_uuid, b.ledger_tau, b.ledger, b.handle, b.build_id, b.sha256]);
     return `${PREFIX}${b64url(json)}.${b64url(createHmac('sha256', this.bindKey).update(json).digest())}`;
   }
 
@@ -49,8 +47,8 @@ export class TauBinder {
     const expected = createHmac('sha256', this.bindKey).update(json).digest();
     // Re-encoding must reproduce the tau exactly: no alternative spellings of one binding.
     if (mac.length !== expected.length || !timingSafeEqual(mac, expected) || tau !== `${PREFIX}${b64url(json)}.${b64url(mac)}`) return undefined;
-    const a = JSON.parse(json) as [string, string, string, string, string, string, number];
-    return { nonce_uuid: a[0], ledger_tau: a[1], ledger: a[2], handle: a[3], build_id: a[4], sha256: a[5], expires_at: a[6] };
+    const a = JSON.parse(json) as [string, string, string, string, string, string];
+    return { nonce_uuid: a[0], ledger_tau: a[1], ledger: a[2], handle: a[3], build_id: a[4], sha256: a[5] };
   }
 
   /** The circuit seed (64 hex) for a nonce, client-visible tau and artifact SHA-256. */

@@ -124,7 +124,6 @@ export class ProofGateway {
         handle,
         build_id: build.build_id,
         sha256: build.sha256,
-        expires_at: r.expires_at,
       });
       const challenge = await this.runJson(artifact, 'challenge', { nonce_uuid: r.uuid, tau, seed: this.d.binder.seed(r.uuid, tau, build.sha256) });
       return {

@@ -87,6 +87,8 @@ for (const kind of ['sqlite', 'memory'] as const) {
       // Out of schema, and not base64.
       assert.equal((await call(base, 'POST', '/api/admin/circuits', { manifest: { handle: 'x9' }, artifact_base64: '' }, adminHeaders(TOKEN))).status, 400);
       assert.equal((await call(base, 'POST', '/api/admin/circuits', { manifest: v1.manifest, artifact_base64: '***' }, adminHeaders(TOKEN))).status, 400);
+      // A handle a static route would shadow.
+      assert.equal((await pub(signed(wasm, { handle: 'sealing-key' }))).status, 400);
       // The same (handle, build_id) again.
       assert.equal((await pub(v1)).status, 409);
       // None of the refused handles exists.
