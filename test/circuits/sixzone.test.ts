@@ -146,9 +146,24 @@ describe('sixzone circuit', () => {
       assert.equal(r.code, 2, `${command} ${JSON.stringify(input)}`);
       assert.equal(typeof (r.json.error as { message: string }).message, 'string');
     }
-    const raw = await directRunner.run(artifact, 'challenge', [], new TextEncoder().encode('{"seed": '));
-    assert.equal(raw.exit_code, 2);
-    assert.match(JSON.parse(raw.stdout).error.message, /not valid JSON/);
+    const seed = JSON.stringify(SEED_A);
+    for (const text of ['{"seed": ', `{"nonce_uuid":"n","tau":1-2,"seed":${seed}}`, `{"nonce_uuid":"n","tau":01,"seed":${seed}}`,
+      `{"nonce_uuid":"\\uZZZZ","tau":1,"seed":${seed}}`, `{"nonce_uuid":"n","nonce_uuid":"m","tau":1,"seed":${seed}}`]) {
+      const raw = await directRunner.run(artifact, 'challenge', [], new TextEncoder().encode(text));
+      assert.equal(raw.exit_code, 2, text);
+      assert.match(JSON.parse(raw.stdout).error.message, /not valid JSON/, text);
+    }
+  });
+
+  it('echoes nonce and tau as valid JSON, whatever characters they hold', async () => {
+    const nonce_uuid = 'a"b\\c\n\u0001é✓';
+    for (const tau of ['t"\\', -0.5e3, 12345678901234567890]) {
+      const r = await directRunner.run(artifact, 'challenge', [], enc({ nonce_uuid, tau, seed: SEED_A }));
+      assert.equal(r.exit_code, 0);
+      const c = JSON.parse(r.stdout) as SixzoneChallenge;
+      assert.equal(c.nonce_uuid, nonce_uuid);
+      assert.equal(c.tau, tau);
+    }
   });
 
   it('takes its round count from the patched parameter byte', async () => {

@@ -1,6 +1,6 @@
 // sixzone: the six-zone grid ceremony as a WASI command. See ../README.md for the JSON contract.
 import { exit, readArgs, readStdin, writeStderr, writeStdout } from "./wasi";
-import { JValue, Kind, Parser, quote, stringify } from "./json";
+import { hexDigit, JValue, Kind, Parser, quote, stringify } from "./json";
 
 // SHA-256 of exactly 64 bytes, from @chainsafe/as-sha256's prebuilt module, linked in by circuits/build.mjs
 // (the package ships only compiled wasm). Both modules share one memory; pointers are absolute.
@@ -104,13 +104,6 @@ function indexOf(list: string[], s: string): i32 {
   return -1;
 }
 
-function hexNibble(c: i32): i32 {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
-  return -1;
-}
-
 function str(obj: JValue, key: string): string | null {
   const v = obj.get(key);
   if (v == null || v.kind != Kind.Str) {
@@ -130,8 +123,8 @@ function seedOf(req: JValue): Uint8Array | null {
   }
   const out = new Uint8Array(32);
   for (let i = 0; i < 32; i++) {
-    const hi = hexNibble(s.charCodeAt(2 * i));
-    const lo = hexNibble(s.charCodeAt(2 * i + 1));
+    const hi = hexDigit(s.charCodeAt(2 * i));
+    const lo = hexDigit(s.charCodeAt(2 * i + 1));
     if (hi < 0 || lo < 0) {
       fail("`seed` must be 64 hex characters");
       return null;

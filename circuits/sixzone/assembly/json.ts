@@ -18,6 +18,14 @@ export class JValue {
   }
 }
 
+/** Value of a hex digit character, or -1. */
+export function hexDigit(c: i32): i32 {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}
+
 export class Parser {
   pos: i32 = 0;
   error: string | null = null;
@@ -121,16 +129,35 @@ export class Parser {
     }
   }
 
-  private num(v: JValue): JValue | null {
+  private digits(): i32 {
     const start = this.pos;
-    if (this.s.charCodeAt(this.pos) == 0x2d) this.pos++;
-    let digits = 0;
     while (this.pos < this.s.length) {
       const c = this.s.charCodeAt(this.pos);
-      if ((c >= 0x30 && c <= 0x39) || c == 0x2e || c == 0x65 || c == 0x45 || c == 0x2b || c == 0x2d) { this.pos++; digits++; }
-      else break;
+      if (c < 0x30 || c > 0x39) break;
+      this.pos++;
     }
-    if (digits == 0) return this.fail("malformed number");
+    return this.pos - start;
+  }
+
+  private peek(): i32 {
+    return this.pos < this.s.length ? this.s.charCodeAt(this.pos) : -1;
+  }
+
+  /** RFC 8259 number grammar, kept as text (echoed verbatim, so it must be valid JSON). */
+  private num(v: JValue): JValue | null {
+    const start = this.pos;
+    if (this.peek() == 0x2d) this.pos++;
+    if (this.peek() == 0x30) this.pos++;
+    else if (this.digits() == 0) return this.fail("malformed number");
+    if (this.peek() == 0x2e) {
+      this.pos++;
+      if (this.digits() == 0) return this.fail("malformed number");
+    }
+    if (this.peek() == 0x65 || this.peek() == 0x45) {
+      this.pos++;
+      if (this.peek() == 0x2b || this.peek() == 0x2d) this.pos++;
+      if (this.digits() == 0) return this.fail("malformed number");
+    }
     v.kind = Kind.Num;
     v.text = this.s.substring(start, this.pos);
     return v;
@@ -163,10 +190,13 @@ export class Parser {
         else if (e == 0x74) out += "\t";
         else if (e == 0x75) {
           if (this.pos + 4 > this.s.length) break;
-          const code = I32.parseInt(this.s.substr(this.pos, 4), 16);
-          if (isNaN(<f64>code)) { this.fail("bad \\u escape"); return null; }
+          let code = 0;
+          for (let i = 0; i < 4; i++) {
+            const d = hexDigit(this.s.charCodeAt(this.pos++));
+            if (d < 0) { this.fail("bad \\u escape"); return null; }
+            code = (code << 4) | d;
+          }
           out += String.fromCharCode(code);
-          this.pos += 4;
         } else { this.fail("bad escape"); return null; }
         run = this.pos;
       } else this.pos++;
