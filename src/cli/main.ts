@@ -1,24 +1,30 @@
 #!/usr/bin/env node
 import { version } from '../version.js';
 
-type Command = () => Promise<{ main(args: string[]): Promise<number> }>;
+interface Command {
+  summary: string;
+  load: () => Promise<{ main(args: string[]): Promise<number> }>;
+}
 
 /** `enigma-registry <command> [subcommand] ...`; modules load lazily so `--help` stays instant. */
 const COMMANDS: Record<string, Command> = {
-  serve: () => import('./serve.js'),
-  ledger: () => import('./ledger.js'),
-  'circuit publish': () => import('./circuit-publish.js'),
-  'circuit list': () => import('./circuit-list.js'),
-  'circuit revoke': () => import('./circuit-revoke.js'),
+  serve: { summary: 'run the registry (the default)', load: () => import('./serve.js') },
+  ledger: { summary: 'run the nonce ledger alone as an HTTP service', load: () => import('./ledger.js') },
+  'keys gen': { summary: 'create operator keys (envelope, circuit sealing, receipts, publisher)', load: () => import('./keys.js') },
+  'circuit mint': { summary: 'mint a sixzone circuit for a person (secret sealed to the registry)', load: () => import('./circuit-mint.js') },
+  'circuit publish': { summary: 'publish minted circuits to a registry', load: () => import('./circuit-publish.js') },
+  'circuit list': { summary: "list a registry's circuits", load: () => import('./circuit-list.js') },
+  'circuit revoke': { summary: 'revoke a build by SHA-256', load: () => import('./circuit-revoke.js') },
 };
 
+const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
 const HELP = `enigma-registry ${version}
 
 usage: enigma-registry <command> [options]
 
 commands:
-${Object.keys(COMMANDS)
-  .map((c) => `  ${c}`)
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
   .join('\n')}
 
 A bare config path (enigma-registry registry.toml) means \`serve --config registry.toml\`.
@@ -26,7 +32,7 @@ Run \`enigma-registry <command> --help\` for a command's options.`;
 
 async function run(argv: string[]): Promise<number> {
   const [first, second, ...rest] = argv;
-  if (first === undefined) return (await COMMANDS.serve!()).main([]);
+  if (first === undefined) return (await COMMANDS.serve!.load()).main([]);
   if (first === '--help' || first === '-h' || first === 'help') {
     console.log(HELP);
     return 0;
@@ -36,11 +42,11 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const two = second !== undefined ? COMMANDS[`${first} ${second}`] : undefined;
-  if (two) return (await two()).main(rest);
+  if (two) return (await two.load()).main(rest);
   const one = COMMANDS[first];
-  if (one) return (await one()).main(argv.slice(1));
+  if (one) return (await one.load()).main(argv.slice(1));
   // As the Rust binary did: a lone path (or --config) starts the server.
-  if (first.startsWith('-') || /\.toml$/i.test(first)) return (await COMMANDS.serve!()).main(argv);
+  if (first.startsWith('-') || /\.toml$/i.test(first)) return (await COMMANDS.serve!.load()).main(argv);
   console.error(`enigma-registry: unknown command "${first}"\n\n${HELP}`);
   return 2;
 }
