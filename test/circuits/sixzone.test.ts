@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -176,14 +176,17 @@ describe('sixzone circuit', () => {
     assert.throws(() => setSixzoneRounds(artifact.bytes, 0), /rounds/);
   });
 
-  it('builds reproducibly: a fresh build gives the same SHA-256 as the existing one', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'sixzone-build-'));
+  it('builds reproducibly: the sources copied to another path build to the same SHA-256', async () => {
+    // A second tree (own path, shared node_modules) also shows that no absolute path reaches the bytes.
+    const tree = mkdtempSync(join(tmpdir(), 'sixzone-tree-'));
     try {
-      await execFileAsync(process.execPath, [join(repoRoot, 'circuits', 'build.mjs'), '--out', out]);
-      const fresh = createHash('sha256').update(readFileSync(join(out, 'sixzone.wasm'))).digest('hex');
+      cpSync(join(repoRoot, 'circuits'), join(tree, 'circuits'), { recursive: true });
+      symlinkSync(join(repoRoot, 'node_modules'), join(tree, 'node_modules'));
+      await execFileAsync(process.execPath, [join(tree, 'circuits', 'build.mjs')]);
+      const fresh = createHash('sha256').update(readFileSync(join(tree, 'build', 'circuits', 'sixzone.wasm'))).digest('hex');
       assert.equal(fresh, artifact.sha256);
     } finally {
-      rmSync(out, { recursive: true, force: true });
+      rmSync(tree, { recursive: true, force: true });
     }
   });
 });
