@@ -107,8 +107,9 @@ export class ProofGateway {
   }
 
   async challenge(req: FastifyRequest, handle: string) {
+    // Budgets first and unaudited: a flood of refused requests costs no store writes.
+    await this.d.limit(req, 'challenge', handle);
     return this.audited(req, { step: 'challenge', handle }, async (note) => {
-      await this.d.limit(req, 'challenge', handle);
       await this.refuseIfLocked(handle);
       // The ledger is chosen first: a URL off the allow-list is refused before anything else happens.
       const picked = pickLedger(this.d.ctx, req.headers['x-eni6ma-ledger-url']);
@@ -142,8 +143,8 @@ export class ProofGateway {
    * tampered request leaves it usable; everything after the burn is one attempt.
    */
   async validate(req: FastifyRequest, handle: string, body: ValidateRequest) {
+    await this.d.limit(req, 'validate', handle);
     return this.audited(req, { step: 'validate', handle, nonce: body.nonce_uuid.toLowerCase() }, async (note) => {
-      await this.d.limit(req, 'validate', handle);
       const { tau, bearings, proof_hash } = body.payload;
       const b = this.d.binder.open(tau);
       if (!b || b.nonce_uuid.toLowerCase() !== body.nonce_uuid.toLowerCase() || b.handle !== handle)
@@ -190,8 +191,8 @@ export class ProofGateway {
 
   /** Runs a command the current build's manifest lists; `validate-response` is never proxied (it needs the secret). */
   async cli(req: FastifyRequest, handle: string, command: string, body: ExecRequest) {
+    await this.d.limit(req, 'cli', handle);
     return this.audited(req, { step: 'cli', handle, detail: command }, async (note) => {
-      await this.d.limit(req, 'cli', handle);
       if (body.command !== command) throw invalidInput('body.command must equal the {command} path segment');
       if (command === VALIDATE_COMMAND) throw new ApiError('FORBIDDEN', `${VALIDATE_COMMAND} runs only through POST /api/circuits/{handle}/validate`);
       const build = await this.d.catalog.build(handle);
