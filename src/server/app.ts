@@ -62,7 +62,12 @@ export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'enigma-registry', version, description: 'Enigma node directory and circuit registry / proof gateway' },
-      tags: [{ name: 'directory', description: 'Node directory (enigma-node-registry 0.0.2 wire format)' }],
+      tags: [
+        { name: 'directory', description: 'Node directory (enigma-node-registry 0.0.2 wire format)' },
+        { name: 'circuits', description: 'Circuit catalog: discovery, manifests, binaries' },
+        { name: 'proof', description: 'Challenge → ceremony → validate, receipts, CLI proxy' },
+        { name: 'admin', description: 'Publishing, revocation, audit (admin bearer token or mTLS)' },
+      ],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
