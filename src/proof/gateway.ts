@@ -4,9 +4,8 @@ import { manifestOf, revoked, type CircuitCatalog } from '../circuits/catalog.js
 import type { ApiEndpoint } from '../circuits/limits.js';
 import type { SealingKeys } from '../circuits/sealing-keys.js';
 import { ApiError, invalidInput, rateLimited } from '../errors.js';
-import type { CircuitRunner } from '../executor/validate.js';
-import { validateResponse } from '../executor/validate.js';
-import type { Artifact, RunResult } from '../executor/types.js';
+import { validateResponse, type CircuitRunner } from '../executor/validate.js';
+import type { Artifact } from '../executor/types.js';
 import { ledgerById, pickLedger } from '../ledger/pick.js';
 import type { RegistryContext } from '../server/context.js';
 import type { AuditEntry } from '../storage/audit.js';
@@ -16,7 +15,7 @@ import type { ReceiptSigner } from './receipts.js';
 export interface GatewayDeps {
   ctx: RegistryContext;
   catalog: CircuitCatalog;
-  executor: CircuitRunner & { run(artifact: Artifact, command: string, args: string[], stdin: Uint8Array): Promise<RunResult> };
+  executor: CircuitRunner;
   binder: TauBinder;
   receipts: ReceiptSigner;
   sealingKeys: SealingKeys;
