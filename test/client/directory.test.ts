@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createIdentity, DirectoryClient, handleOf, identitySignatureValid, RegistryError, type PowProgress } from '../../src/client/index.js';
+import { identityFor } from '../helpers/directory-client.js';
+import { call, startTestRegistry } from '../helpers/registry.js';
+import { VECTOR } from '../directory/vector.js';
+
+const envelope = { pepper_hex: VECTOR.pepperHex, keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }] };
+const isCode = (code: string, status?: number) => (e: unknown) => e instanceof RegistryError && e.code === code && (status === undefined || e.status === status);
+
+describe('SDK directory calls against a live registry (PoW on, difficulty 8)', () => {
+  let reg: Awaited<ReturnType<typeof startTestRegistry>>;
+  let dir: DirectoryClient;
+  before(async () => {
+    reg = await startTestRegistry({ envelope, pow: { enabled: true, difficulty: 8 }, allow_sync: true, rate_limit: { enabled: false } });
+    dir = new DirectoryClient({ baseUrl: reg.url, pepperHex: VECTOR.pepperHex });
+  });
+  after(() => reg.close());
+
+  test('register → checkUser → resolve (opened, PoW solved automatically); a second register is CONFLICT', async () => {
+    const { identity, secret } = createIdentity('sdk-carol');
+    assert.equal(identity.user_id, handleOf('sdk-carol'));
+    assert.ok(identitySignatureValid(identity));
+    assert.ok(!identitySignatureValid({ ...identity, created_at_ms: identity.created_at_ms + 1 }), 'the signature covers the fields');
+    assert.match(secret.signing_private_key_hex, /^[0-9a-f]{64}$/);
+
+    await dir.register(identity);
+    // Without the SDK, check_user is refused for want of PoW: the SDK really solved one.
+    assert.equal((await call(reg.url, 'GET', `/check_user/${identity.user_id}`)).body.error.code, 'POW_REQUIRED');
+    const progress: PowProgress[] = [];
+    assert.equal(await dir.checkUser(identity.user_id, { onPowProgress: (p) => progress.push(p) }), true);
+    assert.equal(await dir.checkUser(handleOf('sdk-nobody')), false);
+    assert.deepEqual(await dir.resolve(identity.user_id.toUpperCase()), identity);
+    assert.equal(await dir.resolve(handleOf('sdk-nobody')), null);
+    await assert.rejects(dir.register(identity), isCode('CONFLICT', 409));
+  });
+
+  test('a client with the wrong pepper: the registry refuses its register, and resolve does not open', async () => {
+    const wrong = new DirectoryClient({ baseUrl: reg.url, pepperHex: '00'.repeat(32) });
+    await assert.rejects(wrong.register(createIdentity('sdk-dave').identity), isCode('INVALID_INPUT', 400));
+    const { identity } = createIdentity('sdk-erin');
+    await dir.register(identity);
+    await assert.rejects(wrong.resolve(identity.user_id), isCode('BAD_ENVELOPE'));
+  });
+
+  test('announce, sync (merged count), nodes and addNodes', async () => {
+    const { identity } = createIdentity('sdk-frank');
+    await dir.announce(identity.user_id, 'tcp://198.51.100.7:9000');
+    await assert.rejects(dir.announce(identity.user_id, 'x'.repeat(300)), isCode('INVALID_INPUT', 400));
+    const peers = [identityFor('sdk-gina'), identityFor('sdk-hank')];
+    assert.equal(await dir.sync(peers), 2);
+    assert.equal(await dir.sync(peers), 0, 'a resend merges nothing');
+    assert.equal((await dir.resolve(peers[0]!.user_id))?.username_hint, 'sdk-gina');
+    assert.equal(await dir.addNodes([{ base_url: 'https://node-a.example' }]), 1);
+    assert.ok((await dir.nodes()).some((n) => n.base_url === 'https://node-a.example'));
+  });
+
+  test('bad input is refused before anything is sent', async () => {
+    await assert.rejects(dir.checkUser('nothex'), isCode('INVALID_INPUT', 0));
+    assert.throws(() => new DirectoryClient({ baseUrl: reg.url, pepperHex: 'abc' }), isCode('INVALID_INPUT'));
+    await assert.rejects(new DirectoryClient({ baseUrl: reg.url }).resolve(handleOf('x')), /pepper/);
+  });
+});
+
+describe('SDK PoW solving', () => {
+  test('a cancelled solve stops promptly, keeps the event loop responsive and reports progress', async () => {
+    // Difficulty 30 on one thread takes minutes: the solve only ends by the abort.
+    const reg = await startTestRegistry({ envelope, pow: { enabled: true, difficulty: 30 }, rate_limit: { enabled: false } });
+    try {
+      const dir = new DirectoryClient({ baseUrl: reg.url, pepperHex: VECTOR.pepperHex });
+      const ac = new AbortController();
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 20);
+      const progress: PowProgress[] = [];
+      setTimeout(() => ac.abort(new Error('cancelled by the test')), 400);
+      const t = Date.now();
+      await assert.rejects(dir.checkUser(handleOf('x'), { signal: ac.signal, onPowProgress: (p) => progress.push(p) }), /cancelled by the test/);
+      clearInterval(timer);
+      assert.ok(Date.now() - t < 1500, `stopped ${Date.now() - t} ms after start`);
+      assert.ok(ticks >= 5, `timers ran during the solve (${ticks} ticks)`);
+      assert.ok(progress.length > 0 && progress.every((p) => p.expected === 2 ** 30));
+      assert.ok(progress.every((p, i) => i === 0 || p.attempts > progress[i - 1]!.attempts));
+    } finally {
+      await reg.close();
+    }
+  });
+
+  test('a 429 is retried after its Retry-After; without retries it surfaces as RATE_LIMITED with retryAfterSeconds', async () => {
+    const reg = await startTestRegistry({ envelope, rate_limit: { per_ip_rps: 100, burst: 1, ban_seconds: 1, endpoints: { check_user_rps: 0.5 } } });
+    try {
+      const h = handleOf('x');
+      const noRetry = new DirectoryClient({ baseUrl: reg.url, retries: 0 });
+      assert.equal(await noRetry.checkUser(h), false);
+      await assert.rejects(noRetry.checkUser(h), (e: unknown) => isCode('RATE_LIMITED', 429)(e) && (e as RegistryError).retryAfterSeconds === 1);
+      // Banned for 1 s now: the retrying client waits it out and succeeds.
+      const t = Date.now();
+      assert.equal(await new DirectoryClient({ baseUrl: reg.url }).checkUser(h), false);
+      assert.ok(Date.now() - t >= 900, `waited ${Date.now() - t} ms`);
+      // A Retry-After above maxRetryDelayMs is not waited for.
+      await assert.rejects(new DirectoryClient({ baseUrl: reg.url, maxRetryDelayMs: 10 }).checkUser(h), isCode('RATE_LIMITED', 429));
+    } finally {
+      await reg.close();
+    }
+  });
+});
