@@ -8,7 +8,7 @@ import {
   SyncSection,
   TlsSection,
 } from './sections/directory.js';
-import { AdminSection, CircuitsSection, LedgerSection, ProofSection } from './sections/api.js';
+import { AdminSection, CeremonySection, CircuitsSection, LedgerSection, ProofSection } from './sections/api.js';
 import { ExecutorSection } from './sections/runtime.js';
 
 const LogSection = Type.Object(
@@ -46,6 +46,7 @@ export const ConfigSchema = Type.Object(
     admin: AdminSection,
     ledger: LedgerSection,
     proof: ProofSection,
+    ceremony: CeremonySection,
   },
   { additionalProperties: false },
 );

@@ -16,6 +16,7 @@ import { healthRoutes } from './health.js';
 import { validatorCompiler } from './validation.js';
 import { circuitApi } from '../proof/api.js';
 import { openapiRoutes } from './openapi.js';
+import { ceremonyRoutes } from '../web/routes.js';
 
 export const BODY_LIMIT = 2 * 1024 * 1024;
 
@@ -78,5 +79,6 @@ export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
   await app.register(registryLedgerRoutes, { ctx, prefix: '/api/ledger' });
   await app.register(circuitApi, { ctx });
   await app.register(openapiRoutes, { ctx });
+  await app.register(ceremonyRoutes, { ctx });
   return app;
 }

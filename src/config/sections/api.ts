@@ -86,3 +86,16 @@ export const ProofSection = Type.Object(
   },
   { additionalProperties: false, default: {} },
 );
+
+/** An origin as a browser serialises it: scheme, host and optional port, no path or trailing slash. */
+const Origin = (key: string) => Type.String({ pattern: '^https?://[^/?#@\\s]+$', description: `${key} entries must be origins such as https://rp.example` });
+
+export const CeremonySection = Type.Object(
+  {
+    /** Relying parties the hosted ceremony page may send the receipt to with `?return_to=` (URL fragment). */
+    return_to_origins: Type.Array(Origin('return_to_origins'), { default: [] }),
+    /** Relying parties that may open (or frame) the page and receive the receipt by postMessage. */
+    opener_origins: Type.Array(Origin('opener_origins'), { default: [] }),
+  },
+  { additionalProperties: false, default: {} },
+);

@@ -1,0 +1,45 @@
+// Builds the ceremony page assets into build/web/: type-checks the sources for the browser, then bundles
+// them with esbuild into content-hashed files (same sources → same bytes and names) plus manifest.json,
+// which the server reads to link them. Everything is served by the registry itself: no CDN, no fonts.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'build', 'web');
+
+const tsc = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'web', 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+if (tsc.status !== 0) {
+  console.error('web: type errors in the page sources');
+  process.exit(1);
+}
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const result = await build({
+  entryPoints: [join(root, 'web', 'ceremony', 'ceremony.ts'), join(root, 'web', 'ceremony', 'ceremony.css')],
+  absWorkingDir: root,
+  outdir: out,
+  entryNames: '[name]-[hash]',
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['es2022', 'chrome111', 'firefox111', 'safari16'],
+  minify: true,
+  legalComments: 'none',
+  charset: 'utf8',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+// manifest.json: logical name (ceremony.js, ceremony.css) → hashed file name.
+const manifest = {};
+for (const [file, meta] of Object.entries(result.metafile.outputs)) {
+  if (!meta.entryPoint) continue;
+  const name = basename(file);
+  manifest[`${basename(meta.entryPoint).replace(/\.ts$/, '.js')}`] = name;
+}
+writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, Object.keys(manifest).sort(), 2) + '\n');
+console.log(`web: ${Object.values(manifest).join(', ')} → ${relative(root, out)}/`);
