@@ -9,6 +9,7 @@ import { memoryArtifactStore } from './memory/artifacts.js';
 import { memoryCircuitStore } from './memory/circuits.js';
 import { memoryDirectoryStore } from './memory/directory.js';
 import { memoryLedgerStore } from './memory/ledger.js';
+import { openPostgresStore } from './postgres/index.js';
 import { sqliteAuditStore } from './sqlite/audit.js';
 import { openSqlite } from './sqlite/db.js';
 import { sqliteDirectoryStore } from './sqlite/directory.js';
@@ -36,6 +37,8 @@ export interface StoreOptions {
   /** Bounds of the memory backend's ledger (nonces, events) and audit trail. */
   ledgerMaxEntries: number;
   auditMaxEntries: number;
+  /** Errors the backend recovers from by itself (a dropped idle PostgreSQL connection): log them. */
+  onBackendError?: (err: Error) => void;
 }
 
 export async function openStore(config: Config['storage'], o: StoreOptions): Promise<Store> {
@@ -70,6 +73,7 @@ export async function openStore(config: Config['storage'], o: StoreOptions): Pro
       };
     }
     case 'postgres':
-      throw new Error('storage.kind = "postgres" is not available in this build yet');
+      if (!config.url) throw new Error('storage.url is required when storage.kind = "postgres"');
+      return openPostgresStore({ url: config.url, poolSize: config.pool_size, onIdleError: o.onBackendError ?? (() => undefined) });
   }
 }

@@ -1,0 +1,37 @@
+import type { AuditEvent, AuditStore } from '../audit.js';
+import { nextCursor } from '../page.js';
+import { lockKey, type PgPool } from './db.js';
+
+export const AUDIT_MIGRATIONS = [
+  `CREATE TABLE audit_events (
+     seq BIGSERIAL PRIMARY KEY,
+     at BIGINT NOT NULL,
+     actor TEXT NOT NULL,
+     handle TEXT,
+     sha256 TEXT,
+     nonce TEXT,
+     step TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     detail TEXT
+   );`,
+];
+
+type Row = { [K in keyof AuditEvent]-?: AuditEvent[K] | null };
+
+export function postgresAuditStore(pool: PgPool): AuditStore {
+  return {
+    async append(e) {
+      // One statement, one implicit transaction: the lock is taken before seq is drawn (see LockName in db.ts).
+      await pool.query(
+        `WITH l AS (SELECT pg_advisory_xact_lock(${lockKey('audit_events')}))
+         INSERT INTO audit_events (at, actor, handle, sha256, nonce, step, outcome, detail) SELECT $1::bigint, $2, $3, $4, $5, $6, $7, $8 FROM l`,
+        [e.at, e.actor, e.handle ?? null, e.sha256 ?? null, e.nonce ?? null, e.step, e.outcome, e.detail ?? null],
+      );
+    },
+    async list({ after = 0, limit }) {
+      const { rows } = await pool.query<Row>('SELECT seq, at, actor, handle, sha256, nonce, step, outcome, detail FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2', [after, limit]);
+      const events = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)) as unknown as AuditEvent);
+      return { events, next: nextCursor(events, limit) };
+    },
+  };
+}

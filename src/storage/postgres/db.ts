@@ -1,0 +1,90 @@
+import pg from 'pg';
+
+export type PgPool = pg.Pool;
+export type PgClient = pg.PoolClient;
+
+const INT8_OID = 20;
+
+// Counts, sequence numbers and epoch-ms columns are int8, which pg returns as strings by default. Every
+// such value this store keeps is far below 2^53, so numbers are exact.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * A pool of `size` connections to `url` (a libpq-style URL; `?options=-c search_path=...` selects a
+ * schema). Errors of idle connections (server restart, network) go to `onIdleError` instead of crashing
+ * the process; the pool replaces the connection on the next query.
+ */
+export function openPool(url: string, size: number, onIdleError: (err: Error) => void): PgPool {
+  const pool = new pg.Pool({ connectionString: url, max: size, types, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  pool.on('error', onIdleError);
+  return pool;
+}
+
+/** Runs `fn` in one transaction on one connection: COMMIT when it resolves, ROLLBACK when it throws. */
+export async function transaction<T>(pool: PgPool, fn: (c: PgClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const result = await fn(c);
+    await c.query('COMMIT');
+    return result;
+  } catch (e) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    c.release();
+  }
+}
+
+/**
+ * What advisory locks guard. `migrate`: one replica at a time applies migrations. `*_events`: appends to
+ * a seq-ordered feed are serialized, because a bigserial value is taken at insert but becomes visible at
+ * commit; two concurrent appenders could commit out of order and a reader paging with `seq > after` would
+ * skip the slower one for good. With the lock taken before the insert, commit order is seq order.
+ * `nodes`: the max_nodes bound is checked and filled atomically. `presence_gc`: one replica collects.
+ */
+export type LockName = 'migrate' | 'ledger_events' | 'audit_events' | 'nodes' | 'presence_gc';
+
+/** SQL for the lock's key, scoped to the current schema so that registries in separate schemas never contend. */
+export const lockKey = (name: LockName) => `hashtext('enigma-registry:${name}:' || current_schema())`;
+
+/**
+ * Applies each domain's migrations in order. `migrations[domain][i]` is version i+1; released versions are
+ * never edited, only appended to. Everything runs under one session advisory lock, so replicas starting
+ * together apply each version exactly once (the others wait, then find nothing to do).
+ */
+export async function migrate(pool: PgPool, domains: Record<string, readonly string[]>): Promise<void> {
+  const c = await pool.connect();
+  try {
+    const schema = (await c.query<{ s: string | null }>('SELECT current_schema() AS s')).rows[0]?.s;
+    if (!schema) throw new Error('PostgreSQL has no current schema: the search_path names no existing schema');
+    await c.query(`SELECT pg_advisory_lock(${lockKey('migrate')})`);
+    try {
+      await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (domain TEXT NOT NULL, version INTEGER NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (domain, version))');
+      for (const [domain, migrations] of Object.entries(domains)) {
+        const { rows } = await c.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations WHERE domain = $1', [domain]);
+        const current = rows[0]!.v;
+        if (current > migrations.length)
+          throw new Error(`database schema for ${domain} is version ${current}, newer than this build knows (${migrations.length}); upgrade enigma-registry`);
+        for (let v = current + 1; v <= migrations.length; v++) {
+          await c.query('BEGIN');
+          try {
+            await c.query(migrations[v - 1]!);
+            await c.query('INSERT INTO schema_migrations (domain, version, applied_at) VALUES ($1, $2, $3)', [domain, v, Date.now()]);
+            await c.query('COMMIT');
+          } catch (e) {
+            await c.query('ROLLBACK').catch(() => undefined);
+            throw e;
+          }
+        }
+      }
+    } finally {
+      await c.query(`SELECT pg_advisory_unlock(${lockKey('migrate')})`).catch(() => undefined);
+    }
+  } finally {
+    c.release();
+  }
+}

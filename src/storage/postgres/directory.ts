@@ -1,0 +1,86 @@
+import type { DirectoryStore } from '../directory.js';
+import { lockKey, transaction, type PgPool } from './db.js';
+
+export const DIRECTORY_MIGRATIONS = [
+  `CREATE TABLE identities (blind BYTEA PRIMARY KEY, sealed BYTEA NOT NULL, created_ms BIGINT NOT NULL);
+   CREATE TABLE presence (blind BYTEA PRIMARY KEY, sealed BYTEA NOT NULL, seen_ms BIGINT NOT NULL);
+   CREATE INDEX presence_seen ON presence (seen_ms);
+   CREATE TABLE nodes (seq BIGSERIAL PRIMARY KEY, base_url TEXT NOT NULL UNIQUE);`,
+];
+
+const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+/**
+ * The directory on PostgreSQL, safe with many replicas on one database: a register is one
+ * `INSERT ... ON CONFLICT DO NOTHING` (exactly one of N concurrent inserts of a handle wins), presence
+ * is an upsert that never moves `seen_ms` backwards, and GC is an idempotent delete by age.
+ */
+export function postgresDirectoryStore(pool: PgPool): DirectoryStore {
+  return {
+    async insertIdentity(index, sealed) {
+      const r = await pool.query('INSERT INTO identities (blind, sealed, created_ms) VALUES ($1, $2, $3) ON CONFLICT (blind) DO NOTHING', [index, sealed, Date.now()]);
+      return r.rowCount === 1;
+    },
+    async insertIdentities(rows) {
+      if (rows.length === 0) return 0;
+      // One statement: all rows or none; duplicates within the batch count once.
+      const r = await pool.query(
+        'INSERT INTO identities (blind, sealed, created_ms) SELECT b, s, $3 FROM unnest($1::bytea[], $2::bytea[]) AS t(b, s) ON CONFLICT (blind) DO NOTHING',
+        [rows.map((x) => x.index), rows.map((x) => x.sealed), Date.now()],
+      );
+      return r.rowCount ?? 0;
+    },
+    async getIdentity(index) {
+      const r = await pool.query<{ sealed: Buffer }>('SELECT sealed FROM identities WHERE blind = $1', [index]);
+      const row = r.rows[0];
+      return row && bytes(row.sealed);
+    },
+    async hasIdentity(index) {
+      return ((await pool.query('SELECT 1 FROM identities WHERE blind = $1', [index])).rowCount ?? 0) > 0;
+    },
+    async upsertPresence(index, sealed, seenMs) {
+      // Replicas' clocks differ a little: the latest announce wins, and seen_ms only moves forward.
+      await pool.query(
+        `INSERT INTO presence (blind, sealed, seen_ms) VALUES ($1, $2, $3)
+         ON CONFLICT (blind) DO UPDATE SET sealed = excluded.sealed, seen_ms = GREATEST(presence.seen_ms, excluded.seen_ms)`,
+        [index, sealed, seenMs],
+      );
+    },
+    async purgePresence(before, maxEntries) {
+      // Every replica runs the GC timer; one collects at a time and the others skip this round. Were two
+      // to run, each delete is by age and idempotent; a concurrent announce either lands after the delete
+      // (a fresh row) or before it (the delete re-checks seen_ms on the updated row and keeps it).
+      return transaction(pool, async (c) => {
+        const got = (await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${lockKey('presence_gc')}) AS ok`)).rows[0]!.ok;
+        if (!got) return 0;
+        const old = await c.query('DELETE FROM presence WHERE seen_ms < $1', [before]);
+        const excess = await c.query(
+          'DELETE FROM presence WHERE blind IN (SELECT blind FROM presence ORDER BY seen_ms ASC LIMIT GREATEST(0, (SELECT count(*) FROM presence) - $1))',
+          [maxEntries],
+        );
+        return (old.rowCount ?? 0) + (excess.rowCount ?? 0);
+      });
+    },
+    async countPresence() {
+      return (await pool.query<{ n: number }>('SELECT count(*) AS n FROM presence')).rows[0]!.n;
+    },
+    async listNodes() {
+      return (await pool.query<{ base_url: string }>('SELECT base_url FROM nodes ORDER BY seq')).rows.map((r) => r.base_url);
+    },
+    async addNodes(urls, max) {
+      // The bound holds across replicas: count and inserts happen under one lock.
+      return transaction(pool, async (c) => {
+        await c.query(`SELECT pg_advisory_xact_lock(${lockKey('nodes')})`);
+        let room = max - (await c.query<{ n: number }>('SELECT count(*) AS n FROM nodes')).rows[0]!.n;
+        let added = 0;
+        for (const url of urls) {
+          if (room <= 0) break;
+          const n = (await c.query('INSERT INTO nodes (base_url) VALUES ($1) ON CONFLICT (base_url) DO NOTHING', [url])).rowCount ?? 0;
+          added += n;
+          room -= n;
+        }
+        return added;
+      });
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import type { Store } from '../index.js';
+import { ARTIFACTS_MIGRATIONS, postgresArtifactStore } from './artifacts.js';
+import { AUDIT_MIGRATIONS, postgresAuditStore } from './audit.js';
+import { CIRCUITS_MIGRATIONS, postgresCircuitStore } from './circuits.js';
+import { migrate, openPool } from './db.js';
+import { DIRECTORY_MIGRATIONS, postgresDirectoryStore } from './directory.js';
+import { LEDGER_MIGRATIONS, postgresLedgerStore } from './ledger.js';
+
+export interface PostgresOptions {
+  url: string;
+  poolSize: number;
+  /** Errors of idle pooled connections (the pool recovers; they are worth a log line). */
+  onIdleError: (err: Error) => void;
+}
+
+/**
+ * Every domain on one PostgreSQL database (the schema is the URL's search_path, default `public`).
+ * Migrations run before the store is returned; any number of replicas may open it at once.
+ */
+export async function openPostgresStore(o: PostgresOptions): Promise<Store> {
+  const pool = openPool(o.url, o.poolSize, o.onIdleError);
+  try {
+    await migrate(pool, {
+      directory: DIRECTORY_MIGRATIONS,
+      circuits: CIRCUITS_MIGRATIONS,
+      artifacts: ARTIFACTS_MIGRATIONS,
+      ledger: LEDGER_MIGRATIONS,
+      audit: AUDIT_MIGRATIONS,
+    });
+  } catch (e) {
+    await pool.end();
+    throw e;
+  }
+  let closed: Promise<void> | undefined;
+  return {
+    kind: 'postgres',
+    directory: postgresDirectoryStore(pool),
+    circuits: postgresCircuitStore(pool),
+    artifacts: postgresArtifactStore(pool),
+    ledger: postgresLedgerStore(pool),
+    audit: postgresAuditStore(pool),
+    ping: async () => {
+      await pool.query('SELECT 1');
+    },
+    close: () => (closed ??= pool.end()),
+  };
+}

@@ -1,0 +1,79 @@
+import type { LedgerEvent, NonceState } from '../../ledger/ledger.js';
+import { classifyRefusal, type LedgerStore } from '../ledger.js';
+import { lockKey, transaction, type PgClient, type PgPool } from './db.js';
+
+export const LEDGER_MIGRATIONS = [
+  `CREATE TABLE ledger_nonces (
+     uuid TEXT PRIMARY KEY,
+     tau TEXT,
+     state TEXT NOT NULL CHECK (state IN ('RESERVED', 'SPENT', 'EXPIRED')),
+     expires_at BIGINT NOT NULL,
+     spent_at BIGINT
+   );
+   CREATE INDEX ledger_nonces_state_expiry ON ledger_nonces (state, expires_at);
+   CREATE TABLE ledger_events (seq BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, uuid TEXT NOT NULL, type TEXT NOT NULL);
+   CREATE INDEX ledger_events_at ON ledger_events (at);`,
+];
+
+interface Row {
+  tau: string | null;
+  state: NonceState;
+  expires_at: number;
+  spent_at: number | null;
+}
+
+/** Appends an event inside the caller's transaction, in seq order (see LockName in db.ts). */
+async function record(c: PgClient, at: number, uuid: string, type: LedgerEvent['type']): Promise<void> {
+  await c.query(`SELECT pg_advisory_xact_lock(${lockKey('ledger_events')})`);
+  await c.query('INSERT INTO ledger_events (at, uuid, type) VALUES ($1, $2, $3)', [at, uuid, type]);
+}
+
+/**
+ * The nonce ledger on PostgreSQL. A burn is one conditional `UPDATE ... RETURNING`: PostgreSQL's row lock
+ * makes concurrent burns of one nonce from any number of replicas queue on the row, and each later one
+ * re-checks the condition on the SPENT row and changes nothing. Only a refused burn reads the row, after
+ * the update, to say why.
+ */
+export function postgresLedgerStore(pool: PgPool): LedgerStore {
+  return {
+    async reserve(uuid, tau, expiresAt, now) {
+      await transaction(pool, async (c) => {
+        await c.query("INSERT INTO ledger_nonces (uuid, tau, state, expires_at) VALUES ($1, $2, 'RESERVED', $3)", [uuid, tau, expiresAt]);
+        await record(c, now, uuid, 'reserved');
+      });
+    },
+    spend: (uuid, tau, now) =>
+      transaction(pool, async (c) => {
+        const spent = await c.query(
+          "UPDATE ledger_nonces SET state = 'SPENT', spent_at = $3, tau = NULL WHERE uuid = $1 AND tau = $2 AND state = 'RESERVED' AND expires_at > $3 RETURNING uuid",
+          [uuid, tau, now],
+        );
+        if (spent.rowCount === 1) {
+          await record(c, now, uuid, 'spent');
+          return { ok: true } as const;
+        }
+        // READ COMMITTED: this statement sees the row as committed by whichever burn won.
+        const row = (await c.query<Row>('SELECT tau, state, expires_at, spent_at FROM ledger_nonces WHERE uuid = $1', [uuid])).rows[0];
+        const reason = classifyRefusal(row, tau, now);
+        if (reason !== 'unknown') await record(c, now, uuid, reason);
+        return { ok: false, reason } as const;
+      }),
+    async status(uuid, now) {
+      const row = (await pool.query<Row>('SELECT tau, state, expires_at, spent_at FROM ledger_nonces WHERE uuid = $1', [uuid])).rows[0];
+      if (!row) return undefined;
+      const state = row.state === 'RESERVED' && row.expires_at <= now ? 'EXPIRED' : row.state;
+      return { uuid, state, expires_at: row.expires_at, ...(row.spent_at !== null && { spent_at: row.spent_at }) };
+    },
+    async events(after, limit) {
+      return (await pool.query<LedgerEvent>('SELECT seq, at, uuid, type FROM ledger_events WHERE seq > $1 ORDER BY seq LIMIT $2', [after, limit])).rows;
+    },
+    prune: (now, retainMs) =>
+      transaction(pool, async (c) => {
+        const cutoff = now - retainMs;
+        const tombstoned = await c.query("UPDATE ledger_nonces SET state = 'EXPIRED', tau = NULL WHERE state = 'RESERVED' AND expires_at <= $1", [now]);
+        const forgotten = await c.query("DELETE FROM ledger_nonces WHERE state <> 'RESERVED' AND COALESCE(spent_at, expires_at) < $1", [cutoff]);
+        const events = await c.query('DELETE FROM ledger_events WHERE at < $1', [cutoff]);
+        return (tombstoned.rowCount ?? 0) + (forgotten.rowCount ?? 0) + (events.rowCount ?? 0);
+      }),
+  };
+}

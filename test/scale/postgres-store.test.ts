@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { ArtifactCorruptError } from '../../src/storage/artifacts.js';
+import type { Store } from '../../src/storage/index.js';
+import { openPostgresStore } from '../../src/storage/postgres/index.js';
+import { freshSchema, postgresSkip, type TestSchema } from '../helpers/services.js';
+
+const skip = await postgresSkip();
+const open = (url: string) => openPostgresStore({ url, poolSize: 8, onIdleError: (e) => assert.fail(e) });
+const rand = () => new Uint8Array(randomBytes(32));
+
+describe('PostgreSQL store', { skip }, () => {
+  let schema: TestSchema;
+  // Two stores on one schema, each with its own pool: two replicas.
+  let a: Store;
+  let b: Store;
+  before(async () => {
+    schema = await freshSchema();
+    // Both start at once on an empty schema: the migrations must not race.
+    [a, b] = await Promise.all([open(schema.url), open(schema.url)]);
+  });
+  after(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await schema?.drop();
+  });
+
+  const sql = async <T extends pg.QueryResultRow>(q: string, params: unknown[] = []) => {
+    const c = new pg.Client({ connectionString: schema.url });
+    await c.connect();
+    try {
+      return (await c.query<T>(q, params)).rows;
+    } finally {
+      await c.end();
+    }
+  };
+
+  test('concurrent starts applied each migration exactly once; a newer schema is refused', async () => {
+    const rows = await sql<{ domain: string; n: string }>('SELECT domain, count(*) AS n FROM schema_migrations GROUP BY domain ORDER BY domain');
+    assert.deepEqual(rows.map((r) => [r.domain, Number(r.n)]), [['artifacts', 1], ['audit', 1], ['circuits', 1], ['directory', 1], ['ledger', 1]]);
+    // Three more at once on the migrated schema: nothing to do, no error.
+    await Promise.all([open(schema.url), open(schema.url), open(schema.url)].map(async (p) => (await p).close()));
+    await sql("INSERT INTO schema_migrations (domain, version, applied_at) VALUES ('ledger', 99, 0)");
+    try {
+      await assert.rejects(open(schema.url), /ledger is version 99, newer than this build knows/);
+    } finally {
+      await sql("DELETE FROM schema_migrations WHERE domain = 'ledger' AND version = 99");
+    }
+  });
+
+  test('a URL whose search_path names no schema is refused with a clear message', async () => {
+    const url = new URL(schema.url);
+    url.searchParams.set('options', '-c search_path=no_such_schema_here');
+    await assert.rejects(open(url.toString()), /search_path names no existing schema/);
+  });
+
+  test('50 concurrent inserts of one identity from two replicas: exactly one wins, the first value stays', async () => {
+    const index = rand();
+    const values = Array.from({ length: 50 }, () => rand());
+    const wins = await Promise.all(values.map((v, i) => (i % 2 ? a : b).directory.insertIdentity(index, v)));
+    assert.equal(wins.filter(Boolean).length, 1);
+    const stored = await b.directory.getIdentity(index);
+    assert.deepEqual(stored, values[wins.indexOf(true)]);
+    assert.equal(await a.directory.hasIdentity(index), true);
+    assert.equal(await a.directory.hasIdentity(rand()), false);
+    assert.equal(await a.directory.getIdentity(rand()), undefined);
+  });
+
+  test('insertIdentities counts new rows once, duplicates in the batch included', async () => {
+    const x = rand();
+    const y = rand();
+    assert.equal(await a.directory.insertIdentities([]), 0);
+    assert.equal(await a.directory.insertIdentities([{ index: x, sealed: rand() }, { index: x, sealed: rand() }, { index: y, sealed: rand() }]), 2);
+    assert.equal(await b.directory.insertIdentities([{ index: y, sealed: rand() }, { index: rand(), sealed: rand() }]), 1);
+  });
+
+  test('presence: seen_ms never moves back; GC from both replicas at once removes each old row once and keeps fresh ones', async () => {
+    const old = Array.from({ length: 30 }, () => rand());
+    const fresh = Array.from({ length: 10 }, () => rand());
+    await Promise.all(old.map((i) => a.directory.upsertPresence(i, rand(), 1_000)));
+    await Promise.all(fresh.map((i) => b.directory.upsertPresence(i, rand(), 5_000)));
+    // A replica with a slow clock refreshes a fresh row: it must not age it back to 1000.
+    await a.directory.upsertPresence(fresh[0]!, rand(), 1_000);
+    assert.equal(await a.directory.countPresence(), 40);
+    const purged = await Promise.all([a.directory.purgePresence(2_000, 1000), b.directory.purgePresence(2_000, 1000), a.directory.purgePresence(2_000, 1000)]);
+    // Whichever replica held the GC lock did the work; a later round finds nothing left to do.
+    const total = purged.reduce((s, n) => s + n, 0) + (await b.directory.purgePresence(2_000, 1000));
+    assert.equal(total, 30);
+    assert.equal(await b.directory.countPresence(), 10);
+    // The bound: the oldest beyond max_entries go.
+    await a.directory.upsertPresence(rand(), rand(), 6_000);
+    assert.equal(await a.directory.purgePresence(0, 5), 6);
+    assert.equal(await a.directory.countPresence(), 5);
+  });
+
+  test('nodes: the max bound holds under concurrent adds from both replicas; order and dedupe kept', async () => {
+    const batches = Array.from({ length: 10 }, (_, i) => Array.from({ length: 5 }, (_, j) => `https://n${i}-${j}.example`));
+    const added = await Promise.all(batches.map((urls, i) => (i % 2 ? a : b).directory.addNodes([...urls, urls[0]!], 12)));
+    assert.equal(added.reduce((s, n) => s + n, 0), 12);
+    const nodes = await a.directory.listNodes();
+    assert.equal(nodes.length, 12);
+    assert.equal(new Set(nodes).size, 12);
+    assert.equal(await b.directory.addNodes(['https://late.example'], 12), 0);
+  });
+
+  test('ledger: 60 concurrent burns of one nonce across replicas → exactly one spent, the rest replays, all recorded', async () => {
+    const now = Date.now();
+    const uuid = randomUUID();
+    const tau = randomBytes(16).toString('hex');
+    await a.ledger.reserve(uuid, tau, now + 60_000, now);
+    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).ledger.spend(uuid, tau, Date.now())));
+    assert.equal(results.filter((r) => r.ok).length, 1);
+    assert.ok(results.every((r) => r.ok || r.reason === 'replay'));
+    const status = await b.ledger.status(uuid, Date.now());
+    assert.equal(status?.state, 'SPENT');
+    const mine = (await a.ledger.events(0, 10_000)).filter((e) => e.uuid === uuid).map((e) => e.type);
+    assert.deepEqual(mine, ['reserved', 'spent', ...Array(59).fill('replay')]);
+  });
+
+  test('ledger refusals: tau mismatch leaves the nonce burnable, expiry, unknown; prune tombstones and forgets', async () => {
+    const now = Date.now();
+    const [u1, u2] = [randomUUID(), randomUUID()];
+    await a.ledger.reserve(u1, 'aa'.repeat(16), now + 60_000, now);
+    await a.ledger.reserve(u2, 'bb'.repeat(16), now + 10, now);
+    assert.deepEqual(await b.ledger.spend(u1, 'cc'.repeat(16), now), { ok: false, reason: 'tau_mismatch' });
+    assert.deepEqual(await b.ledger.spend(u1, 'aa'.repeat(16), now), { ok: true });
+    assert.deepEqual(await b.ledger.spend(u2, 'bb'.repeat(16), now + 10), { ok: false, reason: 'expired' });
+    assert.deepEqual(await b.ledger.spend(randomUUID(), 'bb'.repeat(16), now), { ok: false, reason: 'unknown' });
+    assert.equal((await a.ledger.status(u2, now + 10))?.state, 'EXPIRED');
+    assert.ok((await a.ledger.prune(now + 20, 60_000)) >= 1);
+    const rows = await sql<{ state: string; tau: string | null }>('SELECT state, tau FROM ledger_nonces WHERE uuid = $1', [u2]);
+    assert.deepEqual(rows, [{ state: 'EXPIRED', tau: null }], 'tombstone without tau');
+    await a.ledger.prune(now + 200_000, 1);
+    assert.equal(await a.ledger.status(u1, now), undefined, 'spent nonce forgotten after retention');
+  });
+
+  test('event feeds page in seq order with nothing skipped while replicas append concurrently', async () => {
+    const appends = Array.from({ length: 80 }, (_, i) => (i % 2 ? a : b).audit.append({ at: i, actor: 'x', step: 'feed-test', outcome: String(i) }));
+    // Page through while the appends are in flight, then to the end.
+    const seen: number[] = [];
+    let after = 0;
+    const page = async () => {
+      for (;;) {
+        const r = await a.audit.list({ after, limit: 7 });
+        for (const e of r.events) if (e.step === 'feed-test') seen.push(Number(e.outcome));
+        if (r.events.length > 0) after = r.events.at(-1)!.seq;
+        if (r.next === null) return;
+      }
+    };
+    await Promise.all([page(), ...appends]);
+    await page();
+    assert.deepEqual([...seen].sort((x, y) => x - y), Array.from({ length: 80 }, (_, i) => i), 'every event seen exactly once');
+    const all = (await b.audit.list({ limit: 1000 })).events;
+    assert.ok(all.every((e, i) => i === 0 || e.seq > all[i - 1]!.seq));
+    const one = all.find((e) => e.outcome === '3')!;
+    assert.equal('handle' in one, false, 'null columns are left out');
+  });
+
+  test('artifacts: stored in the database, shared by replicas, digest checked on write and read', async () => {
+    const bytes = new Uint8Array(randomBytes(200_000));
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    await assert.rejects(a.artifacts.put(sha, new Uint8Array(10)), /does not match/);
+    await assert.rejects(a.artifacts.put('../etc/passwd', bytes), /not a lowercase SHA-256/);
+    assert.equal(await b.artifacts.has(sha), false);
+    await Promise.all([a.artifacts.put(sha, bytes), b.artifacts.put(sha, bytes)]);
+    assert.deepEqual(await b.artifacts.get(sha), bytes);
+    await sql('UPDATE artifacts SET bytes = set_byte(bytes, 4, (get_byte(bytes, 4) + 1) % 256) WHERE sha256 = $1', [sha]);
+    await assert.rejects(a.artifacts.get(sha), ArtifactCorruptError);
+  });
+
+  test('circuits: current build, pages in byte order, revocation follows the bytes', async () => {
+    const build = (handle: string, build_id: string, sha256: string, created_at: number) => ({
+      handle, build_id, version: '1', sha256, kind: 'wasm' as const, size: 1, manifest: { z: 1, a: [handle] }, created_at,
+    });
+    const s1 = '11'.repeat(32);
+    const s2 = '22'.repeat(32);
+    assert.equal(await a.circuits.insertBuild(build('beta', 'b1', s1, 1)), true);
+    assert.equal(await b.circuits.insertBuild(build('beta', 'b1', s2, 2)), false);
+    assert.equal(await b.circuits.insertBuild(build('beta', 'b2', s2, 3)), true);
+    assert.equal(await a.circuits.insertBuild(build('Zed', 'z1', s1, 4)), true);
+    assert.equal(await a.circuits.insertBuild(build('alpha', 'a1', s2, 5)), true);
+    assert.equal((await a.circuits.currentBuild('beta'))?.build_id, 'b2');
+    assert.deepEqual((await b.circuits.getBuild('beta', 'b1'))?.manifest, { z: 1, a: ['beta'] });
+    assert.deepEqual((await a.circuits.listBuilds('beta')).map((x) => x.build_id), ['b2', 'b1']);
+    const p1 = await a.circuits.listCircuits({ limit: 2 });
+    assert.deepEqual(p1.circuits.map((c) => [c.handle, c.builds]), [['Zed', 1], ['alpha', 1]]);
+    const p2 = await a.circuits.listCircuits({ after: p1.next!, limit: 2 });
+    assert.deepEqual(p2.circuits.map((c) => c.handle), ['beta']);
+    assert.equal(p2.next, null);
+    assert.equal(await b.circuits.revokeSha256(s2), 2);
+    assert.equal(await a.circuits.revokeSha256(s2), 0);
+    assert.equal(await a.circuits.isRevoked(s2), true);
+    assert.equal((await a.circuits.getBuild('alpha', 'a1'))?.revoked, true);
+    assert.equal((await a.circuits.getBuild('beta', 'b1'))?.revoked, false);
+  });
+});
