@@ -15,6 +15,10 @@ const COMMANDS: Record<string, Command> = {
   'circuit publish': { summary: 'publish minted circuits to a registry', load: () => import('./circuit-publish.js') },
   'circuit list': { summary: "list a registry's circuits", load: () => import('./circuit-list.js') },
   'circuit revoke': { summary: 'revoke a build by SHA-256', load: () => import('./circuit-revoke.js') },
+  prove: { summary: 'run the six-zone ceremony in the terminal and print the receipt', load: () => import('./prove.js') },
+  register: { summary: 'register a new identity in the node directory', load: () => import('./directory.js').then((m) => ({ main: m.register })) },
+  resolve: { summary: 'resolve a handle and print the opened identity', load: () => import('./directory.js').then((m) => ({ main: m.resolve })) },
+  'check-user': { summary: 'whether a handle is registered', load: () => import('./directory.js').then((m) => ({ main: m.checkUser })) },
 };
 
 const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));

@@ -4,11 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ProofClient, proofHash, RegistryError, solveSixzone, SIXZONE_BEARINGS, type SixzoneSecret } from '../../src/client/index.js';
 import { proofHash as serverProofHash } from '../../src/proof/gateway.js';
-import type { SealRecipient } from '../../src/crypto/seal.js';
-import { call, startTestRegistry } from '../helpers/registry.js';
-import { mintSixzone, newPublisher, publish, sha256Hex } from '../proof/mint.js';
+import { startTestRegistry } from '../helpers/registry.js';
+import { startProofRegistry } from './proof-registry.js';
 
-const TOKEN = 'admin-token-for-sdk-tests';
 const SECRET: SixzoneSecret = { symbols: 'M4X9', mapping: { red: 'NE', orange: 'S', yellow: 'N', green: 'SW', blue: 'NW', violet: 'SE' } };
 
 describe('SDK proof flow against a live registry with the real sixzone circuit', () => {
@@ -16,17 +14,7 @@ describe('SDK proof flow against a live registry with the real sixzone circuit',
   let client: ProofClient;
 
   before(async () => {
-    const publisher = newPublisher();
-    reg = await startTestRegistry({
-      circuits: { publisher_public_keys_hex: [publisher.publicHex] },
-      admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
-      proof: { lockout_after: 50, lockout_seconds: 60, challenge_rps: 1000, validate_rps: 1000, cli_rps: 1000, handle_rps: 1000, burst: 1000 },
-    });
-    const recipient = (await call<SealRecipient>(reg.url, 'GET', '/api/circuits/sealing-key')).body;
-    for (const handle of ['sdk-alice', 'sdk-bob']) {
-      const r = await publish(reg.url, TOKEN, mintSixzone({ handle, secret: SECRET, recipient, publisher, rounds: 6 }));
-      assert.equal(r.status, 201, JSON.stringify(r.body));
-    }
+    reg = await startProofRegistry({ handles: ['sdk-alice', 'sdk-bob'], secret: SECRET, rounds: 6 });
     client = new ProofClient({ baseUrl: reg.url });
   });
   after(() => reg.close());
