@@ -5,9 +5,11 @@ import { ApiError, conflict, invalidInput, notFound } from '../errors.js';
 import { checkWasmModule, type Artifact } from '../executor/index.js';
 import type { ArtifactStore } from '../storage/artifacts.js';
 import type { BuildRecord, CircuitStore } from '../storage/circuits.js';
+import { BoundedMap } from '../guard/bounded-map.js';
 import { ManifestSchema, verifyManifest, type Manifest } from './manifest.js';
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
+const ARTIFACT_CACHE_BYTES = 64 * 1024 * 1024;
 /** Handles that would be shadowed by static routes under /api/circuits/. */
 const RESERVED_HANDLES = new Set(['sealing-key']);
 
@@ -84,14 +86,20 @@ export class CircuitCatalog {
   revoke = (sha256: string) => this.circuits.revokeSha256(sha256);
 
   /** The build's artifact, hash-verified; 500 INTERNAL when it is missing or corrupt on disk. */
+  /** Every challenge and validate needs the artifact: keep recently used ones (verified once on read) in memory. */
+  private readonly cache = new BoundedMap<string, Uint8Array>(ARTIFACT_CACHE_BYTES, (bytes) => bytes.length);
+
   async artifact(b: BuildRecord): Promise<Artifact> {
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = await this.artifacts.get(b.sha256);
-    } catch (e) {
-      throw new ApiError('INTERNAL', (e as Error).message);
+    let bytes = this.cache.get(b.sha256);
+    if (!bytes) {
+      try {
+        bytes = await this.artifacts.get(b.sha256);
+      } catch (e) {
+        throw new ApiError('INTERNAL', (e as Error).message);
+      }
+      if (!bytes) throw new ApiError('INTERNAL', `artifact ${b.sha256} of ${b.handle}/${b.build_id} is missing from the artifact store`);
+      this.cache.set(b.sha256, bytes);
     }
-    if (!bytes) throw new ApiError('INTERNAL', `artifact ${b.sha256} of ${b.handle}/${b.build_id} is missing from the artifact store`);
     return { sha256: b.sha256, kind: b.kind, bytes };
   }
 }

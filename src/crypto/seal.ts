@@ -3,7 +3,7 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, parseHex, utf8ToBytes } from './encoding.js';
-import { x25519Generate, x25519PrivateFromRaw, x25519Shared } from './x25519.js';
+import { x25519Generate, x25519PrivateFromRaw, x25519Shared, type X25519Private } from './x25519.js';
 
 // Sealed box for a minted circuit's verifier secret: ephemeral X25519 to the registry's circuit sealing key,
 // HKDF-SHA256, XChaCha20-Poly1305. The associated data binds the circuit handle, its build id and the
@@ -80,6 +80,21 @@ export function sealSecret(plaintext: Uint8Array, recipient: SealRecipient, bind
   return { v: 1, kid_hex, epk_hex: bytesToHex(eph.publicKey), nonce_hex: bytesToHex(nonce), ct_hex: bytesToHex(ct) };
 }
 
+// Importing a raw key into a KeyObject costs more than the unseal itself; keys are long-lived config objects.
+const importedKeys = new WeakMap<UnsealKey, X25519Private>();
+
+function privateKeyOf(entry: UnsealKey, kidHex: string): X25519Private {
+  let priv = importedKeys.get(entry);
+  if (!priv) {
+    const raw = parseHex(entry.x25519_private_key_hex, 32);
+    if (!raw) throw new SealError('unknown_kid', `sealing key ${kidHex} is not a 32-byte X25519 key`);
+    priv = x25519PrivateFromRaw(raw);
+    raw.fill(0);
+    importedKeys.set(entry, priv);
+  }
+  return priv;
+}
+
 /**
  * Opens a sealed secret with the configured key of its kid. Throws SealError: unknown kid, an expired key,
  * or a box that does not authenticate (wrong key, tampered bytes, another handle or build).
@@ -96,10 +111,7 @@ export function unsealSecret(sealed: SealedSecret, keys: readonly UnsealKey[], b
   if (entry.not_after_epoch_ms !== undefined && entry.not_after_epoch_ms < now) {
     throw new SealError('expired_key', `sealing key ${sealed.kid_hex} has expired`);
   }
-  const raw = parseHex(entry.x25519_private_key_hex, 32);
-  if (!raw) throw new SealError('unknown_kid', `sealing key ${sealed.kid_hex} is not a 32-byte X25519 key`);
-  const priv = x25519PrivateFromRaw(raw);
-  raw.fill(0);
+  const priv = privateKeyOf(entry, sealed.kid_hex);
   const key = deriveKey(x25519Shared(priv, epk), epk, priv.publicKey);
   try {
     return xchacha20poly1305(key, nonce, aad(binding, sealed.kid_hex)).decrypt(ct);

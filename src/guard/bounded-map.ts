@@ -1,11 +1,15 @@
 /**
- * A Map that never holds more than `max` entries: inserting past the bound drops the least recently
- * written entry. Every in-memory table the registry keeps per client is one of these, so no client
- * population can grow memory without bound.
+ * A Map that never holds more than `max` units: inserting past the bound drops the least recently
+ * written entries. A unit is one entry unless `weigh` says otherwise (e.g. bytes). Every in-memory table
+ * the registry keeps per client is one of these, so no client population can grow memory without bound.
  */
 export class BoundedMap<K, V> {
   private readonly map = new Map<K, V>();
-  constructor(readonly max: number) {}
+  private total = 0;
+  constructor(
+    readonly max: number,
+    private readonly weigh: (value: V) => number = () => 1,
+  ) {}
 
   get size(): number {
     return this.map.size;
@@ -16,19 +20,26 @@ export class BoundedMap<K, V> {
   }
 
   set(key: K, value: V): void {
-    this.map.delete(key); // re-insert: most recently written goes last
+    this.delete(key); // re-insert: most recently written goes last
     this.map.set(key, value);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
+    this.total += this.weigh(value);
+    for (const k of this.map.keys()) {
+      if (this.total <= this.max || this.map.size === 1) break;
+      this.delete(k);
+    }
   }
 
   delete(key: K): boolean {
+    const v = this.map.get(key);
+    if (v === undefined && !this.map.has(key)) return false;
+    this.total -= this.weigh(v as V);
     return this.map.delete(key);
   }
 
   /** Removes every entry for which `stale` is true; returns how many. */
   prune(stale: (value: V, key: K) => boolean): number {
     let n = 0;
-    for (const [k, v] of this.map) if (stale(v, k) && this.map.delete(k)) n++;
+    for (const [k, v] of this.map) if (stale(v, k) && this.delete(k)) n++;
     return n;
   }
 }

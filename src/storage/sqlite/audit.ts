@@ -1,6 +1,6 @@
 import type { AuditEvent, AuditStore } from '../audit.js';
 import { nextCursor } from '../page.js';
-import { migrate, type SqliteDb } from './db.js';
+import { migrate, write, type SqliteDb } from './db.js';
 
 const MIGRATIONS = [
   `CREATE TABLE audit_events (
@@ -23,9 +23,10 @@ export function sqliteAuditStore(db: SqliteDb): AuditStore {
   const insert = db.prepare('INSERT INTO audit_events (at, actor, handle, sha256, nonce, step, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const list = db.prepare('SELECT seq, at, actor, handle, sha256, nonce, step, outcome, detail FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?');
   return {
-    append: async (e) => {
-      insert.run(e.at, e.actor, e.handle ?? null, e.sha256 ?? null, e.nonce ?? null, e.step, e.outcome, e.detail ?? null);
-    },
+    append: (e) =>
+      write(db, () => {
+        insert.run(e.at, e.actor, e.handle ?? null, e.sha256 ?? null, e.nonce ?? null, e.step, e.outcome, e.detail ?? null);
+      }),
     list: async ({ after = 0, limit }) => {
       const events = (list.all(after, limit) as Row[]).map(
         (r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)) as unknown as AuditEvent,

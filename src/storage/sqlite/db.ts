@@ -36,3 +36,55 @@ export function migrate(db: SqliteDb, domain: string, migrations: readonly strin
     })();
   }
 }
+
+interface PendingWrite {
+  op: () => unknown;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+const batches = new WeakMap<SqliteDb, PendingWrite[]>();
+
+/**
+ * Group commit. With `synchronous = FULL` every commit waits for the disk; writes issued in the same
+ * event-loop turn are therefore run in one transaction (each in its own savepoint, so one failing write
+ * rolls back alone) and each promise settles only after that commit — an answered write is still durable,
+ * but concurrent requests share one fsync instead of queueing behind one each.
+ */
+export function write<T>(db: SqliteDb, op: () => T): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let queue = batches.get(db);
+    if (!queue) {
+      queue = [];
+      batches.set(db, queue);
+      setImmediate(() => flush(db));
+    }
+    queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
+  });
+}
+
+function flush(db: SqliteDb): void {
+  const queue = batches.get(db) ?? [];
+  batches.delete(db);
+  const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+  try {
+    if (!db.open) throw new Error('the database is closed');
+    db.transaction(() => {
+      for (const w of queue) {
+        try {
+          outcomes.push({ ok: true, value: db.transaction(w.op)() });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    })();
+  } catch (error) {
+    for (const w of queue) w.reject(error); // the commit itself failed: nothing of the batch is stored
+    return;
+  }
+  queue.forEach((w, i) => {
+    const o = outcomes[i]!;
+    if (o.ok) w.resolve(o.value);
+    else w.reject(o.error);
+  });
+}

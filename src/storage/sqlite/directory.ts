@@ -1,5 +1,5 @@
 import type { DirectoryStore } from '../directory.js';
-import { migrate, type SqliteDb } from './db.js';
+import { migrate, write, type SqliteDb } from './db.js';
 
 const MIGRATIONS = [
   `CREATE TABLE identities (blind BLOB PRIMARY KEY, sealed BLOB NOT NULL, created_ms INTEGER NOT NULL) WITHOUT ROWID;
@@ -40,16 +40,17 @@ export function sqliteDirectoryStore(db: SqliteDb): DirectoryStore {
   const purge = db.transaction((before: number, maxEntries: number) => purgeOld.run(before).changes + purgeExcess.run(maxEntries).changes);
 
   return {
-    insertIdentity: async (index, sealed) => insert.run(index, sealed, Date.now()).changes === 1,
-    insertIdentities: async (rows) => insertMany(rows, Date.now()),
+    insertIdentity: (index, sealed) => write(db, () => insert.run(index, sealed, Date.now()).changes === 1),
+    insertIdentities: (rows) => write(db, () => insertMany(rows, Date.now())),
     getIdentity: async (index) => {
       const row = get.get(index) as Buffer | undefined;
       return row && new Uint8Array(row);
     },
     hasIdentity: async (index) => has.get(index) !== undefined,
-    upsertPresence: async (index, sealed, seenMs) => {
-      upsertPresence.run(index, sealed, seenMs);
-    },
+    upsertPresence: (index, sealed, seenMs) =>
+      write(db, () => {
+        upsertPresence.run(index, sealed, seenMs);
+      }),
     purgePresence: async (before, maxEntries) => purge(before, maxEntries),
     countPresence: async () => countPresence.get() as number,
     listNodes: async () => listNodes.all() as string[],

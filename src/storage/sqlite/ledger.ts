@@ -1,6 +1,6 @@
 import type { LedgerEvent, NonceState } from '../../ledger/ledger.js';
 import { classifyRefusal, type LedgerStore } from '../ledger.js';
-import { migrate, type SqliteDb } from './db.js';
+import { migrate, write, type SqliteDb } from './db.js';
 
 const MIGRATIONS = [
   `CREATE TABLE ledger_nonces (
@@ -54,10 +54,8 @@ export function sqliteLedgerStore(db: SqliteDb): LedgerStore {
   });
 
   return {
-    reserve: async (uuid, tau, expiresAt, now) => {
-      reserve(uuid, tau, expiresAt, now);
-    },
-    spend: async (uuid, tau, now) => burn(uuid, tau, now),
+    reserve: (uuid, tau, expiresAt, now) => write(db, () => reserve(uuid, tau, expiresAt, now)),
+    spend: (uuid, tau, now) => write(db, () => burn(uuid, tau, now)),
     status: async (uuid, now) => {
       const row = get.get(uuid) as Row | undefined;
       if (!row) return undefined;
