@@ -9,6 +9,9 @@ import { EnvelopeKeyring } from '../directory/keyring.js';
 import type { RateLimiter } from '../guard/limiter.js';
 import { MemoryRateLimiter } from '../guard/memory-limiter.js';
 import { MemoryPowStore, PowGate } from '../guard/pow.js';
+import { RedisConnection } from '../guard/redis-connection.js';
+import { RedisRateLimiter } from '../guard/redis-limiter.js';
+import { RedisPowStore } from '../guard/redis-pow.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { openLedger } from '../ledger/open.js';
 import { openStore, type Store } from '../storage/index.js';
@@ -23,6 +26,8 @@ export interface RegistryContext {
   store: Store;
   limiter: RateLimiter;
   pow: PowGate | undefined;
+  /** The Redis behind `limiter` and `pow` when rate_limit.store = "redis" (health checks ping it). */
+  redis: RedisConnection | undefined;
   directory: DirectoryService;
   /** The default nonce ledger: embedded on `store`, or the remote service at `ledger.url` (see ledger/pick.ts). */
   ledger: Ledger;
@@ -49,16 +54,23 @@ export async function createContext(config: Config, log: Logger): Promise<Regist
   if (!keyring.active()) log.warn('no active unexpired envelope key: /resolve and /envelope_pubkey will fail until one is configured');
   if (config.storage.kind === 'sled') log.info({ path: config.storage.path }, 'storage.kind = "sled" is served by the embedded SQLite store');
 
+  const rl = config.rate_limit;
+  if (rl.store === 'redis' && !rl.redis_url) throw new Error('rate_limit.redis_url is required when rate_limit.store = "redis"');
+
   const store = await openStore(config.storage, {
     presenceMaxEntries: config.presence.max_entries,
     artifactDir: config.circuits.artifact_dir ?? join(config.state_dir, 'artifacts'),
     ledgerMaxEntries: config.ledger.max_entries,
     auditMaxEntries: config.ledger.max_entries,
+    onBackendError: (err) => log.warn({ err }, 'storage connection error (recovered by reconnecting)'),
   });
   const ledger = openLedger(config, store, log);
   const audit = createAudit(store.audit, config);
-  const limiter: RateLimiter = new MemoryRateLimiter(config.rate_limit.max_entries);
-  const pow = config.pow.enabled ? new PowGate(new MemoryPowStore(config.pow.max_outstanding), config.pow.difficulty, config.pow.ttl_seconds) : undefined;
+  // Replicas share buckets, bans, lockouts and PoW challenges through one Redis.
+  const redis = rl.store === 'redis' ? await RedisConnection.open({ url: rl.redis_url!, prefix: rl.redis_key_prefix, log }) : undefined;
+  const limiter: RateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(config.rate_limit.max_entries);
+  const powStore = redis ? new RedisPowStore(redis) : new MemoryPowStore(config.pow.max_outstanding);
+  const pow = config.pow.enabled ? new PowGate(powStore, config.pow.difficulty, config.pow.ttl_seconds) : undefined;
   const directory = new DirectoryService({
     store: store.directory,
     keyring,
@@ -80,6 +92,7 @@ export async function createContext(config: Config, log: Logger): Promise<Regist
     store,
     limiter,
     pow,
+    redis,
     directory,
     ledger: ledger.ledger,
     audit,
@@ -87,6 +100,7 @@ export async function createContext(config: Config, log: Logger): Promise<Regist
       clearInterval(gc);
       ledger.stop();
       await limiter.close();
+      await redis?.close();
       await store.close();
     },
   };

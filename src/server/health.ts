@@ -8,7 +8,7 @@ import type { RegistryContext } from './context.js';
 const PING_TIMEOUT_MS = 2_000;
 
 const Part = Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]);
-const DbReply = Type.Object({ store: Part, ledger: Part });
+const DbReply = Type.Object({ store: Part, ledger: Part, redis: Type.Optional(Part) });
 
 function withTimeout(p: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -31,7 +31,7 @@ export const healthRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = async 
 
   app.get(
     '/health/db',
-    { schema: { tags, summary: 'The store and the ledger answer (503 naming the part that does not)', response: { 200: DbReply, 503: DbReply } } },
+    { schema: { tags, summary: 'The store, the ledger and (rate_limit.store = "redis") Redis answer (503 naming the part that does not)', response: { 200: DbReply, 503: DbReply } } },
     async (req, reply) => {
       // Reasons go to the log only: the probe is public and must not describe the infrastructure.
       const check = (part: string, ping: () => Promise<void>) =>
@@ -42,8 +42,14 @@ export const healthRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = async 
             return 'unavailable' as const;
           },
         );
-      const [store, ledger] = await Promise.all([check('store', () => ctx.store.ping()), check('ledger', () => ctx.ledger.ping())]);
-      return reply.code(store === 'ok' && ledger === 'ok' ? 200 : 503).send({ store, ledger });
+      const { redis: r } = ctx;
+      const [store, ledger, redis] = await Promise.all([
+        check('store', () => ctx.store.ping()),
+        check('ledger', () => ctx.ledger.ping()),
+        r && check('redis', () => r.ping()),
+      ]);
+      const ok = store === 'ok' && ledger === 'ok' && (redis === undefined || redis === 'ok');
+      return reply.code(ok ? 200 : 503).send({ store, ledger, ...(redis && { redis }) });
     },
   );
 };

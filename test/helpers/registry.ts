@@ -7,6 +7,7 @@ import { resolveConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { packageRoot } from '../../src/paths.js';
 import { startRegistry, type RunningRegistry } from '../../src/server/start.js';
+import { freshSchema } from './services.js';
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
 
@@ -15,13 +16,18 @@ export function tempDir(prefix = 'enigma-test-'): { path: string; remove(): void
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** A registry on 127.0.0.1:<free port> with a silent logger; the state dir is a fresh temp dir unless given. */
+/**
+ * A registry on 127.0.0.1:<free port> with a silent logger; the state dir is a fresh temp dir unless given.
+ * Its default storage is SQLite in that dir, or, with ENIGMA_TEST_STORAGE=postgres (test/scale runs the
+ * HTTP suites that way), a fresh PostgreSQL schema dropped at close.
+ */
 export async function startTestRegistry(raw: DeepPartial<Config> & Record<string, unknown> = {}): Promise<RunningRegistry & { dir: string }> {
   const dir = tempDir();
+  const pg = raw.storage === undefined && process.env.ENIGMA_TEST_STORAGE === 'postgres' ? await freshSchema() : undefined;
   const config = resolveConfig({
     address: '127.0.0.1:0',
     state_dir: dir.path,
-    storage: { kind: 'sqlite', path: join(dir.path, 'registry.sqlite3') },
+    storage: pg ? { kind: 'postgres', url: pg.url, pool_size: 4 } : { kind: 'sqlite', path: join(dir.path, 'registry.sqlite3') },
     ...raw,
   });
   const running = await startRegistry(config, pino({ level: 'silent' }));
@@ -30,6 +36,7 @@ export async function startTestRegistry(raw: DeepPartial<Config> & Record<string
     dir: dir.path,
     close: async () => {
       await running.close();
+      await pg?.drop();
       dir.remove();
     },
   };

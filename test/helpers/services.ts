@@ -29,16 +29,16 @@ export async function postgresSkip(): Promise<string | undefined> {
   }
 }
 
-/** undefined when Redis answers PING; otherwise the skip message. */
-export async function redisSkip(): Promise<string | undefined> {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+/** undefined when Redis at `url` answers PING; otherwise the skip message. */
+export async function redisSkip(url = REDIS_URL): Promise<string | undefined> {
+  const r = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
   r.on('error', () => undefined);
   try {
     await r.connect();
     await r.ping();
     return undefined;
   } catch (e) {
-    return `skipped: Redis not reachable at ${where(REDIS_URL)} (${(e as Error).message})`;
+    return `skipped: Redis not reachable at ${where(url)} (${(e as Error).message})`;
   } finally {
     r.disconnect();
   }

@@ -22,6 +22,8 @@ export const RateLimitSection = Type.Object(
     /** Where buckets and bans live: this process, or a Redis shared by every replica. */
     store: Type.Union([Type.Literal('memory'), Type.Literal('redis')], { default: 'memory' }),
     redis_url: Type.Optional(Type.String({ minLength: 1 })),
+    /** Prefix of every key the registry writes to Redis, so several deployments can share one Redis. */
+    redis_key_prefix: Type.String({ default: 'enigma-registry:' }),
     /** Upper bound on tracked clients in memory; the least recently seen are dropped first. */
     max_entries: Type.Integer({ minimum: 1, default: 100_000 }),
   },

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
+import { ApiError } from '../../src/errors.js';
+import { PowGate, solvePow } from '../../src/guard/pow.js';
+import { RedisConnection } from '../../src/guard/redis-connection.js';
+import { RedisRateLimiter } from '../../src/guard/redis-limiter.js';
+import { RedisPowStore } from '../../src/guard/redis-pow.js';
+import { identityFor } from '../helpers/directory-client.js';
+import { call, startTestRegistry } from '../helpers/registry.js';
+import { REDIS_URL, redisPrefix, redisSkip } from '../helpers/services.js';
+
+const skip = await redisSkip();
+const log = pino({ level: 'silent' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('Redis rate limiter and PoW store (two instances = two replicas)', { skip }, () => {
+  let c1: RedisConnection;
+  let c2: RedisConnection;
+  let l1: RedisRateLimiter;
+  let l2: RedisRateLimiter;
+  before(async () => {
+    const prefix = redisPrefix();
+    [c1, c2] = await Promise.all([RedisConnection.open({ url: REDIS_URL, prefix, log }), RedisConnection.open({ url: REDIS_URL, prefix, log })]);
+    [l1, l2] = [new RedisRateLimiter(c1), new RedisRateLimiter(c2)];
+  });
+  after(async () => {
+    await Promise.all([c1?.close(), c2?.close()]);
+  });
+
+  test('one budget across replicas: of 50 concurrent requests with burst 10, exactly 10 pass', async () => {
+    const bucket = { key: 'k:shared', rps: 0.01, burst: 10 };
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? l1 : l2).consume({ banKey: 'b:shared', buckets: [bucket], banSeconds: 0 })));
+    assert.equal(results.filter((r) => r.ok).length, 10);
+    const refused = results.find((r) => !r.ok) as { retryAfterSec: number };
+    assert.ok(refused.retryAfterSec >= 99 && refused.retryAfterSec <= 100, `refill time of one token at 0.01 rps, got ${refused.retryAfterSec}`);
+    // The bucket key goes away once it would have refilled: burst/rps + 1 s.
+    const ttl = await c1.client.pttl(`${c1.prefix}k:shared`);
+    assert.ok(ttl > 0 && ttl <= 1_001_000, `ttl ${ttl}`);
+  });
+
+  test('tokens refill at rps; an overrun with ban_seconds bans on every replica', async () => {
+    const req = { banKey: 'b:refill', buckets: [{ key: 'k:refill', rps: 5, burst: 2 }], banSeconds: 0 };
+    assert.equal((await l1.consume(req)).ok, true);
+    assert.equal((await l2.consume(req)).ok, true);
+    assert.equal((await l1.consume(req)).ok, false);
+    await sleep(250); // 5 rps: one token back after 200 ms
+    assert.equal((await l2.consume(req)).ok, true);
+    assert.equal((await l1.consume(req)).ok, false);
+
+    const banning = { banKey: 'b:ban', buckets: [{ key: 'k:ban', rps: 100, burst: 1 }], banSeconds: 2 };
+    assert.equal((await l1.consume(banning)).ok, true);
+    assert.deepEqual(await l2.consume(banning), { ok: false, retryAfterSec: 2 });
+    assert.equal(await l1.banned('b:ban'), 2);
+    await sleep(100); // the bucket has refilled, the ban holds
+    assert.equal((await l1.consume(banning)).ok, false);
+    assert.equal(await l2.banned('b:nobody'), 0);
+  });
+
+  test('several buckets are all-or-nothing: a refusal by one spends nothing from the others', async () => {
+    const wide = { key: 'k:wide', rps: 0.01, burst: 3 };
+    const narrow = { key: 'k:narrow', rps: 0.01, burst: 1 };
+    assert.equal((await l1.consume({ banKey: 'b:multi', buckets: [wide, narrow], banSeconds: 0 })).ok, true);
+    for (let i = 0; i < 5; i++) assert.equal((await l2.consume({ banKey: 'b:multi', buckets: [wide, narrow], banSeconds: 0 })).ok, false);
+    // wide still holds 2 tokens: the five refusals took none.
+    assert.equal((await l1.consume({ banKey: 'b:multi', buckets: [wide], banSeconds: 0 })).ok, true);
+    assert.equal((await l1.consume({ banKey: 'b:multi', buckets: [wide], banSeconds: 0 })).ok, true);
+    assert.equal((await l1.consume({ banKey: 'b:multi', buckets: [wide], banSeconds: 0 })).ok, false);
+  });
+
+  test('a PoW challenge is single use across replicas: 20 concurrent presentations, one accepted', async () => {
+    const gates = [new PowGate(new RedisPowStore(c1), 4, 60), new PowGate(new RedisPowStore(c2), 4, 60)];
+    const ch = await gates[0]!.issue();
+    const header = `${ch.challenge}:${solvePow(ch.challenge, 4)}`;
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => gates[i % 2]!.verify(header)));
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    for (const r of results) if (r.status === 'rejected') assert.match((r.reason as ApiError).message, /unknown or already used/);
+    // An expired challenge is still told apart from an unknown one.
+    const short = new PowGate(new RedisPowStore(c2), 4, 1);
+    const late = await short.issue();
+    await sleep(1100);
+    await assert.rejects(gates[0]!.verify(`${late.challenge}:${solvePow(late.challenge, 4)}`), /expired/);
+  });
+});
+
+/** A private redis-server on a free port, so the test can take it away and bring it back. */
+async function privateRedis(port?: number): Promise<{ url: string; port: number; kill(): Promise<void> }> {
+  const p =
+    port ??
+    (await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const a = s.address() as { port: number };
+        s.close(() => resolve(a.port));
+      });
+    }));
+  const child: ChildProcess = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${p}`;
+  for (let i = 0; ; i++) {
+    if ((await redisSkip(url)) === undefined) break;
+    if (i > 50) throw new Error('private redis-server did not start');
+    await sleep(50);
+  }
+  return {
+    url,
+    port: p,
+    kill: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
+
+describe('when Redis is unreachable the registry fails closed', { skip }, () => {
+  test('limited routes answer 503 UNAVAILABLE, health says redis unavailable, and service resumes when Redis is back', async () => {
+    let redis = await privateRedis();
+    const reg = await startTestRegistry({ pow: { enabled: true, difficulty: 4 }, rate_limit: { store: 'redis', redis_url: redis.url, redis_key_prefix: redisPrefix(), per_ip_rps: 100, burst: 100 } });
+    const handle = identityFor('fail-closed').user_id;
+    try {
+      assert.equal((await call(reg.url, 'GET', `/check_user/${handle}`)).status, 400, 'PoW required: the limiter let it through');
+      assert.deepEqual((await call(reg.url, 'GET', '/api/health/db')).body, { store: 'ok', ledger: 'ok', redis: 'ok' });
+
+      await redis.kill();
+      for (const [method, path] of [['GET', `/check_user/${handle}`], ['GET', '/pow/challenge'], ['POST', '/api/ledger/reserve']] as const) {
+        const r = await call(reg.url, method, path, method === 'POST' ? {} : undefined);
+        assert.equal(r.status, 503, `${method} ${path}: ${JSON.stringify(r.body)}`);
+        assert.deepEqual(r.body.error, { code: 'UNAVAILABLE', message: 'rate-limit store unreachable' });
+      }
+      assert.equal((await call(reg.url, 'GET', '/envelope_pubkey')).status, 200, 'unlimited routes still answer');
+      const health = await call(reg.url, 'GET', '/api/health/db');
+      assert.equal(health.status, 503);
+      assert.deepEqual(health.body, { store: 'ok', ledger: 'ok', redis: 'unavailable' });
+
+      redis = await privateRedis(redis.port);
+      let status = 0;
+      for (let i = 0; i < 60 && status !== 200; i++) {
+        await sleep(100);
+        status = (await call(reg.url, 'GET', '/api/health/db')).status;
+      }
+      assert.equal(status, 200, 'reconnected');
+      assert.equal((await call(reg.url, 'GET', '/pow/challenge')).status, 200);
+    } finally {
+      await reg.close();
+      await redis.kill();
+    }
+  });
+
+  test('a registry started while Redis is down starts, and refuses limited routes with 503; no redis_url is a start error', async () => {
+    await assert.rejects(startTestRegistry({ rate_limit: { store: 'redis' } }), /rate_limit\.redis_url is required/);
+    const gone = await privateRedis();
+    await gone.kill();
+    const reg = await startTestRegistry({ rate_limit: { store: 'redis', redis_url: gone.url } });
+    try {
+      const r = await call(reg.url, 'GET', `/check_user/${identityFor('x').user_id}`);
+      assert.equal(r.status, 503);
+      assert.equal(r.body.error.code, 'UNAVAILABLE');
+      assert.equal(r.headers.get('retry-after'), '1');
+    } finally {
+      await reg.close();
+    }
+  });
+});
