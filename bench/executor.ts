@@ -9,13 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { Executor, type Artifact } from '../src/executor/index.js';
 import { findOnPath } from '../src/executor/native.js';
 import { echoModule } from '../test/executor/wasm-builder.js';
+import { closedLoop, type Figures } from './measure.js';
 
-export interface ExecutorBenchRow {
-  scenario: string;
-  rps: number;
-  p50_ms: number;
-  p99_ms: number;
-}
+export type ExecutorBenchRow = { scenario: string } & Figures;
 
 const HOSTILE_C = join(dirname(fileURLToPath(import.meta.url)), '../../test/executor/fixtures/hostile.c');
 /** A validate-response sized request. */
@@ -28,25 +24,12 @@ const artifactOf = (bytes: Uint8Array, kind: Artifact['kind']): Artifact => ({ s
 async function measure(ex: Executor, scenario: string, a: Artifact, command: string, seconds: number): Promise<ExecutorBenchRow> {
   const check = await ex.run(a, command, [], STDIN); // warm-up, and proof the scenario works
   if (check.exit_code !== 0 || check.stdout !== STDIN) throw new Error(`${scenario}: ${JSON.stringify(check)}`);
-  const latencies: number[] = [];
-  const started = performance.now();
-  const end = started + seconds * 1000;
-  // Twice the concurrency in flight keeps every slot busy without hitting the queue bound; latency
-  // therefore includes the wait in the executor's queue, as a caller under load would see it.
-  await Promise.all(
-    Array.from({ length: 2 * concurrency }, async () => {
-      while (performance.now() < end) {
-        const t = performance.now();
-        const r = await ex.run(a, command, [], STDIN);
-        if (r.exit_code !== 0) throw new Error(`${scenario}: ${JSON.stringify(r)}`);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((x, y) => x - y);
-  const pct = (p: number) => Number(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!.toFixed(3));
-  return { scenario, rps: Math.round(latencies.length / elapsed), p50_ms: pct(0.5), p99_ms: pct(0.99) };
+  // Twice the concurrency in flight keeps every slot busy without hitting the queue bound.
+  const figures = await closedLoop(async () => {
+    const r = await ex.run(a, command, [], STDIN);
+    if (r.exit_code !== 0) throw new Error(`${scenario}: ${JSON.stringify(r)}`);
+  }, seconds, 2 * concurrency);
+  return { scenario, ...figures };
 }
 
 export async function benchExecutor(opts: { seconds: number }): Promise<ExecutorBenchRow[]> {

@@ -73,9 +73,21 @@ export interface SpawnedRegistry {
   exited: Promise<number | null>;
 }
 
+export interface SpawnOptions {
+  cwd?: string;
+  waitFor?: RegExp;
+  timeoutMs?: number;
+  nodeArgs?: string[];
+}
+
 /** Runs the real CLI (`node dist/src/cli/main.js ...args`) and waits for its status line. */
-export function spawnCli(args: string[], opts: { cwd?: string; waitFor?: RegExp; timeoutMs?: number } = {}): Promise<SpawnedRegistry> {
-  const child = spawn(process.execPath, [join(packageRoot, 'dist/src/cli/main.js'), ...args], { cwd: opts.cwd ?? packageRoot, stdio: 'pipe' });
+export function spawnCli(args: string[], opts: SpawnOptions = {}): Promise<SpawnedRegistry> {
+  return spawnNode(join(packageRoot, 'dist/src/cli/main.js'), args, opts);
+}
+
+/** Runs a Node script and waits for a `listening on URL` line (or `waitFor`) on its stdout. */
+export function spawnNode(script: string, args: string[], opts: SpawnOptions = {}): Promise<SpawnedRegistry> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), script, ...args], { cwd: opts.cwd ?? packageRoot, stdio: 'pipe' });
   let out = '';
   let err = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

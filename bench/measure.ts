@@ -1,0 +1,64 @@
+// Shared measuring pieces: a closed loop for in-process work, autocannon for HTTP, one row shape.
+import autocannon from 'autocannon';
+
+export interface Row {
+  scenario: string;
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  rss_mb: number | null;
+  ratio_to_baseline: number | null;
+}
+
+export type Figures = Pick<Row, 'rps' | 'p50_ms' | 'p99_ms'>;
+
+const round = (n: number, digits = 3) => Number(n.toFixed(digits));
+
+/**
+ * Runs `op` from `inFlight` concurrent loops for `seconds`; latency includes any queueing inside `op`,
+ * as a caller under load would see it.
+ */
+export async function closedLoop(op: () => Promise<void>, seconds: number, inFlight: number): Promise<Figures> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        await op();
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((x, y) => x - y);
+  const pct = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0);
+  return { rps: Math.round(latencies.length / elapsed), p50_ms: pct(0.5), p99_ms: pct(0.99) };
+}
+
+export interface HttpLoad {
+  url: string;
+  connections: number;
+  seconds: number;
+  requests: autocannon.Request[];
+  /** Fixed request rate (open loop) instead of as fast as possible. */
+  overallRate?: number;
+  /** Requests per unit of work (a challenge + validate pair is 2): rps is reported per unit. */
+  perUnit?: number;
+}
+
+/** autocannon as a library; any non-2xx answer or socket error fails the scenario rather than flattering it. */
+export async function httpLoad(l: HttpLoad): Promise<Figures> {
+  const r = await autocannon({
+    url: l.url,
+    connections: l.connections,
+    duration: l.seconds,
+    requests: l.requests,
+    ...(l.overallRate !== undefined && { overallRate: l.overallRate }),
+  });
+  if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0)
+    throw new Error(`${l.url}: ${r.non2xx} non-2xx answers, ${r.errors} errors, ${r.timeouts} timeouts out of ${r.requests.total}`);
+  if (r.requests.total === 0) throw new Error(`${l.url}: no request completed`);
+  return { rps: Math.round(r.requests.total / (l.perUnit ?? 1) / r.duration), p50_ms: round(r.latency.p50), p99_ms: round(r.latency.p99) };
+}

@@ -1,0 +1,304 @@
+// `npm run bench [-- --quick] [-- --only REGEX] [-- --no-postgres]`: every figure next to a baseline measured in
+// the same run (a bare Fastify route, same Node, same logger settings), as a ratio. The registry and the
+// baseline each run in their own process; load comes from autocannon in this one. Writes bench/results.json.
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type autocannon from 'autocannon';
+import { solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../src/client/sixzone.js';
+import { bytesToHex, hexToBytes, utf8ToBytes } from '../src/crypto/encoding.js';
+import { x25519Generate, x25519PrivateFromRaw } from '../src/crypto/x25519.js';
+import { sealEnvelope, userIdOf } from '../src/directory/envelope.js';
+import { EmbeddedLedger } from '../src/ledger/embedded.js';
+import { packageRoot } from '../src/paths.js';
+import { openSqlite } from '../src/storage/sqlite/db.js';
+import { sqliteLedgerStore } from '../src/storage/sqlite/ledger.js';
+import { runCli, spawnCli, spawnNode, tempDir, type SpawnedRegistry } from '../test/helpers/registry.js';
+import { benchExecutor } from './executor.js';
+import { closedLoop, httpLoad, type Figures, type Row } from './measure.js';
+import { postgresBenchStorage } from './postgres.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'no-postgres': { type: 'boolean', default: false },
+    out: { type: 'string', default: join(packageRoot, 'bench', 'results.json') },
+  },
+});
+const SECONDS = opts.quick ? 1 : 10;
+const WARMUP = opts.quick ? 0.3 : 2;
+const CONNECTIONS = 16;
+const LOG_LEVEL = 'warn'; // registry and baseline alike
+const VALIDATE_RATE = 1000; // the rate at which validate's p99 is judged
+const only = opts.only ? new RegExp(opts.only) : undefined;
+
+/** Targets of this round, as ratios to the baseline or absolute figures. */
+const TARGETS: Record<string, (r: Row) => boolean> = {
+  envelope_pubkey: (r) => (r.ratio_to_baseline ?? 0) >= 0.7,
+  check_user: (r) => (r.ratio_to_baseline ?? 0) >= 0.5,
+  resolve: (r) => (r.ratio_to_baseline ?? 0) >= 0.3,
+  register: (r) => (r.ratio_to_baseline ?? 0) >= 0.15,
+  'proof pair (challenge+solve+validate)': (r) => r.rps >= 1000,
+  [`validate @ ${VALIDATE_RATE}/s`]: (r) => r.p99_ms < 20,
+};
+const TARGET_TEXT: Record<string, string> = {
+  envelope_pubkey: 'ratio ≥ 0.7',
+  check_user: 'ratio ≥ 0.5',
+  resolve: 'ratio ≥ 0.3',
+  register: 'ratio ≥ 0.15',
+  'proof pair (challenge+solve+validate)': '≥ 1000 pairs/s',
+  [`validate @ ${VALIDATE_RATE}/s`]: 'p99 < 20 ms',
+};
+
+const SECRET: SixzoneSecret = { symbols: 'BENCH42', mapping: { red: 'N', orange: 'NE', yellow: 'SE', green: 'S', blue: 'SW', violet: 'NW' } };
+const ADMIN_TOKEN = `bench-${randomUUID()}`;
+const HANDLE = 'bench-sixzone';
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+const rows: Row[] = [];
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+
+function peakRssMb(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function stop(p: SpawnedRegistry): Promise<void> {
+  p.child.kill('SIGTERM');
+  await p.exited;
+}
+
+/** Warm-up, then the measured run; the row records the server's peak RSS and the ratio to the baseline. */
+async function scenario(name: string, server: SpawnedRegistry | undefined, run: (seconds: number) => Promise<Figures>): Promise<void> {
+  if (only && !only.test(name) && name !== 'baseline') return;
+  await run(WARMUP);
+  const figures = await run(SECONDS);
+  const baseline = rows.find((r) => r.scenario === 'baseline');
+  const ratio = name.includes('[in-process]') || !baseline ? null : Number((figures.rps / baseline.rps).toFixed(3));
+  rows.push({ scenario: name, ...figures, rss_mb: peakRssMb(server?.child.pid), ratio_to_baseline: name === 'baseline' ? 1 : ratio });
+  log(`${name}: ${figures.rps} /s, p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms`);
+}
+
+const get = (path: string): autocannon.Request[] => [{ method: 'GET', path }];
+const postJson = (path: string, body: unknown): autocannon.Request[] => [{ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }];
+
+/** POST `first`, then POST `second` with a body built from the first answer: one unit of work per connection loop. */
+function twoStep<T>(first: { path: string; body?: string }, second: { path: string; body: (prev: T) => string }): autocannon.Request[] {
+  const headers = { 'content-type': 'application/json' };
+  return [
+    {
+      method: 'POST',
+      path: first.path,
+      headers,
+      ...(first.body !== undefined && { body: first.body }),
+      onResponse: (_status, body, context) => void ((context as { prev?: T }).prev = JSON.parse(body) as T),
+    },
+    { method: 'POST', path: second.path, headers, setupRequest: (req, context) => ({ ...req, body: second.body((context as { prev: T }).prev) }) },
+  ];
+}
+
+async function json<T>(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const res = await fetch(url, { method, headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+interface ChallengeReply {
+  nonce_uuid: string;
+  tau: string;
+  challenge: SixzoneChallenge;
+}
+
+function validateBody(c: ChallengeReply): string {
+  const bearings = solveSixzone(c.challenge, SECRET);
+  const proof_hash = sha256(`${c.nonce_uuid}|${c.tau}|${bearings.join(',')}`);
+  return JSON.stringify({ kind: 'bearings', nonce_uuid: c.nonce_uuid, payload: { tau: c.tau, bearings, proof_hash } });
+}
+
+/** A registry process on `storage`, with the operator keys from `keys gen`, limits off, one sixzone circuit published. */
+async function startRegistry(dir: string, storageToml: string): Promise<SpawnedRegistry> {
+  const keys = join(dir, 'keys');
+  const cfg = join(dir, `registry-${randomUUID()}.toml`);
+  writeFileSync(
+    cfg,
+    [
+      'address = "127.0.0.1:0"',
+      `state_dir = "${dir}"`,
+      storageToml,
+      '[rate_limit]\nenabled = false',
+      `[admin]\ntoken_sha256_hex = ["${sha256(ADMIN_TOKEN)}"]`,
+      `[log]\nlevel = "${LOG_LEVEL}"`,
+      readFileSync(join(keys, 'registry-keys.toml'), 'utf8'), // envelope, sealing, receipt keys and the publisher's public key
+    ].join('\n'),
+  );
+  // BENCH_PROFILE=DIR writes a V8 CPU profile of the registry (open it in Chrome DevTools or speedscope).
+  const profile = process.env.BENCH_PROFILE;
+  const reg = await spawnCli(['serve', '--config', cfg], profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profile}`] } : {});
+  const published = await runCli(['circuit', 'publish', '--registry', reg.url, '--token-file', join(dir, 'token'), '--dir', join(dir, 'minted')]);
+  if (published.code !== 0) throw new Error(`publish failed: ${published.stderr}`);
+  return reg;
+}
+
+async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: string): Promise<void> {
+  const url = reg.url;
+  const suffix = label ? ` [${label}]` : '';
+  const server = await json<{ kid_hex: string; x25519_public_key_hex: string }>(`${url}/envelope_pubkey`, 'GET');
+  const pepperFree = { kid: hexToBytes(server.kid_hex), recipientPublic: hexToBytes(server.x25519_public_key_hex) };
+  const envelopeCfg = JSON.parse(readFileSync(join(keysDir, 'envelope.key.json'), 'utf8')) as { pepper_hex: string };
+  const pepper = hexToBytes(envelopeCfg.pepper_hex);
+  const sender = x25519PrivateFromRaw(x25519Generate().privateKey);
+  let n = 0;
+  const registerBody = () => {
+    const username = `bench-${process.pid}-${label}-${n++}-${randomUUID()}`;
+    const handle = userIdOf(username);
+    const identity = { user_id: bytesToHex(handle), username_hint: null, signing_public_key: [1, 2, 3], encryption_public_key: [4, 5, 6], signature: [7, 8, 9], created_at_ms: Date.now() };
+    const envelope = sealEnvelope({ pepper, handle, ...pepperFree, sender, plaintext: utf8ToBytes(JSON.stringify(identity)) });
+    return JSON.stringify({ handle: identity.user_id, envelope });
+  };
+  // One registered identity for check_user and resolve.
+  const fixed = JSON.parse(registerBody()) as { handle: string };
+  await json(`${url}/register`, 'POST', fixed);
+
+  await scenario(`envelope_pubkey${suffix}`, reg, (s) => httpLoad({ url, connections: CONNECTIONS, seconds: s, requests: get('/envelope_pubkey') }));
+  await scenario(`check_user${suffix}`, reg, (s) => httpLoad({ url, connections: CONNECTIONS, seconds: s, requests: get(`/check_user/${fixed.handle}`) }));
+  await scenario(`resolve${suffix}`, reg, (s) =>
+    httpLoad({ url, connections: CONNECTIONS, seconds: s, requests: postJson('/resolve', { handle: fixed.handle, requester_ephemeral_pubkey_hex: bytesToHex(sender.publicKey) }) }),
+  );
+  await scenario(`register${suffix}`, reg, (s) =>
+    httpLoad({
+      url,
+      connections: CONNECTIONS,
+      seconds: s,
+      requests: [{ method: 'POST', path: '/register', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: registerBody() }) }],
+    }),
+  );
+
+  await scenario(`proof pair (challenge+solve+validate)${suffix}`, reg, (s) =>
+    httpLoad({
+      url,
+      connections: CONNECTIONS,
+      seconds: s,
+      perUnit: 2,
+      requests: twoStep<ChallengeReply>({ path: `/api/circuits/${HANDLE}/challenge`, body: '{}' }, { path: `/api/circuits/${HANDLE}/validate`, body: validateBody }),
+    }),
+  );
+
+  await scenario(`validate @ ${VALIDATE_RATE}/s${suffix}`, reg, async (s) => {
+    // Challenges are fetched first, so that only validates are timed, at a fixed open-loop rate.
+    const need = Math.ceil(VALIDATE_RATE * s * 1.2) + CONNECTIONS;
+    const bodies: string[] = [];
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        while (bodies.length < need) bodies.push(validateBody(await json<ChallengeReply>(`${url}/api/circuits/${HANDLE}/challenge`, 'POST')));
+      }),
+    );
+    return httpLoad({
+      url,
+      connections: CONNECTIONS,
+      seconds: s,
+      overallRate: VALIDATE_RATE,
+      requests: [{ method: 'POST', path: `/api/circuits/${HANDLE}/validate`, headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: bodies.pop()! }) }],
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const dir = tempDir('enigma-bench-');
+  const started: SpawnedRegistry[] = [];
+  try {
+    // Operator keys, a minted circuit and an admin token, made with the real CLI.
+    const keys = await runCli(['keys', 'gen', '--out', join(dir.path, 'keys')]);
+    if (keys.code !== 0) throw new Error(`keys gen failed: ${keys.stderr}`);
+    writeFileSync(join(dir.path, 'token'), ADMIN_TOKEN);
+    writeFileSync(join(dir.path, 'secret.json'), JSON.stringify(SECRET));
+    const mint = await runCli([
+      'circuit', 'mint', '--handle', HANDLE, '--mapping', '--sealing-key', join(dir.path, 'keys', 'sealing.pub.json'),
+      '--publisher-key', join(dir.path, 'keys', 'publisher.key.json'), '--secret-file', join(dir.path, 'secret.json'), '--out', join(dir.path, 'minted'),
+    ]);
+    if (mint.code !== 0) throw new Error(`mint failed: ${mint.stderr}`);
+
+    const baseline = await spawnNode(join(packageRoot, 'dist/bench/baseline-server.js'), [LOG_LEVEL]);
+    started.push(baseline);
+    await scenario('baseline', baseline, (s) => httpLoad({ url: baseline.url, connections: CONNECTIONS, seconds: s, requests: get('/baseline') }));
+
+    const sqlite = await startRegistry(dir.path, `[storage]\nkind = "sqlite"\npath = "${join(dir.path, 'bench.sqlite3')}"`);
+    started.push(sqlite);
+    await directoryAndProof('', sqlite, join(dir.path, 'keys'));
+
+    // The ledger alone: embedded (function calls on a SQLite file) and as its own HTTP service.
+    await scenario('ledger reserve+burn [in-process]', undefined, (s) => {
+      const db = openSqlite(join(dir.path, `ledger-${randomUUID()}.sqlite3`));
+      const ledger = new EmbeddedLedger(sqliteLedgerStore(db), { ttlSeconds: 300, maxTtlSeconds: 3600, retainSeconds: 86_400, ping: async () => undefined });
+      return closedLoop(async () => {
+        const r = await ledger.reserve();
+        const burn = await ledger.burn(r.uuid, r.tau);
+        if (!burn.ok) throw new Error(`burn failed: ${burn.reason}`);
+      }, s, 1).finally(() => db.close());
+    });
+    const ledgerCfg = join(dir.path, 'ledger.toml');
+    writeFileSync(ledgerCfg, `state_dir = "${dir.path}"\n[storage]\nkind = "sqlite"\npath = "${join(dir.path, 'ledger.sqlite3')}"\n[ledger]\naddress = "127.0.0.1:0"\n[log]\nlevel = "${LOG_LEVEL}"\n`);
+    const ledgerSvc = await spawnCli(['ledger', '--config', ledgerCfg]);
+    started.push(ledgerSvc);
+    await scenario('ledger reserve+burn over HTTP', ledgerSvc, (s) =>
+      httpLoad({
+        url: ledgerSvc.url,
+        connections: CONNECTIONS,
+        seconds: s,
+        perUnit: 2,
+        requests: twoStep<{ uuid: string; tau: string }>({ path: '/reserve', body: '{}' }, { path: '/response', body: (r) => JSON.stringify({ uuid: r.uuid, tau: r.tau }) }),
+      }),
+    );
+
+    if (!only || only.test('executor')) {
+      for (const r of await benchExecutor({ seconds: SECONDS })) rows.push({ ...r, scenario: `executor: ${r.scenario} [in-process]`, rss_mb: null, ratio_to_baseline: null });
+    }
+
+    if (!opts['no-postgres']) {
+      const pg = await postgresBenchStorage();
+      if (!pg) log('PostgreSQL not reachable: postgres scenarios skipped');
+      else {
+        try {
+          const reg = await startRegistry(dir.path, pg.toml);
+          started.push(reg);
+          await directoryAndProof('postgres', reg, join(dir.path, 'keys'));
+        } finally {
+          await pg.drop();
+        }
+      }
+    }
+  } finally {
+    await Promise.all(started.map(stop));
+    dir.remove();
+  }
+
+  const table = rows.map((r) => {
+    const key = r.scenario.replace(/ \[postgres\]$/, '');
+    const target = TARGET_TEXT[key];
+    const met = TARGETS[key]?.(r);
+    return {
+      scenario: r.scenario,
+      'req/s': r.rps,
+      'p50 ms': r.p50_ms,
+      'p99 ms': r.p99_ms,
+      'rss MB': r.rss_mb ?? '',
+      ratio: r.ratio_to_baseline ?? '',
+      target: target ?? '',
+      met: met === undefined ? '' : met ? 'yes' : 'NO',
+    };
+  });
+  console.table(table);
+  const rss = Math.max(...rows.map((r) => r.rss_mb ?? 0));
+  console.log(`peak RSS of any server process: ${rss} MB (target < 300 MB)${opts.quick ? '  [quick run: 1 s per scenario, figures are indicative only]' : ''}`);
+  writeFileSync(opts.out, `${JSON.stringify(rows, null, 2)}\n`);
+  console.log(`wrote ${opts.out}`);
+}
+
+await main();
