@@ -12,6 +12,7 @@ function document(title: string, style: string | undefined, script: string | und
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
 ${style ? `<link rel="stylesheet" href="${escapeHtml(style)}">\n` : ''}${script ? `<script type="module" src="${escapeHtml(script)}"></script>\n` : ''}</head>
 <body>
 ${body}

@@ -12,12 +12,12 @@ const DIRECTION: Record<Bearing, number> = { N: 90, NE: 30, SE: -30, S: -90, SW:
 
 /** Symbol slots inside a zone, as (distance from the centre, offset along the edge) in units of R: rows of 1, 2, 3. */
 const SLOTS: ReadonlyArray<readonly [number, number]> = [
-  [0.36, 0],
-  [0.58, -0.14],
-  [0.58, 0.14],
-  [0.79, -0.27],
-  [0.79, 0],
-  [0.79, 0.27],
+  [0.34, 0],
+  [0.55, -0.13],
+  [0.55, 0.13],
+  [0.76, -0.25],
+  [0.76, 0],
+  [0.76, 0.25],
 ];
 
 const fmt = (n: number) => n.toFixed(2);
@@ -60,8 +60,10 @@ export function createBoard(onAnswer: (zone: number) => void): Board {
     el('text', { class: 'zone-label', x: fmt(lx), y: fmt(ly), 'text-anchor': anchor, 'dominant-baseline': 'central', 'aria-hidden': 'true' }, g);
     return g;
   });
-  // Drawn last so that the focused zone's ring is never covered by a neighbour.
-  const ring = el('polygon', { class: 'focus-ring', visibility: 'hidden', 'aria-hidden': 'true' }, svg);
+  // Drawn last so that the focused zone's ring is never covered by a neighbour; dark outside, white inside,
+  // so that it shows on every zone colour.
+  const ring = el('g', { class: 'focus-ring', visibility: 'hidden', 'aria-hidden': 'true' }, svg);
+  const ringLines = [el('polygon', { class: 'focus-ring-outer' }, ring), el('polygon', { class: 'focus-ring-inner' }, ring)];
 
   let disabled = false;
   zones.forEach((g, i) => {
@@ -78,7 +80,7 @@ export function createBoard(onAnswer: (zone: number) => void): Board {
     });
     g.addEventListener('focus', () => {
       if (!g.matches(':focus-visible')) return;
-      ring.setAttribute('points', g.querySelector('.zone-shape')!.getAttribute('points')!);
+      for (const line of ringLines) line.setAttribute('points', g.querySelector('.zone-shape')!.getAttribute('points')!);
       ring.setAttribute('visibility', 'visible');
     });
     g.addEventListener('blur', () => ring.setAttribute('visibility', 'hidden'));

@@ -1,0 +1,310 @@
+// The ceremony page in Debian's chromium (playwright-core, never a downloaded browser): mouse and
+// keyboard-only ceremonies, failure, receipt delivery by return_to and postMessage, framing, and CSP.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { SIXZONE_BEARINGS, type SixzoneSecret } from '../../src/client/sixzone.js';
+import { packageRoot } from '../../src/paths.js';
+import { call } from '../helpers/registry.js';
+import { MAPPED, PLAIN, startCeremonyRegistry, startSite, type Site } from './setup.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARTIFACTS = join(packageRoot, 'test-artifacts');
+
+const skip = existsSync(CHROMIUM) ? false : `chromium is not installed at ${CHROMIUM} (.ci/run installs Debian's package): browser tests skipped`;
+if (skip) console.log(`# ${skip}`);
+
+/** What the test reads from the page for one round: the zones' accessible labels. */
+interface ZoneLabel {
+  zone: number;
+  bearing: string;
+  colour: string;
+  symbols: string[];
+}
+
+const BEARING_WORDS: Record<string, string> = { north: 'N', 'north-east': 'NE', 'south-east': 'SE', south: 'S', 'south-west': 'SW', 'north-west': 'NW' };
+
+async function zoneLabels(page: Page): Promise<ZoneLabel[]> {
+  const labels = await page.$$eval('.zone', (els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+  return labels.map((label) => {
+    const m = /^Zone ([1-6]), ([a-z-]+), ([a-z]+): ([A-Z0-9 ]+)$/.exec(label);
+    assert.ok(m, `unexpected zone label ${JSON.stringify(label)}`);
+    return { zone: Number(m[1]), bearing: BEARING_WORDS[m[2]!]!, colour: m[3]!, symbols: m[4]!.split(' ') };
+  });
+}
+
+/** The zone (1–6) to answer in round r, worked out the way a person would: from what the page shows. */
+async function rightZone(page: Page, secret: SixzoneSecret, r: number): Promise<number> {
+  const zones = await zoneLabels(page);
+  assert.deepEqual(
+    zones.map((z) => z.bearing),
+    [...SIXZONE_BEARINGS],
+  );
+  assert.equal(zones.flatMap((z) => z.symbols).sort().join(''), [...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'].join(''));
+  // The colour is also written next to each zone, not only painted.
+  const visible = await page.$$eval('.zone-label', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(visible, zones.map((z) => `${z.zone} · ${z.colour}`));
+  const symbol = secret.symbols[r % secret.symbols.length]!;
+  const holder = zones.find((z) => z.symbols.includes(symbol))!;
+  const bearing = secret.mapping ? secret.mapping[holder.colour as keyof typeof secret.mapping] : holder.bearing;
+  return SIXZONE_BEARINGS.indexOf(bearing as (typeof SIXZONE_BEARINGS)[number]) + 1;
+}
+
+async function waitForRound(page: Page, r: number, n: number): Promise<void> {
+  await page.waitForFunction(([want]) => document.getElementById('status')?.textContent === want, [`Round ${r + 1} of ${n}`]);
+}
+
+/** Console errors, page errors and CSP violations of a page (the listener is installed before any page script). */
+async function watch(page: Page): Promise<{ errors: string[]; violations: () => Promise<string[]> }> {
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.addInitScript(() => {
+    const w = window as unknown as { __csp: string[] };
+    w.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return { errors, violations: () => page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? []) };
+}
+
+describe('hosted ceremony page in chromium', { skip }, () => {
+  let ctx: Awaited<ReturnType<typeof startCeremonyRegistry>>;
+  let base: string;
+  let browser: Browser;
+  let rp: Site;
+  let evil: Site;
+  let jwks: ReturnType<typeof createLocalJWKSet>;
+  const ROUNDS = 12;
+
+  const verify = async (receipt: string, handle: string) => {
+    const { payload } = await jwtVerify(receipt, jwks, { issuer: base, subject: handle, algorithms: ['EdDSA'] });
+    assert.equal(payload.circuit_sha256, ctx.minted[handle]!.manifest.sha256);
+  };
+
+  /** Opens the page, answers every round by clicking, returns the page (ending on the outcome). */
+  const clickThrough = async (page: Page, secret: SixzoneSecret, opts: { wrongRound?: number; screenshotRound?: number } = {}) => {
+    for (let r = 0; r < ROUNDS; r++) {
+      await waitForRound(page, r, ROUNDS);
+      let zone = await rightZone(page, secret, r);
+      if (r === opts.wrongRound) zone = (zone % 6) + 1;
+      if (r === opts.screenshotRound) {
+        await page.hover(`.zone[data-zone="${zone}"]`);
+        await page.screenshot({ path: join(ARTIFACTS, 'ceremony.png') });
+      }
+      await page.click(`.zone[data-zone="${zone}"]`);
+    }
+  };
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    // Relying parties: `rp` is allow-listed, `evil` is not. Their pages are plain HTML with inline script
+    // (they are not the registry and have no CSP).
+    const opener = (origin: string) => `<!doctype html><title>RP</title><button id="open">Sign in</button><script>
+      window.received = [];
+      window.addEventListener('message', (e) => window.received.push({ origin: e.origin, data: e.data }));
+      document.getElementById('open').addEventListener('click', () => window.open(new URLSearchParams(location.search).get('u'), 'ceremony', 'popup,width=700,height=900'));
+    </script>`;
+    const framer = `<!doctype html><title>framer</title><body><script>
+      window.received = [];
+      window.addEventListener('message', (e) => window.received.push({ origin: e.origin, data: e.data }));
+      const f = document.createElement('iframe'); f.width = 700; f.height = 900; f.src = new URLSearchParams(location.search).get('u'); document.body.append(f);
+    </script>`;
+    rp = await startSite((origin) => ({ '/done': '<!doctype html><title>RP done</title><p>back at the relying party</p>', '/opener': opener(origin), '/frame': framer }));
+    evil = await startSite((origin) => ({ '/opener': opener(origin), '/frame': framer }));
+    ctx = await startCeremonyRegistry({
+      ceremony: { return_to_origins: [rp.origin], opener_origins: [rp.origin] },
+      circuits: { alice: MAPPED, bob: PLAIN, carol: MAPPED, dave: PLAIN, erin: MAPPED, frank: PLAIN },
+    });
+    base = ctx.reg.url;
+    jwks = createLocalJWKSet((await call<JSONWebKeySet>(base, 'GET', '/.well-known/jwks.json')).body);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await ctx?.reg.close();
+    await rp?.close();
+    await evil?.close();
+  });
+
+  test('mouse: the right zones → "Verified" with a receipt that verifies against the JWKS; no console errors or CSP violations', async () => {
+    const page = await browser.newPage({ viewport: { width: 760, height: 980 } });
+    const seen = await watch(page);
+    await page.goto(`${base}/ceremony/alice`);
+    await clickThrough(page, MAPPED, { screenshotRound: 2 });
+    await page.waitForSelector('.outcome.success');
+    assert.equal(await page.textContent('#status'), 'Verified.');
+    assert.equal(await page.textContent('.outcome h2'), 'Verified');
+    assert.equal(await page.getAttribute('#board', 'hidden'), '');
+    const receipt = await page.inputValue('#receipt');
+    await verify(receipt, 'alice');
+    await page.screenshot({ path: join(ARTIFACTS, 'ceremony-success.png') });
+    assert.deepEqual(seen.errors, []);
+    assert.deepEqual(await seen.violations(), []);
+    await page.close();
+  });
+
+  test('a wrong answer in one round → "Not verified" (PROOF_REJECTED) announced as an alert, with a way to try again', async () => {
+    const page = await browser.newPage();
+    const seen = await watch(page);
+    await page.goto(`${base}/ceremony/bob`);
+    await clickThrough(page, PLAIN, { wrongRound: 5 });
+    await page.waitForSelector('.outcome.failure');
+    assert.equal(await page.getAttribute('#outcome', 'role'), 'alert');
+    assert.equal(await page.textContent('.outcome h2'), 'Not verified');
+    assert.match((await page.textContent('#outcome'))!, /The answers did not match\.[\s\S]*PROOF_REJECTED/);
+    assert.match((await page.textContent('#status'))!, /^Not verified\./);
+    assert.equal(await page.$('#receipt'), null);
+    await page.screenshot({ path: join(ARTIFACTS, 'ceremony-failure.png') });
+    // Try again starts a fresh challenge at round 1.
+    await page.click('text=Try again');
+    await waitForRound(page, 0, ROUNDS);
+    // The only console error is the browser's note about the 403 answer itself.
+    assert.deepEqual(seen.errors.filter((e) => !/status of 403/.test(e)), []);
+    assert.deepEqual(await seen.violations(), []);
+    await page.close();
+  });
+
+  test('keyboard only: Tab to the zones, digits, arrow keys + Enter; the focus ring shows; success', async () => {
+    const page = await browser.newPage();
+    const seen = await watch(page);
+    await page.goto(`${base}/ceremony/carol`);
+    await waitForRound(page, 0, ROUNDS);
+    // Tab until a zone has focus (the page has no other focusable element before the board).
+    for (let i = 0; i < 5 && !(await page.evaluate(() => document.activeElement?.classList.contains('zone'))); i++) await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-zone')), '1');
+    assert.equal(await page.getAttribute('.focus-ring', 'visibility'), 'visible');
+    assert.equal(
+      await page.getAttribute('.focus-ring-outer', 'points'),
+      await page.getAttribute('.zone[data-zone="1"] .zone-shape', 'points'),
+    );
+    await page.keyboard.press('ArrowRight');
+    await page.screenshot({ path: join(ARTIFACTS, 'ceremony-keyboard.png') });
+    await page.keyboard.press('ArrowLeft');
+    const focused = async () => Number(await page.evaluate(() => document.activeElement?.getAttribute('data-zone')));
+    for (let r = 0; r < ROUNDS; r++) {
+      await waitForRound(page, r, ROUNDS);
+      const zone = await rightZone(page, MAPPED, r);
+      if (r % 3 === 0) {
+        await page.keyboard.press(String(zone));
+      } else {
+        // Arrow keys walk round the hexagon (Right clockwise, Left anticlockwise), then Enter or Space answers.
+        const from = await focused();
+        const cw = (zone - from + 6) % 6;
+        const [key, steps] = cw <= 3 ? ['ArrowRight', cw] : ['ArrowLeft', 6 - cw];
+        for (let i = 0; i < steps; i++) await page.keyboard.press(key);
+        assert.equal(await focused(), zone);
+        await page.keyboard.press(r % 3 === 1 ? 'Enter' : ' ');
+      }
+    }
+    await page.waitForSelector('.outcome.success');
+    // The outcome heading takes focus, so a screen reader user lands on it.
+    assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H2');
+    await verify(await page.inputValue('#receipt'), 'carol');
+    assert.deepEqual(seen.errors, []);
+    assert.deepEqual(await seen.violations(), []);
+    await page.close();
+  });
+
+  test('return_to (allow-listed): after success the browser lands on it with #receipt=<JWS>, which its server never sees', async () => {
+    const page = await browser.newPage();
+    const seen = await watch(page);
+    const returnTo = `${rp.origin}/done?session=42`;
+    await page.goto(`${base}/ceremony/dave?return_to=${encodeURIComponent(returnTo)}`);
+    assert.match((await page.textContent('main'))!, new RegExp(`returned to ${rp.origin}`));
+    await clickThrough(page, PLAIN);
+    await page.waitForURL((u) => u.origin === rp.origin);
+    const landed = new URL(page.url());
+    assert.equal(landed.pathname + landed.search, '/done?session=42');
+    const m = /^#receipt=([A-Za-z0-9_.-]+)$/.exec(landed.hash);
+    assert.ok(m, landed.hash);
+    await verify(m[1]!, 'dave');
+    assert.ok(rp.requests.includes('/done?session=42'));
+    assert.ok(rp.requests.every((u) => !u.includes('receipt') && !u.includes(m[1]!.slice(0, 20))));
+    assert.deepEqual(seen.errors, []);
+    await page.close();
+  });
+
+  test('return_to not allow-listed: chromium shows the 400 page and no ceremony starts', async () => {
+    const page = await browser.newPage();
+    const seen = await watch(page);
+    const res = await page.goto(`${base}/ceremony/dave?return_to=${encodeURIComponent(`${evil.origin}/done`)}`);
+    assert.equal(res?.status(), 400);
+    assert.equal(await page.textContent('h1'), 'Relying party not allowed');
+    assert.equal(await page.$('.zone'), null);
+    assert.equal(await page.$('script'), null);
+    assert.deepEqual(seen.errors.filter((e) => !/status of 400/.test(e)), []);
+    await page.close();
+  });
+
+  test('opener flow: an allow-listed opener receives {type:"eni6ma:receipt", receipt} by postMessage; another origin receives nothing', async () => {
+    for (const [site, allowed] of [[rp, true], [evil, false]] as const) {
+      const page = await browser.newPage();
+      // The evil site passes the allow-listed origin, hoping the receipt is posted to whoever opened the page.
+      await page.goto(`${site.origin}/opener?u=${encodeURIComponent(`${base}/ceremony/erin?opener_origin=${encodeURIComponent(rp.origin)}`)}`);
+      const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#open')]);
+      const seen = await watch(popup);
+      await popup.waitForLoadState();
+      await popup.reload(); // so that the CSP listener (installed after the popup opened) runs before the page script
+      await clickThrough(popup, MAPPED);
+      await popup.waitForSelector('.outcome.success');
+      const receipt = await popup.inputValue('#receipt');
+      await verify(receipt, 'erin');
+      assert.match((await popup.textContent('#outcome'))!, new RegExp(`sent to ${rp.origin}`));
+      // postMessage is asynchronous: the allowed opener waits for it; the other gets a moment to (not) receive it.
+      if (allowed) await page.waitForFunction(() => (window as unknown as { received: unknown[] }).received.length > 0);
+      else await page.waitForTimeout(300);
+      const received = (await page.evaluate(() => (window as unknown as { received: unknown[] }).received)) as Array<{ origin: string; data: unknown }>;
+      if (allowed) assert.deepEqual(received, [{ origin: base, data: { type: 'eni6ma:receipt', receipt } }]);
+      else assert.deepEqual(received, []);
+      assert.deepEqual(await seen.violations(), []);
+      await popup.close();
+      await page.close();
+    }
+  });
+
+  test('framing: an allow-listed relying party may frame the page (and gets the message); any other origin is refused by frame-ancestors', async () => {
+    const u = `${base}/ceremony/frank?opener_origin=${encodeURIComponent(rp.origin)}`;
+    const good = await browser.newPage();
+    await good.goto(`${rp.origin}/frame?u=${encodeURIComponent(u)}`);
+    const frame = await (await good.waitForSelector('iframe')).contentFrame();
+    assert.ok(frame);
+    await frame.waitForSelector('.zone');
+    assert.equal(await frame.textContent('#status'), `Round 1 of ${ROUNDS}`);
+    await good.close();
+
+    const bad = await browser.newPage();
+    const blocked: string[] = [];
+    bad.on('console', (m) => blocked.push(m.text()));
+    await bad.goto(`${evil.origin}/frame?u=${encodeURIComponent(u)}`);
+    const evilFrame = await (await bad.waitForSelector('iframe')).contentFrame();
+    await bad.waitForTimeout(500);
+    assert.equal(await evilFrame?.$('#ceremony'), null);
+    assert.ok(blocked.some((t) => /frame-ancestors/.test(t)), blocked.join('\n'));
+    await bad.close();
+  });
+
+  test('the CSP is enforced: script injected inline into the page does not run and is reported', async () => {
+    const page = await browser.newPage();
+    const seen = await watch(page);
+    await page.goto(`${base}/ceremony/alice`);
+    await waitForRound(page, 0, ROUNDS);
+    await page.evaluate(() => {
+      const s = document.createElement('script');
+      s.textContent = 'window.__pwned = true';
+      document.body.append(s);
+      const i = document.createElement('img');
+      i.src = 'https://evil.example/pixel.png';
+      document.body.append(i);
+    });
+    await page.waitForTimeout(200);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: boolean }).__pwned), undefined);
+    const v = await seen.violations();
+    assert.ok(v.some((x) => x.startsWith('script-src')), v.join('\n'));
+    assert.ok(v.some((x) => x.startsWith('img-src') && x.includes('evil.example')), v.join('\n'));
+    await page.close();
+  });
+});
