@@ -63,3 +63,13 @@ export async function freshSchema(): Promise<TestSchema> {
 
 /** A key prefix of its own in the shared Redis, so concurrent suites never share a budget. */
 export const redisPrefix = () => `enigma-test:${randomBytes(6).toString('hex')}:`;
+
+/** Deletes every key under `prefix` (they would expire by themselves, within minutes). */
+export async function dropRedisPrefix(prefix: string): Promise<void> {
+  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    for await (const keys of r.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<string[]>) if (keys.length > 0) await r.unlink(...keys);
+  } finally {
+    r.disconnect();
+  }
+}

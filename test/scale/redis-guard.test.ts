@@ -10,7 +10,7 @@ import { RedisRateLimiter } from '../../src/guard/redis-limiter.js';
 import { RedisPowStore } from '../../src/guard/redis-pow.js';
 import { identityFor } from '../helpers/directory-client.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
-import { REDIS_URL, redisPrefix, redisSkip } from '../helpers/services.js';
+import { dropRedisPrefix, REDIS_URL, redisPrefix, redisSkip } from '../helpers/services.js';
 
 const skip = await redisSkip();
 const log = pino({ level: 'silent' });
@@ -21,13 +21,14 @@ describe('Redis rate limiter and PoW store (two instances = two replicas)', { sk
   let c2: RedisConnection;
   let l1: RedisRateLimiter;
   let l2: RedisRateLimiter;
+  const prefix = redisPrefix();
   before(async () => {
-    const prefix = redisPrefix();
     [c1, c2] = await Promise.all([RedisConnection.open({ url: REDIS_URL, prefix, log }), RedisConnection.open({ url: REDIS_URL, prefix, log })]);
     [l1, l2] = [new RedisRateLimiter(c1), new RedisRateLimiter(c2)];
   });
   after(async () => {
     await Promise.all([c1?.close(), c2?.close()]);
+    await dropRedisPrefix(prefix);
   });
 
   test('one budget across replicas: of 50 concurrent requests with burst 10, exactly 10 pass', async () => {
@@ -42,20 +43,22 @@ describe('Redis rate limiter and PoW store (two instances = two replicas)', { sk
   });
 
   test('tokens refill at rps; an overrun with ban_seconds bans on every replica', async () => {
-    const req = { banKey: 'b:refill', buckets: [{ key: 'k:refill', rps: 5, burst: 2 }], banSeconds: 0 };
+    // 1 rps: the checks between sleeps need only be under a second apart, even on a loaded machine.
+    const req = { banKey: 'b:refill', buckets: [{ key: 'k:refill', rps: 1, burst: 2 }], banSeconds: 0 };
     assert.equal((await l1.consume(req)).ok, true);
     assert.equal((await l2.consume(req)).ok, true);
-    assert.equal((await l1.consume(req)).ok, false);
-    await sleep(250); // 5 rps: one token back after 200 ms
+    assert.deepEqual(await l1.consume(req), { ok: false, retryAfterSec: 1 });
+    await sleep(1100);
     assert.equal((await l2.consume(req)).ok, true);
     assert.equal((await l1.consume(req)).ok, false);
 
-    const banning = { banKey: 'b:ban', buckets: [{ key: 'k:ban', rps: 100, burst: 1 }], banSeconds: 2 };
+    const banning = { banKey: 'b:ban', buckets: [{ key: 'k:ban', rps: 1, burst: 1 }], banSeconds: 3 };
     assert.equal((await l1.consume(banning)).ok, true);
-    assert.deepEqual(await l2.consume(banning), { ok: false, retryAfterSec: 2 });
-    assert.equal(await l1.banned('b:ban'), 2);
-    await sleep(100); // the bucket has refilled, the ban holds
+    assert.deepEqual(await l2.consume(banning), { ok: false, retryAfterSec: 3 });
+    assert.equal(await l1.banned('b:ban'), 3);
+    await sleep(1100); // the bucket has refilled, the ban holds
     assert.equal((await l1.consume(banning)).ok, false);
+    assert.equal(await l2.banned('b:ban'), 2);
     assert.equal(await l2.banned('b:nobody'), 0);
   });
 
