@@ -2,13 +2,14 @@
 // them with esbuild into content-hashed files (same sources → same bytes and names) plus manifest.json,
 // which the server reads to link them. Everything is served by the registry itself: no CDN, no fonts.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'build', 'web');
+// `node web/build.mjs [OUT_DIR]`: the tests build into a temporary directory to check reproducibility.
+const out = resolve(process.argv[2] ?? join(root, 'build', 'web'));
 
 const tsc = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'web', 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
 if (tsc.status !== 0) {
@@ -16,12 +17,14 @@ if (tsc.status !== 0) {
   process.exit(1);
 }
 
-rmSync(out, { recursive: true, force: true });
-mkdirSync(out, { recursive: true });
+// Built beside the target, then renamed into place: a registry starting meanwhile never reads half a build.
+const tmp = `${out}.tmp-${process.pid}`;
+rmSync(tmp, { recursive: true, force: true });
+mkdirSync(tmp, { recursive: true });
 const result = await build({
   entryPoints: [join(root, 'web', 'ceremony', 'ceremony.ts'), join(root, 'web', 'ceremony', 'ceremony.css')],
   absWorkingDir: root,
-  outdir: out,
+  outdir: tmp,
   entryNames: '[name]-[hash]',
   bundle: true,
   format: 'esm',
@@ -41,5 +44,13 @@ for (const [file, meta] of Object.entries(result.metafile.outputs)) {
   const name = basename(file);
   manifest[`${basename(meta.entryPoint).replace(/\.ts$/, '.js')}`] = name;
 }
-writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, Object.keys(manifest).sort(), 2) + '\n');
+writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, Object.keys(manifest).sort(), 2) + '\n');
+rmSync(out, { recursive: true, force: true });
+try {
+  renameSync(tmp, out);
+} catch (e) {
+  // A concurrent build renamed its output first; the build is reproducible, so its files equal ours.
+  if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e;
+  rmSync(tmp, { recursive: true, force: true });
+}
 console.log(`web: ${Object.values(manifest).join(', ')} → ${relative(root, out)}/`);

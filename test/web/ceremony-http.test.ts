@@ -1,8 +1,13 @@
 // The ceremony page over plain HTTP: headers, allow-list refusals, error pages and escaping (no browser).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { packageRoot } from '../../src/paths.js';
+import { WEB_BUILD_DIR } from '../../src/web/assets.js';
 import { adminHeaders } from '../proof/mint.js';
-import { call } from '../helpers/registry.js';
+import { call, tempDir } from '../helpers/registry.js';
 import { MAPPED, startCeremonyRegistry, TOKEN } from './setup.js';
 
 const RP = 'https://rp.example';
@@ -165,5 +170,18 @@ describe('ceremony page over HTTP', () => {
     assert.ok(m);
     assert.doesNotMatch(m[1]!, /[<>"]/);
     assertNoInlineCode(r.text);
+  });
+
+  test('the asset build is reproducible: building again gives the same file names and bytes', () => {
+    const dir = tempDir('enigma-web-');
+    try {
+      const r = spawnSync(process.execPath, [join(packageRoot, 'web', 'build.mjs'), dir.path], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const files = readdirSync(WEB_BUILD_DIR).sort();
+      assert.deepEqual(readdirSync(dir.path).sort(), files);
+      for (const f of files) assert.ok(readFileSync(join(dir.path, f)).equals(readFileSync(join(WEB_BUILD_DIR, f))), f);
+    } finally {
+      dir.remove();
+    }
   });
 });

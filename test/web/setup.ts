@@ -48,6 +48,8 @@ export async function startSite(pages: (origin: string) => Record<string, string
   let table: Record<string, string> = {};
   const server = createServer((req, res) => {
     requests.push(req.url ?? '');
+    // Browsers ask for a favicon by themselves; a 404 would show up as a console error of the page.
+    if (req.url === '/favicon.ico') return void res.writeHead(204).end();
     const body = table[(req.url ?? '/').split('?')[0]!];
     res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'text/html; charset=utf-8' }).end(body ?? 'not found');
   });
