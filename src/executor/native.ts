@@ -1,9 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, chownSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chownSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import type { ResolvedLimits, RunResult } from './types.js';
 
 /** The uid/gid a root host runs sandboxes as (see NativeRunner): `nobody`. */
@@ -43,32 +42,47 @@ export function findOnPath(name: string): string | undefined {
   return undefined;
 }
 
+/** The one child of `pid` (unshare's is bwrap, bwrap's is the sandbox init), if it has one yet. */
+function onlyChild(pid: number): number | undefined {
+  try {
+    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0];
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Runs native ELF circuits. The sandbox is bubblewrap: every namespace unshared (so no network: the
  * sandbox's loopback is its own), an empty tmpfs root made read-only holding only the binary (read-only
  * bind) and /dev's null/zero/urandom nodes, a small tmpfs /tmp, no capabilities, a cleared environment,
  * `--new-session` (no TIOCSTI on our terminal) and `--die-with-parent`. Binaries must be static: the root
- * has no libraries.
+ * has no libraries. A root host runs sandboxes as uid/gid 65534 (Node's spawn uid/gid, which also drops
+ * supplementary groups), since RLIMIT_NPROC does not bind uid 0.
  *
- * Resource limits come from `prlimit` (util-linux), so no shell or helper binary has to exist in the
- * sandbox. CPU, address space, file size, open files and core size are set by prlimit on itself before it
- * execs bwrap, and are inherited by everything inside. RLIMIT_NPROC cannot be set that way: the kernel
- * counts it per uid up the user-namespace chain, so every sandbox (and, for a non-root host, the server's
- * own threads) would share one budget. Instead bwrap reports its sandbox's init pid (`--info-fd`) and
- * waits (`--block-fd`) until `prlimit --pid` has set RLIMIT_NPROC on that init; the circuit inherits it and
- * is counted only within its own fresh user namespace. If the limit cannot be set the run is killed before
- * the circuit starts. RLIMIT_NPROC does not bind uid 0, so a root host starts the sandbox as uid/gid 65534
- * (Node's spawn uid/gid, which also drops supplementary groups).
+ * Each run is `setpriv --pdeathsig KILL` (dies with this server) → [root: `prlimit --nproc=<backstop>`] →
+ * `unshare --user --pid --fork` → `prlimit <limits>` → bwrap, all util-linux, so no shell or helper
+ * binary has to exist in the sandbox. The unshare layer is what makes a finished run leave nothing behind:
+ * bwrap's monitor exits as soon as its sandbox init reports the circuit's exit status, without reaping
+ * that init, which is then reparented to the host's pid 1 and stays a zombie, still counted in RLIMIT_NPROC,
+ * until that reaps it (never, where Node itself is pid 1). Here bwrap is pid 1 of the run's own pid
+ * namespace instead, so its exit has the kernel kill and reap everything in it, and unshare reaps bwrap
+ * before exiting: when the run's process closes, all of its sandbox is gone.
  *
- * Wall time (and output cap, and close()): SIGKILL to the run's process group (prlimit→bwrap) and to the
- * sandbox's init, whose death ends its pid namespace and every process in it.
+ * The fresh user namespace also gives each run its own RLIMIT_NPROC budget: the kernel counts processes
+ * per uid in every user namespace up the chain, each level against the limit its creator had. The inner
+ * prlimit caps this run's namespace (unshare, bwrap, the sandbox init, the circuit and its children) at
+ * native_max_processes + 2, before bwrap starts; the root host's backstop caps all sandboxes of uid 65534
+ * together. CPU, address space, file size, open files and core size are set by the inner prlimit too.
  *
- * Known gap: if this Node process dies while a sandbox waits for its process limit, bwrap's block-fd reads
- * EOF and the circuit starts without its own RLIMIT_NPROC; on a root host the shared backstop still bounds it.
+ * Wall time (and output cap, and close()): SIGKILL to the sandbox's init, whose death ends the sandbox's
+ * pid namespace and every process in it; bwrap then exits and unshare reaps it.
  */
 export class NativeRunner {
   private readonly bwrap = findOnPath('bwrap');
   private readonly prlimit = findOnPath('prlimit');
+  private readonly unshare = findOnPath('unshare');
+  private readonly setpriv = findOnPath('setpriv');
   private dir: string | undefined;
   private readonly written = new Set<string>();
   /** Kill switches of the runs in flight, for close(). */
@@ -86,7 +100,9 @@ export class NativeRunner {
     if (!this.bwrap) {
       return 'native (elf) circuits need bubblewrap, which is not installed: apt-get install bubblewrap (or set executor.allow_unsandboxed_native = true for local development only)';
     }
-    if (!this.prlimit) return 'native (elf) circuits need prlimit for resource limits: apt-get install util-linux';
+    if (!this.prlimit || !this.unshare || !this.setpriv) {
+      return 'native (elf) circuits need prlimit, unshare and setpriv for resource limits and cleanup: apt-get install util-linux';
+    }
     return undefined;
   }
 
@@ -102,23 +118,31 @@ export class NativeRunner {
 
     let file: string;
     let argv: string[];
-    const sandboxed = Boolean(this.bwrap && this.prlimit);
+    const sandboxed = Boolean(this.bwrap && this.prlimit && this.unshare && this.setpriv);
     if (sandboxed) {
       const cpu = Math.max(1, Math.ceil(limits.wall_ms / 1000));
       const tmpBytes = this.opts.native_tmpfs_mb * 1048576;
-      file = this.prlimit!;
+      // unshare and bwrap's monitor count in the run's user namespace too.
+      const perRun = this.opts.native_max_processes + 2;
+      const uid = this.asRoot ? SANDBOX_ID : process.getuid!();
+      const gid = this.asRoot ? SANDBOX_ID : process.getgid!();
+      file = this.setpriv!;
       argv = [
+        '--pdeathsig', 'KILL', '--',
+        // Root host: all sandboxes together (they share uid 65534), twice what `concurrency` runs can
+        // hold, as defence in depth behind each run's own limit. It must be set before unshare: a user
+        // namespace counts against its creator's limit. A non-root host's uid also counts the server's own
+        // threads, so no shared backstop fits there.
+        ...(this.asRoot ? [this.prlimit!, `--nproc=${2 * this.opts.concurrency * perRun}`, '--'] : []),
+        this.unshare!, '--user', `--map-user=${uid}`, `--map-group=${gid}`, '--pid', '--fork', '--kill-child', '--',
+        this.prlimit!,
         `--cpu=${cpu}`,
         `--as=${this.opts.memory_mb * 1048576}`,
         `--nofile=${this.opts.native_max_open_files}`,
         `--fsize=${tmpBytes}`,
         `--core=0`,
-        // Root host: a backstop on all sandboxes together (they share uid 65534), in case a sandbox is ever
-        // released before its own limit is set (see limitProcesses). A non-root host's uid also counts the
-        // server's own threads, so no shared backstop fits there.
-        ...(this.asRoot ? [`--nproc=${2 * this.opts.concurrency * (this.opts.native_max_processes + 4)}`] : []),
+        `--nproc=${perRun}`,
         '--', this.bwrap!,
-        '--info-fd', '3', '--block-fd', '4',
         '--unshare-all', '--die-with-parent', '--new-session', '--clearenv', '--cap-drop', 'ALL',
         '--tmpfs', '/',
         '--ro-bind', path, '/circuit',
@@ -137,7 +161,7 @@ export class NativeRunner {
     return new Promise<RunResult>((resolve) => {
       const child = spawn(file, argv, {
         detached: true,
-        stdio: sandboxed ? ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+        stdio: 'pipe',
         env: sandboxed ? {} : { PATH: '/usr/bin:/bin' },
         cwd: sandboxed ? '/' : this.dir!,
         ...(sandboxed && this.asRoot ? { uid: SANDBOX_ID, gid: SANDBOX_ID } : {}),
@@ -148,24 +172,20 @@ export class NativeRunner {
       let truncated = false;
       let timedOut = false;
       let spawnError: string | undefined;
-      let sandboxInit: number | undefined;
-      const killGroup = () => {
-        try {
-          if (child.pid) process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      };
-      // Also kill the sandbox's init directly (that ends its whole pid namespace): it sits in its own
-      // session, and if it were still blocked waiting for its process limit, killing bwrap alone would
-      // release it to run unlimited and orphaned.
+      // Kill the sandbox's init: its death ends the sandbox's pid namespace, bwrap reports it (as SIGKILL)
+      // and exits, and unshare reaps bwrap. Not unshare, which must live to reap bwrap (else bwrap is left
+      // a zombie for the host's pid 1); not bwrap unless the init does not exist yet (unshare would report
+      // bwrap's death as its own failure). Before unshare has forked, its process group is all there is;
+      // unsandboxed (development only), likewise.
       const killRun = () => {
+        if (!child.pid) return;
+        const monitor = sandboxed ? onlyChild(child.pid) : undefined;
+        const init = monitor && onlyChild(monitor);
         try {
-          if (sandboxInit) process.kill(sandboxInit, 'SIGKILL');
+          process.kill(init || monitor || -child.pid, 'SIGKILL');
         } catch {
           // already gone
         }
-        killGroup();
       };
       const collect = (into: Buffer[]) => (chunk: Buffer) => {
         if (truncated) return;
@@ -187,9 +207,6 @@ export class NativeRunner {
         // the circuit exited without reading all of stdin
       });
       child.stdin.end(stdin);
-      if (sandboxed) {
-        this.limitProcesses(child, (pid) => (sandboxInit = pid), killRun, (e) => (spawnError ??= e));
-      }
       const timer = setTimeout(() => {
         timedOut = true;
         killRun();
@@ -199,13 +216,13 @@ export class NativeRunner {
       });
       child.on('close', (code, signal) => {
         clearTimeout(timer);
-        killGroup(); // anything left behind in bwrap's group; the sandbox itself has ended with bwrap
+        if (!sandboxed) killRun(); // whatever the circuit left behind in its group (a sandbox leaves nothing)
         this.live.delete(killRun);
         let error: string | undefined;
         if (timedOut) error = `wall time of ${limits.wall_ms} ms exceeded; run killed`;
         else if (truncated) error = `output exceeded ${limits.output_bytes} bytes; run stopped`;
         else if (spawnError) error = `could not start: ${spawnError}`;
-        // bwrap reports a circuit killed by signal N as exit status 128+N.
+        // bwrap reports a circuit killed by signal N as exit status 128+N (and unshare passes it on).
         const sig = signal ?? (sandboxed && code !== null && code > 128 ? signalName(code - 128) : null);
         if (!error && sig) error = `killed by ${sig}${LIMIT_SIGNALS[sig] ? ` (${LIMIT_SIGNALS[sig]})` : ''}`;
         resolve({
@@ -217,31 +234,6 @@ export class NativeRunner {
           truncated,
           ...(error !== undefined ? { error } : {}),
         });
-      });
-    });
-  }
-
-  /** Sets RLIMIT_NPROC on the sandbox's init once bwrap reports it, then lets bwrap start the circuit. */
-  private limitProcesses(child: ChildProcess, onInit: (pid: number) => void, kill: () => void, fail: (e: string) => void): void {
-    const info = child.stdio[3] as Readable;
-    const go = child.stdio[4] as Writable;
-    go.on('error', () => {
-      // bwrap already gone
-    });
-    let text = '';
-    let done = false;
-    info.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const pid = /"child-pid"\s*:\s*(\d+)/.exec(text)?.[1];
-      if (!pid || done) return;
-      done = true;
-      onInit(Number(pid));
-      const ids = this.asRoot ? { uid: SANDBOX_ID, gid: SANDBOX_ID } : {};
-      execFile(this.prlimit!, ['--pid', pid, `--nproc=${this.opts.native_max_processes}`], ids, (err) => {
-        if (err) {
-          fail(`could not set the process limit: ${err.message.trim()}`);
-          kill();
-        } else go.end('x');
       });
     });
   }

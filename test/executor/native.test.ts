@@ -17,7 +17,8 @@ const SOURCE = join(dirname(fileURLToPath(import.meta.url)), '../../../test/exec
 
 let dir: string;
 let hostile: Artifact;
-const ex = new Executor(config({ wall_ms: 4000, native_max_processes: 16, native_tmpfs_mb: 8 }));
+const settings = config({ wall_ms: 4000, native_max_processes: 16, native_tmpfs_mb: 8 });
+const ex = new Executor(settings);
 
 before(() => {
   if (skip) return;
@@ -42,6 +43,36 @@ function leftovers(mode: string): number[] {
       }
     })
     .map(Number);
+}
+
+/** A process's name and parent, or undefined once it is gone. */
+function stat(pid: string): { comm: string; ppid: string } | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const end = s.lastIndexOf(')');
+    return { comm: s.slice(s.indexOf('(') + 1, end), ppid: s.slice(end + 2).split(' ')[1]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sandbox processes that outlived their run: bwrap processes of the sandbox user (uid 65534; a root host
+ * only, elsewhere bwrap runs as the user, who may have others) whose parent is no longer their run's
+ * unshare or bwrap, e.g. a sandbox init left behind for the host's pid 1 to reap.
+ */
+function orphans(): string[] {
+  if (process.getuid?.() !== 0) return [];
+  return readdirSync('/proc').filter((pid) => {
+    const s = /^\d+$/.test(pid) ? stat(pid) : undefined;
+    if (s?.comm !== 'bwrap') return false;
+    try {
+      if (!/^Uid:\s+65534\s/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))) return false;
+    } catch {
+      return false;
+    }
+    return !['bwrap', 'unshare'].includes(stat(s.ppid)?.comm ?? '');
+  });
 }
 
 test('native: stdin/stdout round trip through the sandbox', { skip }, async () => {
@@ -88,8 +119,30 @@ test('native: a fork bomb is stopped by the process limit and leaves nothing beh
     assert.equal(r.exit_code, 0, JSON.stringify(r));
     assert.equal(r.stdout, 'forked 14\n');
   }
-  await new Promise((r) => setTimeout(r, 100));
+  // No grace period: a run returns only once its sandbox is gone.
   assert.deepEqual(leftovers('forkbomb'), []);
+  assert.deepEqual(orphans(), []);
+});
+
+test('native: 200 back-to-back runs at full concurrency all succeed and leave nothing behind', { skip }, async () => {
+  // Twice the executor's concurrency in flight keeps every slot busy. Each finished sandbox must be gone
+  // when its run returns, not left for the host's pid 1 to reap: leftovers count against the shared
+  // process limit of uid 65534, and a few dozen of them made later sandboxes fail to fork (EAGAIN).
+  const failures: string[] = [];
+  const orphaned = new Set<string>();
+  let started = 0;
+  const loop = async () => {
+    while (started < 200) {
+      const i = started++;
+      const r = await ex.run(hostile, 'echo', [], `run ${i}`);
+      if (r.exit_code !== 0 || r.stdout !== `run ${i}`) failures.push(JSON.stringify(r));
+      for (const pid of orphans()) orphaned.add(pid);
+    }
+  };
+  await Promise.all(Array.from({ length: 2 * settings.concurrency }, loop));
+  assert.equal(started, 200);
+  assert.deepEqual(failures.slice(0, 3), [], `${failures.length} of 200 runs failed`);
+  assert.deepEqual([...orphaned], []);
 });
 
 test('native: writes outside the sandbox tmpfs fail; the host file system is untouched', { skip }, async () => {
@@ -131,8 +184,8 @@ test('native: sleeping forever is killed at the wall time with its whole sandbox
   assert.equal(r.timed_out, true);
   assert.equal(r.exit_code, null);
   assert.ok(r.duration_ms < 3000, String(r.duration_ms)); // the per-run 400 ms, not the configured 4 s
-  await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(leftovers('sleep'), []);
+  assert.deepEqual(orphans(), []);
   const ok = await ex.run(hostile, 'echo', [], 'alive');
   assert.equal(ok.stdout, 'alive');
 });
@@ -170,7 +223,8 @@ test('native: close() kills runs in flight', { skip }, async () => {
   await own.close();
   const r = await run;
   assert.equal(r.exit_code, null);
+  assert.match(r.error ?? '', /killed by SIGKILL/);
   assert.ok(r.duration_ms < 5000, String(r.duration_ms));
-  await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(leftovers('sleep'), []);
+  assert.deepEqual(orphans(), []);
 });
