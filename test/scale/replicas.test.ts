@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
+import { SIXZONE_BEARINGS, solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
 import { identityFor, sealTo } from '../helpers/directory-client.js';
 import { call, spawnCli, tempDir, type SpawnedRegistry } from '../helpers/registry.js';
 import { dropRedisPrefix, freshSchema, postgresSkip, REDIS_URL, redisPrefix, redisSkip, type TestSchema } from '../helpers/services.js';
@@ -73,6 +73,8 @@ seed_secret_hex = "${hex(32)}"
 receipt_keys = [{ kid_hex = "${hex(8)}", ed25519_private_key_hex = "${hex(32)}", active = true }]
 handle_rps = 1000
 burst = 1000
+lockout_after = 3
+lockout_seconds = 60
 `,
     );
     // Started together: the second and third race the first on the migrations.
@@ -116,18 +118,41 @@ burst = 1000
     }
   });
 
-  test('200 concurrent validates of one nonce spread across the replicas: exactly one 200, the rest 409 REPLAY', async () => {
+  /** Publishes a sixzone circuit for `handle` through one replica. */
+  const publishCircuit = async (handle: string) => {
     const recipient = (await call(urls[0]!, 'GET', '/api/circuits/sealing-key')).body;
-    const minted = mintSixzone({ handle: 'replicated', secret: SECRET, recipient, publisher });
-    assert.equal((await publish(urls[1]!, TOKEN, minted)).status, 201);
-    const ch = (await call<{ nonce_uuid: string; tau: string; challenge: SixzoneChallenge }>(urls[2]!, 'POST', '/api/circuits/replicated/challenge', {}, anyClient())).body;
-    const bearings = solveSixzone(ch.challenge, SECRET);
-    const body = { kind: 'bearings', nonce_uuid: ch.nonce_uuid, payload: { tau: ch.tau, bearings, proof_hash: sha256Hex(`${ch.nonce_uuid}|${ch.tau}|${bearings.join(',')}`) } };
+    assert.equal((await publish(urls[1]!, TOKEN, mintSixzone({ handle, secret: SECRET, recipient, publisher }))).status, 201);
+  };
+  /** A challenge from replica `i` and the validate body answering it (right, or wrong in round 0). */
+  const challengeAt = async (i: number, handle: string, right = true) => {
+    const ch = (await call<{ nonce_uuid: string; tau: string; challenge: SixzoneChallenge }>(at(i), 'POST', `/api/circuits/${handle}/challenge`, {}, anyClient())).body;
+    const solved = solveSixzone(ch.challenge, SECRET);
+    const bearings = right ? solved : [SIXZONE_BEARINGS.find((b) => b !== solved[0])!, ...solved.slice(1)];
+    return { kind: 'bearings', nonce_uuid: ch.nonce_uuid, payload: { tau: ch.tau, bearings, proof_hash: sha256Hex(`${ch.nonce_uuid}|${ch.tau}|${bearings.join(',')}`) } };
+  };
+
+  test('200 concurrent validates of one nonce spread across the replicas: exactly one 200, the rest 409 REPLAY', async () => {
+    await publishCircuit('replicated');
+    const body = await challengeAt(2, 'replicated');
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => call(at(i), 'POST', '/api/circuits/replicated/validate', body, anyClient())));
     const ok = results.filter((r) => r.status === 200);
     assert.equal(ok.length, 1, JSON.stringify(results.filter((r) => r.status !== 409).map((r) => r.body)));
     assert.equal(ok[0]!.body.validated, true);
     assert.ok(results.every((r) => r.status === 200 || r.body.error.code === 'REPLAY'));
+  });
+
+  test('the per-handle lockout is shared: wrong proofs at three replicas lock the handle on all of them', async () => {
+    await publishCircuit('guarded');
+    for (let i = 0; i < 3; i++) {
+      const r = await call(at(i), 'POST', '/api/circuits/guarded/validate', await challengeAt(i + 1, 'guarded', false), anyClient());
+      assert.equal(r.status, 403, JSON.stringify(r.body));
+      assert.equal(r.body.error.details.locked_out, i === 2, 'counted across replicas');
+    }
+    for (const url of urls) {
+      const locked = await call(url, 'POST', '/api/circuits/guarded/challenge', {}, anyClient());
+      assert.equal(locked.status, 429, JSON.stringify(locked.body));
+      assert.equal(locked.body.error.details.reason, 'locked_out');
+    }
   });
 
   test('200 concurrent ledger burns of one nonce across the replicas: exactly one 200', async () => {
