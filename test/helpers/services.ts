@@ -32,13 +32,14 @@ export async function postgresSkip(): Promise<string | undefined> {
 /** undefined when Redis at `url` answers PING; otherwise the skip message. */
 export async function redisSkip(url = REDIS_URL): Promise<string | undefined> {
   const r = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  r.on('error', () => undefined);
+  let cause = '';
+  r.on('error', (e: Error) => (cause = e.message));
   try {
     await r.connect();
     await r.ping();
     return undefined;
   } catch (e) {
-    return `skipped: Redis not reachable at ${where(url)} (${(e as Error).message})`;
+    return `skipped: Redis not reachable at ${where(url)} (${cause || (e as Error).message})`;
   } finally {
     r.disconnect();
   }
