@@ -26,16 +26,18 @@ export function openPool(url: string, size: number, onIdleError: (err: Error) =>
 /** Runs `fn` in one transaction on one connection: COMMIT when it resolves, ROLLBACK when it throws. */
 export async function transaction<T>(pool: PgPool, fn: (c: PgClient) => Promise<T>): Promise<T> {
   const c = await pool.connect();
+  // A connection that cannot even roll back is discarded, never handed to the next caller mid-transaction.
+  let broken: Error | undefined;
   try {
     await c.query('BEGIN');
     const result = await fn(c);
     await c.query('COMMIT');
     return result;
   } catch (e) {
-    await c.query('ROLLBACK').catch(() => undefined);
+    await c.query('ROLLBACK').catch((err: Error) => (broken = err));
     throw e;
   } finally {
-    c.release();
+    c.release(broken);
   }
 }
 
@@ -58,6 +60,7 @@ export const lockKey = (name: LockName) => `hashtext('enigma-registry:${name}:' 
  */
 export async function migrate(pool: PgPool, domains: Record<string, readonly string[]>): Promise<void> {
   const c = await pool.connect();
+  let broken: Error | undefined;
   try {
     const schema = (await c.query<{ s: string | null }>('SELECT current_schema() AS s')).rows[0]?.s;
     if (!schema) throw new Error('PostgreSQL has no current schema: the search_path names no existing schema');
@@ -76,15 +79,16 @@ export async function migrate(pool: PgPool, domains: Record<string, readonly str
             await c.query('INSERT INTO schema_migrations (domain, version, applied_at) VALUES ($1, $2, $3)', [domain, v, Date.now()]);
             await c.query('COMMIT');
           } catch (e) {
-            await c.query('ROLLBACK').catch(() => undefined);
+            await c.query('ROLLBACK').catch((err: Error) => (broken = err));
             throw e;
           }
         }
       }
     } finally {
-      await c.query(`SELECT pg_advisory_unlock(${lockKey('migrate')})`).catch(() => undefined);
+      await c.query(`SELECT pg_advisory_unlock(${lockKey('migrate')})`).catch((err: Error) => (broken = err));
     }
   } finally {
-    c.release();
+    // Discarding the connection also ends its session, and with it any advisory lock still held.
+    c.release(broken);
   }
 }
