@@ -103,6 +103,7 @@ function solveInWorker(ch: PowChallenge, o: PowSolveOptions): Promise<string> | 
       done();
       solveHere(ch, o).then(resolve, reject);
     };
+    worker.postMessage({ challenge: ch.challenge, difficulty: ch.difficulty });
   });
 }
 
