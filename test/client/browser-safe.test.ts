@@ -8,7 +8,7 @@ import { packageRoot } from '../../src/paths.js';
 const CLIENT = join(packageRoot, 'dist', 'src', 'client');
 const ALLOWED_PACKAGES = /^(@noble\/(hashes|curves|ciphers)\/[\w./-]+\.js|jose)$/;
 
-test('compiled src/client has no node: imports, no require(), and imports only the SDK and browser-safe packages', () => {
+test('compiled src/client has no node: imports, no require(), no Node globals, and imports only the SDK and browser-safe packages', () => {
   const files = readdirSync(CLIENT).filter((f) => f.endsWith('.js'));
   assert.ok(files.includes('index.js') && files.includes('proof.js'), `compiled SDK not found in ${CLIENT}`);
   const problems: string[] = [];
@@ -16,6 +16,7 @@ test('compiled src/client has no node: imports, no require(), and imports only t
     const text = readFileSync(join(CLIENT, f), 'utf8');
     if (/\bnode:/.test(text)) problems.push(`${f}: mentions node:`);
     if (/\brequire\s*\(/.test(text)) problems.push(`${f}: calls require()`);
+    if (/\b(Buffer|process)\.|\b__dirname\b/.test(text)) problems.push(`${f}: uses a Node global`);
     for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)) {
       const spec = m[1]!;
       if (spec.startsWith('.')) {
