@@ -1,9 +1,11 @@
 // The hosted ceremony page: challenge → one answer per round → validate → outcome (and receipt delivery).
 // Configuration comes from data attributes the server filled in (handle, allow-listed relying party).
+// The SDK's proof module directly rather than its index: the page needs no directory code.
+import { RegistryError } from '../../src/client/errors.js';
+import { ProofClient, type Challenge } from '../../src/client/proof.js';
 import { SIXZONE_BEARINGS, type Bearing } from '../../src/client/sixzone.js';
 import { deliverReceipt } from './deliver.js';
 import { createBoard } from './hexagon.js';
-import { challenge, ProofError, validate, type Challenge } from './proof-client.js';
 
 const root = document.getElementById('ceremony')!;
 const handle = root.dataset.handle!;
@@ -13,6 +15,7 @@ const status = document.getElementById('status')!;
 const progress = document.getElementById('progress') as HTMLProgressElement;
 const outcome = document.getElementById('outcome')!;
 const boardHost = document.getElementById('board')!;
+const client = new ProofClient({ baseUrl: location.origin });
 
 /** Plain-language outcome for the registry's error codes; the server's message follows it. */
 const EXPLAIN: Record<string, string> = {
@@ -75,7 +78,7 @@ async function finish(ch: Challenge): Promise<void> {
   progress.value = progress.max;
   say('Checking your answers…');
   try {
-    const receipt = await validate(handle, ch, answers);
+    const { receipt } = await client.validate(handle, ch, answers);
     const box = Object.assign(document.createElement('textarea'), { id: 'receipt', readOnly: true, rows: 6, value: receipt });
     box.setAttribute('aria-label', 'Receipt (signed JWS)');
     const delivered = deliverReceipt(receipt, relyingParty);
@@ -87,7 +90,7 @@ async function finish(ch: Challenge): Promise<void> {
 }
 
 function fail(e: unknown): void {
-  const err = e instanceof ProofError ? e : new ProofError('INTERNAL', e instanceof Error ? e.message : String(e));
+  const err = e instanceof RegistryError ? e : new RegistryError('INTERNAL', e instanceof Error ? e.message : String(e));
   const why = EXPLAIN[err.code] ?? 'The ceremony failed.';
   const wait = err.retryAfterSeconds ? ` Try again in ${err.retryAfterSeconds} s.` : '';
   say(`Not verified. ${why}${wait}`);
@@ -105,7 +108,7 @@ async function start(): Promise<void> {
   say('Requesting a challenge…');
   answers = [];
   try {
-    current = await challenge(handle);
+    current = await client.challenge(handle);
   } catch (e) {
     fail(e);
     return;
