@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { SIXZONE_BEARINGS, type SixzoneSecret } from '../../src/client/sixzone.js';
+import { solveSixzone, SIXZONE_BEARINGS, type SixzoneSecret } from '../../src/client/sixzone.js';
 import { packageRoot } from '../../src/paths.js';
 import { call } from '../helpers/registry.js';
+import { sha256Hex } from '../proof/mint.js';
 import { MAPPED, PLAIN, startCeremonyRegistry, startSite, type Site } from './setup.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -117,7 +118,7 @@ describe('hosted ceremony page in chromium', { skip }, () => {
     evil = await startSite((origin) => ({ '/opener': opener(origin), '/frame': framer }));
     ctx = await startCeremonyRegistry({
       ceremony: { return_to_origins: [rp.origin], opener_origins: [rp.origin] },
-      circuits: { alice: MAPPED, bob: PLAIN, carol: MAPPED, dave: PLAIN, erin: MAPPED, frank: PLAIN },
+      circuits: { alice: MAPPED, bob: PLAIN, carol: MAPPED, dave: PLAIN, erin: MAPPED, frank: PLAIN, gina: PLAIN },
     });
     base = ctx.reg.url;
     jwks = createLocalJWKSet((await call<JSONWebKeySet>(base, 'GET', '/.well-known/jwks.json')).body);
@@ -165,6 +166,22 @@ describe('hosted ceremony page in chromium', { skip }, () => {
     // The only console error is the browser's note about the 403 answer itself.
     assert.deepEqual(seen.errors.filter((e) => !/status of 403/.test(e)), []);
     assert.deepEqual(await seen.violations(), []);
+    await page.close();
+  });
+
+  test('a locked-out circuit: the page says so and when to try again', async () => {
+    // lockout_after = 3 wrong proofs, sent straight to the API.
+    for (let i = 0; i < 3; i++) {
+      const ch = (await call(base, 'POST', '/api/circuits/gina/challenge', {})).body;
+      const bearings = solveSixzone(ch.challenge, PLAIN).map((b, r) => (r === 0 ? SIXZONE_BEARINGS[(SIXZONE_BEARINGS.indexOf(b) + 1) % 6]! : b));
+      const body = { kind: 'bearings', nonce_uuid: ch.nonce_uuid, payload: { tau: ch.tau, bearings, proof_hash: sha256Hex(`${ch.nonce_uuid}|${ch.tau}|${bearings.join(',')}`) } };
+      assert.equal((await call(base, 'POST', '/api/circuits/gina/validate', body)).status, 403);
+    }
+    const page = await browser.newPage();
+    await page.goto(`${base}/ceremony/gina`);
+    await page.waitForSelector('.outcome.failure');
+    assert.match((await page.textContent('#status'))!, /^Not verified\. Too many attempts for this circuit\. Try again in \d+ s\.$/);
+    assert.match((await page.textContent('#outcome'))!, /RATE_LIMITED/);
     await page.close();
   });
 
