@@ -97,7 +97,12 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
     assert.ok(typeof payload.exp === 'number' && typeof payload.iat === 'number' && payload.exp > payload.iat);
     assert.ok(protectedHeader.kid);
     // A receipt with a flipped signature byte does not verify.
-    const forged = r.body.receipt.slice(0, -2) + (r.body.receipt.endsWith('A') ? 'BA' : 'AA');
+    // (Flip a decoded byte: editing the last base64url character may only touch padding bits.)
+    const [head, body, sig] = (r.body.receipt as string).split('.');
+    const sigBytes = Buffer.from(sig!, 'base64url');
+    sigBytes[10]! ^= 0x01;
+    const forged = `${head}.${body}.${sigBytes.toString('base64url')}`;
+    assert.notEqual(forged, r.body.receipt);
     await assert.rejects(jwtVerify(forged, jwks));
 
     // Replay of the same, valid answer.
