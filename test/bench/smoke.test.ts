@@ -1,0 +1,33 @@
+// `npm run bench -- --quick` as a test, so the benchmark cannot rot: every scenario must run and produce
+// figures. The figures themselves are not judged here (a loaded test machine says nothing about speed).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Row } from '../../bench/measure.js';
+import { packageRoot } from '../../src/paths.js';
+import { tempDir } from '../helpers/registry.js';
+import { spawnSync } from 'node:child_process';
+
+test('npm run bench -- --quick runs every scenario and writes results.json', { timeout: 240_000 }, () => {
+  const dir = tempDir();
+  try {
+    const out = join(dir.path, 'results.json');
+    const r = spawnSync(process.execPath, [join(packageRoot, 'dist/bench/run.js'), '--quick', '--out', out], { cwd: packageRoot, encoding: 'utf8', timeout: 230_000 });
+    assert.equal(r.status, 0, `bench failed:\n${r.stderr}\n${r.stdout}`);
+    const rows = JSON.parse(readFileSync(out, 'utf8')) as Row[];
+    const names = rows.map((x) => x.scenario);
+    for (const expected of ['baseline', 'envelope_pubkey', 'check_user', 'resolve', 'register', 'proof pair (challenge+solve+validate)', 'validate @ 1000/s', 'ledger reserve+burn [in-process]', 'ledger reserve+burn over HTTP'])
+      assert.ok(names.includes(expected), `missing scenario ${expected} in ${names.join(', ')}`);
+    assert.ok(names.some((n) => n.startsWith('executor: wasm')), 'executor wasm scenario');
+    for (const row of rows) {
+      assert.ok(row.rps > 0, `${row.scenario} measured nothing`);
+      assert.ok(row.p99_ms >= row.p50_ms, `${row.scenario} percentiles out of order`);
+      if (!row.scenario.includes('[in-process]') && row.scenario !== 'baseline') assert.ok((row.ratio_to_baseline ?? 0) > 0, `${row.scenario} has no ratio`);
+    }
+    assert.match(r.stdout, /ratio/);
+    assert.match(r.stdout, /peak RSS/);
+  } finally {
+    dir.remove();
+  }
+});
