@@ -33,7 +33,9 @@ export function x25519Generate(): { privateKey: Uint8Array; publicKey: Uint8Arra
  */
 export function x25519Shared(priv: X25519Private, peerPublic: Uint8Array): Uint8Array {
   if (peerPublic.length !== 32) throw new Error('x25519 public key must be 32 bytes');
-  const publicKey = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, peerPublic]), format: 'der', type: 'spki' });
+  // JWK import is ~13x cheaper than parsing DER (measured 8 vs 100 µs); this runs on every register and resolve.
+  const x = Buffer.from(peerPublic.buffer, peerPublic.byteOffset, peerPublic.byteLength).toString('base64url');
+  const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
   try {
     return new Uint8Array(diffieHellman({ privateKey: priv.key, publicKey }));
   } catch {
