@@ -1,5 +1,6 @@
 import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 import type { Server } from 'node:http';
+import type { Logger } from 'pino';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -38,26 +39,36 @@ function httpsOptions(ctx: RegistryContext): HttpsOptions | undefined {
   };
 }
 
-/** Assembles the HTTP server: one error envelope, strict validation, OpenAPI, then each domain's plugin. */
-export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
-  const https = httpsOptions(ctx);
+/**
+ * A Fastify instance with what every server of ours shares: the 2 MiB body limit, one error envelope,
+ * strict body validation, JSON-only bodies, and a graceful close (in-flight requests finish, new ones get 503).
+ */
+export function createHttpApp(log: Logger, extra: Pick<FastifyHttpOptions<Server>, 'trustProxy'> & { https?: HttpsOptions } = {}) {
   const options: FastifyHttpOptions<Server> & { https?: HttpsOptions } = {
-    loggerInstance: ctx.log,
+    loggerInstance: log,
     bodyLimit: BODY_LIMIT,
-    // The socket peer is the client, unless it is a listed proxy: then X-Forwarded-For is walked from the right.
-    trustProxy: ctx.config.trusted_proxies.length > 0 ? ctx.config.trusted_proxies : false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ...(https && { https }),
+    ...extra,
   };
   // With `https` Fastify builds a TLS server; its HTTP/1 typings are the same, so one instance type serves both.
   const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
-
   app.setValidatorCompiler(validatorCompiler());
   installErrorHandling(app);
   // Only JSON bodies are accepted; Fastify's default text/plain parser would let other types through.
   app.removeContentTypeParser('text/plain');
   app.addSchema(ErrorBodySchema);
+  return app;
+}
+
+/** Assembles the registry: the shared base, OpenAPI, then each domain's plugin. */
+export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
+  const https = httpsOptions(ctx);
+  const app = createHttpApp(ctx.log, {
+    // The socket peer is the client, unless it is a listed proxy: then X-Forwarded-For is walked from the right.
+    trustProxy: ctx.config.trusted_proxies.length > 0 ? ctx.config.trusted_proxies : false,
+    ...(https && { https }),
+  });
 
   await app.register(swagger, {
     openapi: {

@@ -14,9 +14,8 @@ import { RedisRateLimiter } from '../guard/redis-limiter.js';
 import { RedisPowStore } from '../guard/redis-pow.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { openLedger } from '../ledger/open.js';
-import { openStore, type Store } from '../storage/index.js';
+import { openConfiguredStore, type Store } from '../storage/index.js';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { createAudit, type Audit } from './audit.js';
 
 /** Everything a running registry holds; built once at start, closed once at shutdown. */
@@ -57,13 +56,7 @@ export async function createContext(config: Config, log: Logger): Promise<Regist
   const rl = config.rate_limit;
   if (rl.store === 'redis' && !rl.redis_url) throw new Error('rate_limit.redis_url is required when rate_limit.store = "redis"');
 
-  const store = await openStore(config.storage, {
-    presenceMaxEntries: config.presence.max_entries,
-    artifactDir: config.circuits.artifact_dir ?? join(config.state_dir, 'artifacts'),
-    ledgerMaxEntries: config.ledger.max_entries,
-    auditMaxEntries: config.ledger.max_entries,
-    onBackendError: (err) => log.warn({ err }, 'storage connection error (recovered by reconnecting)'),
-  });
+  const store = await openConfiguredStore(config, log);
   const ledger = openLedger(config, store, log);
   const audit = createAudit(store.audit, config);
   // Replicas share buckets, bans, lockouts and PoW challenges through one Redis.

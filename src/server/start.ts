@@ -18,6 +18,14 @@ export function createLogger(level: Config['log']['level']): Logger {
   return pino({ level, base: { service: 'enigma-registry' } }, pino.destination({ fd: 2, sync: false }));
 }
 
+/** `scheme://IP:PORT` with the port actually bound (`address = "127.0.0.1:0"` picks one). */
+export function boundUrl(app: FastifyInstance, scheme: 'http' | 'https'): string {
+  const addr = app.server.address();
+  const bound = typeof addr === 'object' && addr ? addr : { address: '127.0.0.1', port: 0 };
+  const host = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
+  return `${scheme}://${host}:${bound.port}`;
+}
+
 export async function startRegistry(config: Config, log: Logger = createLogger(config.log.level)): Promise<RunningRegistry> {
   const ctx = await createContext(config, log);
   let app: FastifyInstance;
@@ -29,10 +37,7 @@ export async function startRegistry(config: Config, log: Logger = createLogger(c
     await ctx.close();
     throw e;
   }
-  const addr = app.server.address();
-  const bound = typeof addr === 'object' && addr ? addr : { address: '127.0.0.1', port: 0 };
-  const host = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
-  const url = `${config.mode === 'tls' ? 'https' : 'http'}://${host}:${bound.port}`;
+  const url = boundUrl(app, config.mode === 'tls' ? 'https' : 'http');
   let closing: Promise<void> | undefined;
   return {
     app,

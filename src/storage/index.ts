@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { ArtifactStore } from './artifacts.js';
 import type { AuditStore } from './audit.js';
@@ -39,6 +41,17 @@ export interface StoreOptions {
   auditMaxEntries: number;
   /** Errors the backend recovers from by itself (a dropped idle PostgreSQL connection): log them. */
   onBackendError?: (err: Error) => void;
+}
+
+/** The store a configuration describes (the registry and the standalone ledger open theirs alike). */
+export function openConfiguredStore(config: Config, log: Pick<Logger, 'warn'>): Promise<Store> {
+  return openStore(config.storage, {
+    presenceMaxEntries: config.presence.max_entries,
+    artifactDir: config.circuits.artifact_dir ?? join(config.state_dir, 'artifacts'),
+    ledgerMaxEntries: config.ledger.max_entries,
+    auditMaxEntries: config.ledger.max_entries,
+    onBackendError: (err) => log.warn({ err }, 'storage connection error (recovered by reconnecting)'),
+  });
 }
 
 export async function openStore(config: Config['storage'], o: StoreOptions): Promise<Store> {
