@@ -66,8 +66,8 @@ export class Executor {
       wall_ms: Math.min(limits?.wall_ms ?? Infinity, this.config.wall_ms),
       output_bytes: Math.min(limits?.output_bytes ?? Infinity, this.config.output_bytes),
     };
-    // A private copy: the wasm path posts it to a worker, the native path writes it to a pipe later.
-    const input = typeof stdin === 'string' ? encoder.encode(stdin) : stdin.slice();
+    // A private copy: the wasm path transfers it to a worker, the native path writes it to a pipe later.
+    const input = typeof stdin === 'string' ? encoder.encode(stdin) : new Uint8Array(stdin); // (Buffer#slice would share memory)
     await this.acquire();
     try {
       if (artifact.kind === 'elf') return await this.native.run(artifact.sha256, artifact.bytes, [command, ...args], input, resolved);

@@ -30,6 +30,7 @@ export class WasmPool {
     private readonly heapMb: number,
   ) {}
 
+  /** Runs a module; `stdin` must own its whole buffer, which is transferred to the worker (detached here). */
   async run(sha256: string, module: WebAssembly.Module, argv: string[], stdin: Uint8Array, limits: ResolvedLimits, memoryBytes: number): Promise<RunResult> {
     const slot = this.idleSlot();
     slot.busy = true;
@@ -97,7 +98,8 @@ export class WasmPool {
       }, limits.wall_ms);
       w.on('message', onMessage);
       w.on('exit', onExit);
-      w.postMessage(req);
+      // stdin moves to the worker (no copy): it may hold a secret, which the worker wipes after the run.
+      w.postMessage(req, [stdin.buffer as ArrayBuffer]);
     });
   }
 

@@ -7,26 +7,54 @@ import { WORKER_MODULE_CACHE, type WorkerRequest, type WorkerResponse } from './
 
 const ERRNO_SUCCESS = 0;
 const ERRNO_BADF = 8;
+const ERRNO_FAULT = 21;
 
-const modules = new Map<string, WebAssembly.Module>();
+type WasiFn = (...a: number[]) => number;
+
+/**
+ * The imports served here in JS rather than by node:wasi: stdio from memory, and argv, the (empty)
+ * environment and exit, which are pure data. Importing node:wasi's native args functions costs about
+ * 0.15 ms per function per instantiation, more than a whole small command takes; a module that imports
+ * nothing else runs without a node:wasi instance at all.
+ */
+const LOCAL = new Set(['fd_write', 'fd_read', 'fd_close', 'fd_renumber', 'args_sizes_get', 'args_get', 'environ_sizes_get', 'environ_get', 'proc_exit']);
+
+interface Cached {
+  module: WebAssembly.Module;
+  /** Imported preview 1 functions, and whether any of them needs node:wasi. */
+  imports: string[];
+  needsHost: boolean;
+}
+
+const modules = new Map<string, Cached>();
 // node:wasi wants host fds for stdio. All three point at /dev/null and are never used for I/O: fd_read and
 // fd_write on 0–2 are served from memory below, and close/renumber on them are refused so a circuit cannot
 // close or replace a descriptor of this process.
 const devNull = openSync('/dev/null', 'r+');
+const encoder = new TextEncoder();
 
 class OutputLimit extends Error {}
+/** Thrown by proc_exit to unwind the module; carries the exit code. */
+class Exit {
+  constructor(readonly code: number) {}
+}
+
+function cached(req: WorkerRequest): Cached {
+  if (req.module) {
+    const imports = WebAssembly.Module.imports(req.module).map((i) => i.name);
+    const c = { module: req.module, imports, needsHost: imports.some((n) => !LOCAL.has(n)) };
+    modules.delete(req.sha256);
+    modules.set(req.sha256, c);
+    if (modules.size > WORKER_MODULE_CACHE) modules.delete(modules.keys().next().value!);
+    return c;
+  }
+  const c = modules.get(req.sha256);
+  if (!c) throw new Error(`worker has no module ${req.sha256}`);
+  return c;
+}
 
 function run(req: WorkerRequest): WorkerResponse {
-  let module = req.module;
-  if (module) {
-    modules.delete(req.sha256);
-    modules.set(req.sha256, module);
-    if (modules.size > WORKER_MODULE_CACHE) modules.delete(modules.keys().next().value!);
-  } else {
-    module = modules.get(req.sha256);
-    if (!module) throw new Error(`worker has no module ${req.sha256}`);
-  }
-
+  const { module, imports: names, needsHost } = cached(req);
   const out: Uint8Array[] = [];
   const err: Uint8Array[] = [];
   let outLen = 0;
@@ -35,22 +63,16 @@ function run(req: WorkerRequest): WorkerResponse {
   let stdinPos = 0;
   let memory: WebAssembly.Memory | undefined;
   const view = () => new DataView(memory!.buffer);
+  const args = req.argv.map((a) => encoder.encode(`${a}\0`));
 
-  const wasi = new WASI({
-    version: 'preview1',
-    args: req.argv,
-    env: {},
-    preopens: {},
-    returnOnExit: true,
-    stdin: devNull,
-    stdout: devNull,
-    stderr: devNull,
-  });
-  const host = wasi.wasiImport as Record<string, (...a: number[]) => number>;
-  const imports: Record<string, (...a: number[]) => number> = {
-    ...host,
+  // Only for the functions served natively (clock, random, fdstat, …); never given stdio or a directory.
+  const wasi = needsHost
+    ? new WASI({ version: 'preview1', args: req.argv, env: {}, preopens: {}, returnOnExit: true, stdin: devNull, stdout: devNull, stderr: devNull })
+    : undefined;
+  // With no preopens there are no descriptors beyond 0–2, so every other fd is EBADF, as node:wasi answers.
+  const local: Record<string, WasiFn> = {
     fd_write(fd, iovs, iovsLen, nwritten) {
-      if (fd !== 1 && fd !== 2) return host.fd_write!(fd, iovs, iovsLen, nwritten);
+      if (fd !== 1 && fd !== 2) return ERRNO_BADF;
       const dv = view();
       const mem = new Uint8Array(memory!.buffer);
       let total = 0;
@@ -72,7 +94,7 @@ function run(req: WorkerRequest): WorkerResponse {
       return ERRNO_SUCCESS;
     },
     fd_read(fd, iovs, iovsLen, nread) {
-      if (fd !== 0) return host.fd_read!(fd, iovs, iovsLen, nread);
+      if (fd !== 0) return ERRNO_BADF;
       const dv = view();
       const mem = new Uint8Array(memory!.buffer);
       let total = 0;
@@ -88,12 +110,49 @@ function run(req: WorkerRequest): WorkerResponse {
       return ERRNO_SUCCESS;
     },
     fd_close(fd) {
-      return fd <= 2 ? ERRNO_SUCCESS : host.fd_close!(fd);
+      return fd <= 2 ? ERRNO_SUCCESS : ERRNO_BADF;
     },
-    fd_renumber(from, to) {
-      return from <= 2 || to <= 2 ? ERRNO_BADF : host.fd_renumber!(from, to);
+    fd_renumber() {
+      return ERRNO_BADF;
+    },
+    args_sizes_get(argc, bufSize) {
+      return sizes(argc, bufSize, args);
+    },
+    args_get(argv, buf) {
+      return strings(argv, buf, args);
+    },
+    environ_sizes_get(count, bufSize) {
+      return sizes(count, bufSize, []);
+    },
+    environ_get(environ, buf) {
+      return strings(environ, buf, []);
+    },
+    proc_exit(code) {
+      throw new Exit(code);
     },
   };
+  const sizes = (countPtr: number, sizePtr: number, list: Uint8Array[]) => {
+    if (!inBounds(countPtr, 4) || !inBounds(sizePtr, 4)) return ERRNO_FAULT;
+    const dv = view();
+    dv.setUint32(countPtr, list.length, true);
+    dv.setUint32(sizePtr, list.reduce((n, a) => n + a.length, 0), true);
+    return ERRNO_SUCCESS;
+  };
+  const strings = (ptrs: number, buf: number, list: Uint8Array[]) => {
+    if (!inBounds(ptrs, 4 * list.length) || !inBounds(buf, list.reduce((n, a) => n + a.length, 0))) return ERRNO_FAULT;
+    const dv = view();
+    const mem = new Uint8Array(memory!.buffer);
+    list.forEach((a, i) => {
+      dv.setUint32(ptrs + 4 * i, buf, true);
+      mem.set(a, buf);
+      buf += a.length;
+    });
+    return ERRNO_SUCCESS;
+  };
+  const inBounds = (ptr: number, len: number) => ptr + len <= memory!.buffer.byteLength;
+  const host = wasi?.wasiImport as Record<string, WasiFn> | undefined;
+  const imports: Record<string, WasiFn> = {};
+  for (const n of names) imports[n] = local[n] ?? host![n]!;
 
   let exit_code: number | null = null;
   let error: string | undefined;
@@ -101,9 +160,12 @@ function run(req: WorkerRequest): WorkerResponse {
     const instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: imports });
     memory = instance.exports.memory as WebAssembly.Memory | undefined;
     if (!(memory instanceof WebAssembly.Memory)) throw new Error('module exports no memory');
-    exit_code = wasi.start(instance) ?? 0;
+    if (wasi) wasi.start(instance); // binds node:wasi to this memory, then calls _start
+    else (instance.exports._start as () => void)();
+    exit_code = 0;
   } catch (e) {
-    if (e instanceof OutputLimit) error = `output exceeded ${req.output_bytes} bytes; run stopped`;
+    if (e instanceof Exit) exit_code = e.code;
+    else if (e instanceof OutputLimit) error = `output exceeded ${req.output_bytes} bytes; run stopped`;
     else {
       const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       // memory.grow failing at the cap shows up as whatever trap the module falls into next; name the cause
@@ -111,6 +173,8 @@ function run(req: WorkerRequest): WorkerResponse {
       const atCap = memory !== undefined && memory.buffer.byteLength >= req.memory_bytes * 0.9;
       error = atCap ? `memory limit reached (${req.memory_bytes / 1048576} MiB): ${msg}` : msg;
     }
+  } finally {
+    req.stdin.fill(0); // it may hold a circuit secret: gone from this thread as soon as the run ends
   }
   return { id: req.id, exit_code, stdout: concat(out, outLen), stderr: concat(err, errLen), truncated, ...(error ? { error } : {}) };
 }
