@@ -1,4 +1,5 @@
 import { invalidInput } from '../errors.js';
+import { uleb, WasmBinaryError, WasmReader, wasmSections, type WasmBinaryFault } from './wasm-binary.js';
 
 /** WASI preview 1 functions (the `wasi_snapshot_preview1` module); a circuit may import these and nothing else. */
 const PREVIEW1 = new Set([
@@ -49,18 +50,19 @@ export async function checkWasmModule(bytes: Uint8Array, memory_mb = 64): Promis
   return { module, bytes: capped.bytes, memory: capped.memory };
 }
 
+const FAULTS: Record<WasmBinaryFault, string> = {
+  'bad-magic': 'bad magic',
+  'truncated-section': 'truncated section',
+  'unexpected-end': 'unexpected end',
+  'bad-leb128': 'bad LEB128',
+};
+
 /** Rewrites the memory section so the memory has a maximum of at most `capPages`. */
 function capMemory(bytes: Uint8Array, capPages: number): Pick<WasmCheck, 'bytes' | 'memory'> {
-  const r = new Reader(bytes);
-  if (bytes.length < 8 || r.u32le() !== 0x6d736100) throw invalidInput('not a valid WebAssembly module: bad magic');
-  r.pos = 8;
-  while (r.pos < bytes.length) {
-    const start = r.pos;
-    const id = r.byte();
-    const size = r.leb();
-    const body = r.pos;
-    if (body + size > bytes.length) throw invalidInput('not a valid WebAssembly module: truncated section');
-    if (id === 5) {
+  try {
+    for (const { id, start, body, end } of wasmSections(bytes)) {
+      if (id !== 5) continue;
+      const r = new WasmReader(bytes, body);
       const count = r.leb();
       if (count > 1) throw invalidInput('module defines more than one memory');
       if (count === 0) break;
@@ -73,51 +75,20 @@ function capMemory(bytes: Uint8Array, capPages: number): Pick<WasmCheck, 'bytes'
       if (max !== null && max > capPages) {
         throw invalidInput(`module memory maximum ${mib(max)} exceeds the memory cap of ${mib(capPages)}`);
       }
-      if (r.pos !== body + size) throw invalidInput('not a valid WebAssembly module: memory section size');
+      if (r.pos !== end) throw invalidInput('not a valid WebAssembly module: memory section size');
       if (max !== null) return { bytes, memory: { min_pages: min, max_pages: max } };
-      const payload = [...leb(1), 1, ...leb(min), ...leb(capPages)];
-      const out = new Uint8Array(bytes.length - (body + size - start) + 1 + leb(payload.length).length + payload.length);
+      const payload = [...uleb(1), 1, ...uleb(min), ...uleb(capPages)];
+      const out = new Uint8Array(bytes.length - (end - start) + 1 + uleb(payload.length).length + payload.length);
       out.set(bytes.subarray(0, start), 0);
       let o = start;
       out[o++] = 5;
-      for (const b of [...leb(payload.length), ...payload]) out[o++] = b;
-      out.set(bytes.subarray(body + size), o);
+      for (const b of [...uleb(payload.length), ...payload]) out[o++] = b;
+      out.set(bytes.subarray(end), o);
       return { bytes: out, memory: { min_pages: min, max_pages: null } };
     }
-    r.pos = body + size;
+  } catch (e) {
+    if (e instanceof WasmBinaryError) throw invalidInput(`not a valid WebAssembly module: ${FAULTS[e.fault]}`);
+    throw e;
   }
   return { bytes, memory: { min_pages: 0, max_pages: 0 } };
-}
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-class Reader {
-  pos = 0;
-  constructor(private readonly b: Uint8Array) {}
-  byte(): number {
-    if (this.pos >= this.b.length) throw invalidInput('not a valid WebAssembly module: unexpected end');
-    return this.b[this.pos++]!;
-  }
-  u32le(): number {
-    const v = (this.byte() | (this.byte() << 8) | (this.byte() << 16) | (this.byte() << 24)) >>> 0;
-    return v;
-  }
-  leb(): number {
-    let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      const b = this.byte();
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-    }
-    throw invalidInput('not a valid WebAssembly module: bad LEB128');
-  }
 }

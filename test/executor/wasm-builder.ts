@@ -2,6 +2,8 @@
 // format directly: https://webassembly.github.io/spec/core/binary/ — sections are `id, size, payload`;
 // integers are LEB128 (unsigned for sizes/indices, signed for i32.const).
 
+import { uleb } from '../../src/executor/wasm-binary.js';
+
 export const I32 = 0x7f;
 /** The opcodes the test modules use. */
 export const op = {
@@ -9,17 +11,6 @@ export const op = {
   drop: 0x1a, localGet: 0x20, i32Load: 0x28, i32Store: 0x36, memoryGrow: 0x40, i32Const: 0x41,
   i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, void: 0x40,
 } as const;
-
-export function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
 
 export function sleb(n: number): number[] {
   const out: number[] = [];
