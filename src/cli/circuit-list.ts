@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './args.js';
 import { requestJson } from './circuit-publish.js';
 
 const USAGE = `usage: enigma-registry circuit list --registry URL [--handle H] [--json]
@@ -15,17 +15,8 @@ interface BuildView {
 }
 
 export async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, options: { registry: { type: 'string' }, handle: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (e) {
-    process.stderr.write(`circuit list: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const values = parseCommandArgs('circuit list', USAGE, args, { registry: { type: 'string' }, handle: { type: 'string' }, json: { type: 'boolean', default: false } });
+  if (typeof values === 'number') return values;
   if (!values.registry) {
     process.stderr.write(`circuit list: --registry is required\n${USAGE}`);
     return 2;

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { HANDLE_RE, signManifest } from '../circuits/manifest.js';
 import {
   checkSixzoneSecret,
@@ -15,6 +14,7 @@ import { parseHex, utf8ToBytes } from '../crypto/encoding.js';
 import { encodeSealedSecret, sealSecret, type SealRecipient } from '../crypto/seal.js';
 import { embedSealedSecret } from '../executor/sealed-secret.js';
 import { packageRoot } from '../paths.js';
+import { parseCommandArgs } from './args.js';
 
 // `enigma-registry circuit mint`: personalises the reference sixzone circuit for one person. The secret is
 // read (hidden prompt or --secret-file), checked, sealed to the registry's circuit sealing key and embedded
@@ -157,31 +157,18 @@ function readJson(path: string): unknown {
 export async function main(args: string[]): Promise<number> {
   // The dispatcher may pass the subcommand word along with its options.
   const argv = args[0] === 'mint' ? args.slice(1) : args;
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        handle: { type: 'string' },
-        rounds: { type: 'string', default: '12' },
-        mapping: { type: 'boolean', default: false },
-        'sealing-key': { type: 'string' },
-        registry: { type: 'string' },
-        'publisher-key': { type: 'string' },
-        out: { type: 'string' },
-        'secret-file': { type: 'string' },
-        version: { type: 'string', default: '1.0.0' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    process.stderr.write(`circuit mint: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const values = parseCommandArgs('circuit mint', USAGE, argv, {
+    handle: { type: 'string' },
+    rounds: { type: 'string', default: '12' },
+    mapping: { type: 'boolean', default: false },
+    'sealing-key': { type: 'string' },
+    registry: { type: 'string' },
+    'publisher-key': { type: 'string' },
+    out: { type: 'string' },
+    'secret-file': { type: 'string' },
+    version: { type: 'string', default: '1.0.0' },
+  });
+  if (typeof values === 'number') return values;
   const fail = (msg: string, code = 2) => {
     process.stderr.write(`circuit mint: ${msg}\n`);
     return code;

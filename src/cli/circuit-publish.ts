@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './args.js';
 import { toBase64 } from '../crypto/encoding.js';
 
 // `enigma-registry circuit publish`: uploads what `circuit mint` wrote (<handle>.manifest.json and
@@ -44,20 +44,13 @@ export async function requestJson(registry: string, method: 'GET' | 'POST', path
 }
 
 export async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { registry: { type: 'string' }, 'token-file': { type: 'string' }, dir: { type: 'string' }, handle: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (e) {
-    process.stderr.write(`circuit publish: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const values = parseCommandArgs('circuit publish', USAGE, args, {
+    registry: { type: 'string' },
+    'token-file': { type: 'string' },
+    dir: { type: 'string' },
+    handle: { type: 'string' },
+  });
+  if (typeof values === 'number') return values;
   if (!values.registry || !values['token-file'] || !values.dir) {
     process.stderr.write(`circuit publish: --registry, --token-file and --dir are required\n${USAGE}`);
     return 2;

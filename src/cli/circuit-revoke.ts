@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './args.js';
 import { readToken, requestJson } from './circuit-publish.js';
 
 const USAGE = `usage: enigma-registry circuit revoke --registry URL --token-file F --sha256 HEX
@@ -6,17 +6,8 @@ Revokes every build whose artifact has this SHA-256: their next challenge, valid
 `;
 
 export async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, options: { registry: { type: 'string' }, 'token-file': { type: 'string' }, sha256: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (e) {
-    process.stderr.write(`circuit revoke: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const values = parseCommandArgs('circuit revoke', USAGE, args, { registry: { type: 'string' }, 'token-file': { type: 'string' }, sha256: { type: 'string' } });
+  if (typeof values === 'number') return values;
   if (!values.registry || !values['token-file'] || !values.sha256 || !/^[0-9a-fA-F]{64}$/.test(values.sha256)) {
     process.stderr.write(`circuit revoke: --registry, --token-file and --sha256 (64 hex) are required\n${USAGE}`);
     return 2;
