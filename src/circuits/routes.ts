@@ -25,15 +25,20 @@ const e404 = { 404: ErrorBodySchema };
 export const buildPath = (b: Pick<BuildRecord, 'handle' | 'build_id'>) =>
   `${encodeURIComponent(b.handle)}/builds/${encodeURIComponent(b.build_id)}`;
 
+/** What identifies a build and what it runs; both the build view and the verify reply start with these. */
+const buildIdentity = (b: BuildRecord) => ({
+  handle: b.handle,
+  build_id: b.build_id,
+  version: b.version,
+  sha256: b.sha256,
+  kind: b.kind,
+  size: b.size,
+  commands: manifestOf(b).commands,
+});
+
 export function buildView(b: BuildRecord) {
   return {
-    handle: b.handle,
-    build_id: b.build_id,
-    version: b.version,
-    sha256: b.sha256,
-    kind: b.kind,
-    size: b.size,
-    commands: manifestOf(b).commands,
+    ...buildIdentity(b),
     published_at: new Date(b.created_at).toISOString(),
     revoked: b.revoked,
     manifest_url: `/api/circuits/${buildPath(b)}/manifest`,
@@ -73,13 +78,7 @@ export const circuitRoutes: FastifyPluginAsync<CircuitRoutesOptions> = async (fa
       artifact = 'corrupt';
     }
     return {
-      handle: b.handle,
-      build_id: b.build_id,
-      version: b.version,
-      sha256: b.sha256,
-      kind: b.kind,
-      size: b.size,
-      commands: m.commands,
+      ...buildIdentity(b),
       publisher_public_key_hex: m.publisher_public_key_hex,
       signature: verifyManifest(m, o.publisherKeys) ? ('valid' as const) : ('invalid' as const),
       artifact,
