@@ -1,6 +1,6 @@
 // sixzone: the six-zone grid ceremony as a WASI command. See ../README.md for the JSON contract.
-import { exit, readArgs, readStdin, writeStderr, writeStdout } from "./wasi";
-import { hexDigit, JValue, Kind, Parser, quote, stringify } from "./json";
+import { exit, readArgs, readStdin, writeStderr, writeStdout, writeStdoutBytes } from "./wasi";
+import { hexDigit, JValue, Kind, Out, Parser, quote, stringify } from "./json";
 
 // SHA-256 of exactly 64 bytes, from @chainsafe/as-sha256's prebuilt module, linked in by circuits/build.mjs
 // (the package ships only compiled wasm). Both modules share one memory; pointers are absolute.
@@ -47,9 +47,14 @@ class RoundStream {
   pos: i32 = 32;
   counter: u32 = 0;
 
-  constructor(seed: Uint8Array, round: u32) {
+  constructor(seed: Uint8Array) {
     memory.copy(this.block.dataStart, seed.dataStart, 32);
+  }
+
+  start(round: u32): void {
     store<u32>(this.block.dataStart + 32, bswap<u32>(round));
+    this.pos = 32;
+    this.counter = 0;
   }
 
   private byte(): u32 {
@@ -71,32 +76,47 @@ class RoundStream {
   }
 }
 
-class Zone {
-  constructor(public bearing: i32, public colour: i32, public symbols: string[]) {}
-}
+/**
+ * One dealt round, reused from round to round (no allocation per round): the shuffled alphabet as character
+ * codes and the shuffled colours. Zone z sits at BEARINGS[z], has colour `colours[z]` and holds the symbols
+ * at positions ≡ z (mod 6), in order.
+ */
+class Deal {
+  symbols: StaticArray<u8> = new StaticArray<u8>(36);
+  colours: StaticArray<i32> = new StaticArray<i32>(6);
+  stream: RoundStream;
 
-/** The six zones of one round: zone i sits at BEARINGS[i]; colours and symbols are dealt from the seed. */
-function dealRound(seed: Uint8Array, round: i32): Zone[] {
-  const rs = new RoundStream(seed, <u32>round);
-  const symbols = new Array<string>(ALPHABET.length);
-  for (let i = 0; i < ALPHABET.length; i++) symbols[i] = ALPHABET.charAt(i);
-  for (let i = symbols.length - 1; i > 0; i--) {
-    const j = <i32>rs.below(<u32>(i + 1));
-    const t = symbols[i];
-    symbols[i] = symbols[j];
-    symbols[j] = t;
+  constructor(seed: Uint8Array) {
+    this.stream = new RoundStream(seed);
   }
-  const colours: i32[] = [0, 1, 2, 3, 4, 5];
-  for (let i = 5; i > 0; i--) {
-    const j = <i32>rs.below(<u32>(i + 1));
-    const t = colours[i];
-    colours[i] = colours[j];
-    colours[j] = t;
+
+  round(r: i32): void {
+    const rs = this.stream;
+    rs.start(<u32>r);
+    const symbols = this.symbols;
+    for (let i = 0; i < 36; i++) symbols[i] = <u8>ALPHABET.charCodeAt(i);
+    for (let i = 35; i > 0; i--) {
+      const j = <i32>rs.below(<u32>(i + 1));
+      const t = symbols[i];
+      symbols[i] = symbols[j];
+      symbols[j] = t;
+    }
+    const colours = this.colours;
+    for (let i = 0; i < 6; i++) colours[i] = i;
+    for (let i = 5; i > 0; i--) {
+      const j = <i32>rs.below(<u32>(i + 1));
+      const t = colours[i];
+      colours[i] = colours[j];
+      colours[j] = t;
+    }
   }
-  const zones = new Array<Zone>(6);
-  for (let z = 0; z < 6; z++) zones[z] = new Zone(z, colours[z], []);
-  for (let i = 0; i < symbols.length; i++) zones[i % 6].symbols.push(symbols[i]);
-  return zones;
+
+  /** The zone holding character `c` in the current round, or -1. */
+  zoneOf(c: i32): i32 {
+    let zone = -1;
+    for (let i = 0; i < 36; i++) if (<i32>this.symbols[i] == c) zone = i % 6;
+    return zone;
+  }
 }
 
 function indexOf(list: string[], s: string): i32 {
@@ -168,28 +188,42 @@ function info(): string {
     ',"secret_length":{"min":' + MIN_SECRET.toString() + ',"max":' + MAX_SECRET.toString() + '}}';
 }
 
-function challenge(req: JValue): string | null {
+function challenge(req: JValue): Out | null {
   const tau = common(req);
   if (tau == null) return null;
   const seed = seedOf(req);
   if (seed == null) return null;
   const n = rounds();
-  const roundsJson = new Array<string>(0);
+  const o = new Out(6144);
+  o.ascii('{"circuit":"sixzone","version":' + VERSION.toString() + ',"nonce_uuid":');
+  o.utf8(quote(req.get("nonce_uuid")!.text));
+  o.ascii(',"tau":');
+  o.utf8(tau);
+  o.ascii(',"alphabet":' + quote(ALPHABET) + ',"rounds":[');
+  const deal = new Deal(seed);
   for (let r = 0; r < n; r++) {
-    const zones = dealRound(seed, r);
-    const zj = new Array<string>(0);
+    deal.round(r);
+    if (r > 0) o.byte(0x2c);
+    o.ascii('{"round":' + r.toString() + ',"zones":[');
     for (let z = 0; z < 6; z++) {
-      const zone = zones[z];
-      const syms = new Array<string>(0);
-      for (let i = 0; i < zone.symbols.length; i++) syms.push(quote(zone.symbols[i]));
-      zj.push('{"bearing":' + quote(BEARINGS[zone.bearing]) + ',"colour":' + quote(COLOURS[zone.colour]) +
-        ',"symbols":[' + syms.join(",") + ']}');
+      if (z > 0) o.byte(0x2c);
+      o.ascii('{"bearing":"');
+      o.ascii(BEARINGS[z]);
+      o.ascii('","colour":"');
+      o.ascii(COLOURS[deal.colours[z]]);
+      o.ascii('","symbols":[');
+      for (let i = z; i < 36; i += 6) {
+        if (i > z) o.byte(0x2c);
+        o.byte(0x22);
+        o.byte(<i32>deal.symbols[i]);
+        o.byte(0x22);
+      }
+      o.ascii("]}");
     }
-    roundsJson.push('{"round":' + r.toString() + ',"zones":[' + zj.join(",") + ']}');
+    o.ascii("]}");
   }
-  return '{"circuit":"sixzone","version":' + VERSION.toString() +
-    ',"nonce_uuid":' + quote(req.get("nonce_uuid")!.text) + ',"tau":' + tau +
-    ',"alphabet":' + quote(ALPHABET) + ',"rounds":[' + roundsJson.join(",") + ']}';
+  o.ascii("]}");
+  return o;
 }
 
 class Secret {
@@ -236,7 +270,7 @@ function secretOf(req: JValue): Secret | null {
   return new Secret(symbols, mapping);
 }
 
-function validateResponse(req: JValue): string | null {
+function validateResponse(req: JValue): Out | null {
   if (common(req) == null) return null;
   const seed = seedOf(req);
   if (seed == null) return null;
@@ -261,19 +295,17 @@ function validateResponse(req: JValue): string | null {
   const n = rounds();
   // Every round is checked even after a miss, so the time taken does not reveal where the first error is.
   let ok = answers.length == n;
+  const deal = new Deal(seed);
   for (let r = 0; r < n; r++) {
-    const zones = dealRound(seed, r);
-    const symbol = secret.symbols.charAt(r % secret.symbols.length);
-    let expected = -1;
-    for (let z = 0; z < 6; z++) {
-      if (indexOf(zones[z].symbols, symbol) >= 0) {
-        const mapping = secret.mapping;
-        expected = mapping == null ? zones[z].bearing : mapping[zones[z].colour];
-      }
-    }
+    deal.round(r);
+    const zone = deal.zoneOf(secret.symbols.charCodeAt(r % secret.symbols.length));
+    const mapping = secret.mapping;
+    const expected = zone < 0 ? -1 : mapping == null ? zone : mapping[deal.colours[zone]];
     if (r >= answers.length || answers[r] != expected) ok = false;
   }
-  return ok ? '{"valid":true}' : '{"valid":false}';
+  const o = new Out(16);
+  o.ascii(ok ? '{"valid":true}' : '{"valid":false}');
+  return o;
 }
 
 function main(): u32 {
@@ -283,9 +315,10 @@ function main(): u32 {
     return 2;
   }
   const command = argv[1];
-  let out: string | null = null;
+  let out: Out | null = null;
   if (command == "info") {
-    out = info();
+    out = new Out(512);
+    out.utf8(info());
   } else if (command == "challenge" || command == "validate-response") {
     const input = readStdin(MAX_STDIN);
     if (input == null) {
@@ -305,7 +338,8 @@ function main(): u32 {
     writeStderr(f.message + "\n");
     return 2;
   }
-  writeStdout(out + "\n");
+  out.byte(0x0a);
+  writeStdoutBytes(out.buf.dataStart, out.len);
   return 0;
 }
 

@@ -206,6 +206,47 @@ export class Parser {
   }
 }
 
+/** Output assembled as UTF-8 in one growing buffer, so a large document builds no intermediate strings. */
+export class Out {
+  buf: Uint8Array;
+  len: i32 = 0;
+
+  constructor(capacity: i32) {
+    this.buf = new Uint8Array(capacity);
+  }
+
+  private room(n: i32): usize {
+    if (this.len + n > this.buf.length) {
+      let cap = this.buf.length * 2;
+      while (cap < this.len + n) cap *= 2;
+      const next = new Uint8Array(cap);
+      memory.copy(next.dataStart, this.buf.dataStart, this.len);
+      this.buf = next;
+    }
+    return this.buf.dataStart + this.len;
+  }
+
+  byte(c: i32): void {
+    store<u8>(this.room(1), <u8>c);
+    this.len++;
+  }
+
+  /** `s` must be ASCII (the circuit's own literals and symbols). */
+  ascii(s: string): void {
+    const n = s.length;
+    const p = this.room(n);
+    for (let i = 0; i < n; i++) store<u8>(p + i, <u8>s.charCodeAt(i));
+    this.len += n;
+  }
+
+  utf8(s: string): void {
+    const b = String.UTF8.encode(s);
+    const n = b.byteLength;
+    memory.copy(this.room(n), changetype<usize>(b), n);
+    this.len += n;
+  }
+}
+
 /** JSON string literal of `s`. */
 export function quote(s: string): string {
   let out = "\"";

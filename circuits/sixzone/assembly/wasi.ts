@@ -35,41 +35,49 @@ export function readArgs(): string[] {
 
 /** All of stdin, or null when it exceeds `limit` bytes. */
 export function readStdin(limit: i32): string | null {
-  const chunk = new Uint8Array(4096);
   const iov = new Uint32Array(2);
   const nread = new Uint32Array(1);
-  const all = new Uint8Array(limit);
+  // One byte of room beyond the limit tells "exactly at the limit" from "over it"; reads land in place.
+  const all = new Uint8Array(limit + 1);
   let total = 0;
-  while (true) {
-    iov[0] = <u32>chunk.dataStart;
-    iov[1] = chunk.length;
+  while (total <= limit) {
+    iov[0] = <u32>(all.dataStart + total);
+    iov[1] = <u32>(limit + 1 - total);
     if (fd_read(0, iov.dataStart, 1, nread.dataStart) != 0) break;
     const n = <i32>nread[0];
     if (n == 0) break;
-    if (total + n > limit) return null;
-    memory.copy(all.dataStart + total, chunk.dataStart, n);
     total += n;
   }
+  if (total > limit) return null;
   return String.UTF8.decodeUnsafe(all.dataStart, total);
 }
 
-function writeAll(fd: u32, s: string): void {
-  const bytes = Uint8Array.wrap(String.UTF8.encode(s));
+function writeAll(fd: u32, ptr: usize, len: i32): void {
   const iov = new Uint32Array(2);
   const written = new Uint32Array(1);
   let off = 0;
-  while (off < bytes.length) {
-    iov[0] = <u32>(bytes.dataStart + off);
-    iov[1] = bytes.length - off;
+  while (off < len) {
+    iov[0] = <u32>(ptr + off);
+    iov[1] = len - off;
     if (fd_write(fd, iov.dataStart, 1, written.dataStart) != 0) return;
     off += <i32>written[0];
   }
 }
 
+function writeString(fd: u32, s: string): void {
+  const bytes = String.UTF8.encode(s);
+  writeAll(fd, changetype<usize>(bytes), bytes.byteLength);
+}
+
 export function writeStdout(s: string): void {
-  writeAll(1, s);
+  writeString(1, s);
+}
+
+/** `len` bytes at `ptr` to stdout. */
+export function writeStdoutBytes(ptr: usize, len: i32): void {
+  writeAll(1, ptr, len);
 }
 
 export function writeStderr(s: string): void {
-  writeAll(2, s);
+  writeString(2, s);
 }
