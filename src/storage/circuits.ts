@@ -39,3 +39,32 @@ export interface CircuitStore {
   /** Whether any build with this SHA-256 is revoked (a revocation follows the bytes, not the handle). */
   isRevoked(sha256: string): Promise<boolean>;
 }
+
+/** A catalog row as both SQL backends select it (BUILD_COLUMNS); `revoked` is 0/1 on SQLite, boolean on PostgreSQL. */
+export interface BuildRow {
+  handle: string;
+  build_id: string;
+  version: string;
+  sha256: string;
+  kind: 'wasm' | 'elf';
+  size: number;
+  manifest: string;
+  created_at: number;
+  revoked: number | boolean;
+  builds?: number;
+}
+
+export const BUILD_COLUMNS = `b.handle, b.build_id, b.version, b.sha256, b.kind, b.size, b.manifest, b.created_at,
+  EXISTS (SELECT 1 FROM circuit_revocations r WHERE r.sha256 = b.sha256) AS revoked`;
+
+export const buildFromRow = (r: BuildRow): BuildRecord => ({
+  handle: r.handle,
+  build_id: r.build_id,
+  version: r.version,
+  sha256: r.sha256,
+  kind: r.kind,
+  size: Number(r.size),
+  manifest: JSON.parse(r.manifest) as Record<string, unknown>,
+  created_at: Number(r.created_at),
+  revoked: r.revoked === true || r.revoked === 1,
+});

@@ -1,4 +1,4 @@
-import type { BuildRecord, CircuitStore } from '../circuits.js';
+import { BUILD_COLUMNS, buildFromRow, type BuildRow, type CircuitStore } from '../circuits.js';
 import { transaction, type PgPool } from './db.js';
 
 export const CIRCUITS_MIGRATIONS = [
@@ -19,39 +19,12 @@ export const CIRCUITS_MIGRATIONS = [
    CREATE TABLE circuit_revocations (sha256 TEXT PRIMARY KEY, revoked_at BIGINT NOT NULL);`,
 ];
 
-interface Row {
-  handle: string;
-  build_id: string;
-  version: string;
-  sha256: string;
-  kind: 'wasm' | 'elf';
-  size: number;
-  manifest: string;
-  created_at: number;
-  revoked: boolean;
-  builds?: number;
-}
-
-const COLUMNS = `b.handle, b.build_id, b.version, b.sha256, b.kind, b.size, b.manifest, b.created_at,
-  EXISTS (SELECT 1 FROM circuit_revocations r WHERE r.sha256 = b.sha256) AS revoked`;
-
-const toRecord = (r: Row): BuildRecord => ({
-  handle: r.handle,
-  build_id: r.build_id,
-  version: r.version,
-  sha256: r.sha256,
-  kind: r.kind,
-  size: r.size,
-  manifest: JSON.parse(r.manifest) as Record<string, unknown>,
-  created_at: r.created_at,
-  revoked: r.revoked,
-});
 
 /** The catalog on PostgreSQL; the current build of a handle is its highest `seq`. */
 export function postgresCircuitStore(pool: PgPool): CircuitStore {
   const one = async (sql: string, params: unknown[]) => {
-    const r = (await pool.query<Row>(sql, params)).rows[0];
-    return r && toRecord(r);
+    const r = (await pool.query<BuildRow>(sql, params)).rows[0];
+    return r && buildFromRow(r);
   };
   return {
     async insertBuild(b) {
@@ -61,21 +34,21 @@ export function postgresCircuitStore(pool: PgPool): CircuitStore {
       );
       return r.rowCount === 1;
     },
-    getBuild: (handle, buildId) => one(`SELECT ${COLUMNS} FROM circuit_builds b WHERE b.handle = $1 AND b.build_id = $2`, [handle, buildId]),
-    currentBuild: (handle) => one(`SELECT ${COLUMNS} FROM circuit_builds b WHERE b.handle = $1 ORDER BY b.seq DESC LIMIT 1`, [handle]),
+    getBuild: (handle, buildId) => one(`SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = $1 AND b.build_id = $2`, [handle, buildId]),
+    currentBuild: (handle) => one(`SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = $1 ORDER BY b.seq DESC LIMIT 1`, [handle]),
     async listBuilds(handle) {
-      return (await pool.query<Row>(`SELECT ${COLUMNS} FROM circuit_builds b WHERE b.handle = $1 ORDER BY b.seq DESC`, [handle])).rows.map(toRecord);
+      return (await pool.query<BuildRow>(`SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = $1 ORDER BY b.seq DESC`, [handle])).rows.map(buildFromRow);
     },
     async listCircuits({ after, limit }) {
       // One extra row tells whether another page follows. COLLATE "C": byte order, as the other backends sort.
-      const { rows } = await pool.query<Row>(
-        `SELECT ${COLUMNS}, c.n AS builds FROM circuit_builds b
+      const { rows } = await pool.query<BuildRow>(
+        `SELECT ${BUILD_COLUMNS}, c.n AS builds FROM circuit_builds b
            JOIN (SELECT handle, MAX(seq) AS seq, count(*) AS n FROM circuit_builds WHERE handle COLLATE "C" > $1 GROUP BY handle ORDER BY handle COLLATE "C" LIMIT $2) c
              ON b.seq = c.seq
          ORDER BY b.handle COLLATE "C"`,
         [after ?? '', limit + 1],
       );
-      const circuits = rows.slice(0, limit).map((r) => ({ handle: r.handle, current: toRecord(r), builds: r.builds! }));
+      const circuits = rows.slice(0, limit).map((r) => ({ handle: r.handle, current: buildFromRow(r), builds: r.builds! }));
       return { circuits, next: rows.length > limit ? circuits.at(-1)!.handle : null };
     },
     revokeSha256: (sha256) =>

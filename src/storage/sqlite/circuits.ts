@@ -1,4 +1,4 @@
-import type { BuildRecord, CircuitStore } from '../circuits.js';
+import { BUILD_COLUMNS, buildFromRow, type BuildRow, type CircuitStore } from '../circuits.js';
 import { migrate, type SqliteDb } from './db.js';
 
 const MIGRATIONS = [
@@ -18,33 +18,6 @@ const MIGRATIONS = [
    CREATE TABLE circuit_revocations (sha256 TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL) WITHOUT ROWID;`,
 ];
 
-interface Row {
-  handle: string;
-  build_id: string;
-  version: string;
-  sha256: string;
-  kind: 'wasm' | 'elf';
-  size: number;
-  manifest: string;
-  created_at: number;
-  revoked: number;
-  builds?: number;
-}
-
-const COLUMNS = `b.handle, b.build_id, b.version, b.sha256, b.kind, b.size, b.manifest, b.created_at,
-  EXISTS (SELECT 1 FROM circuit_revocations r WHERE r.sha256 = b.sha256) AS revoked`;
-
-const toRecord = (r: Row): BuildRecord => ({
-  handle: r.handle,
-  build_id: r.build_id,
-  version: r.version,
-  sha256: r.sha256,
-  kind: r.kind,
-  size: r.size,
-  manifest: JSON.parse(r.manifest) as Record<string, unknown>,
-  created_at: r.created_at,
-  revoked: r.revoked === 1,
-});
 
 /** The catalog on SQLite; the current build of a handle is its highest `seq`. */
 export function sqliteCircuitStore(db: SqliteDb): CircuitStore {
@@ -52,11 +25,11 @@ export function sqliteCircuitStore(db: SqliteDb): CircuitStore {
   const insert = db.prepare(
     'INSERT OR IGNORE INTO circuit_builds (handle, build_id, version, sha256, kind, size, manifest, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const getBuild = db.prepare(`SELECT ${COLUMNS} FROM circuit_builds b WHERE b.handle = ? AND b.build_id = ?`);
-  const current = db.prepare(`SELECT ${COLUMNS} FROM circuit_builds b WHERE b.handle = ? ORDER BY b.seq DESC LIMIT 1`);
-  const builds = db.prepare(`SELECT ${COLUMNS} FROM circuit_builds b WHERE b.handle = ? ORDER BY b.seq DESC`);
+  const getBuild = db.prepare(`SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = ? AND b.build_id = ?`);
+  const current = db.prepare(`SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = ? ORDER BY b.seq DESC LIMIT 1`);
+  const builds = db.prepare(`SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = ? ORDER BY b.seq DESC`);
   const page = db.prepare(
-    `SELECT ${COLUMNS}, c.n AS builds FROM circuit_builds b
+    `SELECT ${BUILD_COLUMNS}, c.n AS builds FROM circuit_builds b
        JOIN (SELECT handle, MAX(seq) AS seq, count(*) AS n FROM circuit_builds WHERE handle > ? GROUP BY handle ORDER BY handle LIMIT ?) c
          ON b.seq = c.seq
      ORDER BY b.handle`,
@@ -69,18 +42,18 @@ export function sqliteCircuitStore(db: SqliteDb): CircuitStore {
   return {
     insertBuild: async (b) => insert.run(b.handle, b.build_id, b.version, b.sha256, b.kind, b.size, JSON.stringify(b.manifest), b.created_at).changes === 1,
     async getBuild(handle, buildId) {
-      const r = getBuild.get(handle, buildId) as Row | undefined;
-      return r && toRecord(r);
+      const r = getBuild.get(handle, buildId) as BuildRow | undefined;
+      return r && buildFromRow(r);
     },
     async currentBuild(handle) {
-      const r = current.get(handle) as Row | undefined;
-      return r && toRecord(r);
+      const r = current.get(handle) as BuildRow | undefined;
+      return r && buildFromRow(r);
     },
-    listBuilds: async (handle) => (builds.all(handle) as Row[]).map(toRecord),
+    listBuilds: async (handle) => (builds.all(handle) as BuildRow[]).map(buildFromRow),
     async listCircuits({ after, limit }) {
       // One extra row tells whether another page follows.
-      const rows = page.all(after ?? '', limit + 1) as Row[];
-      const circuits = rows.slice(0, limit).map((r) => ({ handle: r.handle, current: toRecord(r), builds: r.builds! }));
+      const rows = page.all(after ?? '', limit + 1) as BuildRow[];
+      const circuits = rows.slice(0, limit).map((r) => ({ handle: r.handle, current: buildFromRow(r), builds: r.builds! }));
       return { circuits, next: rows.length > limit ? circuits.at(-1)!.handle : null };
     },
     revokeSha256: async (sha256) => revokeTx(sha256),
