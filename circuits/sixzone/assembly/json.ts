@@ -247,17 +247,22 @@ export class Out {
   }
 }
 
-/** JSON string literal of `s`. */
+/** JSON string literal of `s`. Copies unescaped runs whole: per-character `+=` is quadratic in the length. */
 export function quote(s: string): string {
   let out = "\"";
+  let run = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c == 0x22) out += "\\\"";
-    else if (c == 0x5c) out += "\\\\";
-    else if (c < 0x20) out += "\\u00" + (c < 0x10 ? "0" : "") + c.toString(16);
-    else out += String.fromCharCode(c);
+    let esc: string | null = null;
+    if (c == 0x22) esc = "\\\"";
+    else if (c == 0x5c) esc = "\\\\";
+    else if (c < 0x20) esc = "\\u00" + (c < 0x10 ? "0" : "") + c.toString(16);
+    if (esc != null) {
+      out += s.substring(run, i) + esc;
+      run = i + 1;
+    }
   }
-  return out + "\"";
+  return out + s.substring(run) + "\"";
 }
 
 /** Compact JSON text of a parsed value (used to echo `tau`, which may be a string or a number). */

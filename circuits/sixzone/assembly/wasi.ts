@@ -37,12 +37,18 @@ export function readArgs(): string[] {
 export function readStdin(limit: i32): string | null {
   const iov = new Uint32Array(2);
   const nread = new Uint32Array(1);
-  // One byte of room beyond the limit tells "exactly at the limit" from "over it"; reads land in place.
-  const all = new Uint8Array(limit + 1);
+  // Requests are small: start with 4 KiB and double, rather than touching (and zeroing) `limit` bytes per
+  // run. One byte beyond the limit tells "exactly at the limit" from "over it"; reads land in place.
+  let all = new Uint8Array(min(4096, limit + 1));
   let total = 0;
   while (total <= limit) {
+    if (total == all.length) {
+      const next = new Uint8Array(min(all.length * 2, limit + 1));
+      memory.copy(next.dataStart, all.dataStart, total);
+      all = next;
+    }
     iov[0] = <u32>(all.dataStart + total);
-    iov[1] = <u32>(limit + 1 - total);
+    iov[1] = <u32>(all.length - total);
     if (fd_read(0, iov.dataStart, 1, nread.dataStart) != 0) break;
     const n = <i32>nread[0];
     if (n == 0) break;
