@@ -134,22 +134,24 @@ function run(req: WorkerRequest): WorkerResponse {
   const sizes = (countPtr: number, sizePtr: number, list: Uint8Array[]) => {
     if (!inBounds(countPtr, 4) || !inBounds(sizePtr, 4)) return ERRNO_FAULT;
     const dv = view();
-    dv.setUint32(countPtr, list.length, true);
-    dv.setUint32(sizePtr, list.reduce((n, a) => n + a.length, 0), true);
+    dv.setUint32(countPtr >>> 0, list.length, true);
+    dv.setUint32(sizePtr >>> 0, list.reduce((n, a) => n + a.length, 0), true);
     return ERRNO_SUCCESS;
   };
   const strings = (ptrs: number, buf: number, list: Uint8Array[]) => {
     if (!inBounds(ptrs, 4 * list.length) || !inBounds(buf, list.reduce((n, a) => n + a.length, 0))) return ERRNO_FAULT;
     const dv = view();
     const mem = new Uint8Array(memory!.buffer);
+    let at = buf >>> 0;
     list.forEach((a, i) => {
-      dv.setUint32(ptrs + 4 * i, buf, true);
-      mem.set(a, buf);
-      buf += a.length;
+      dv.setUint32((ptrs >>> 0) + 4 * i, at, true);
+      mem.set(a, at);
+      at += a.length;
     });
     return ERRNO_SUCCESS;
   };
-  const inBounds = (ptr: number, len: number) => ptr + len <= memory!.buffer.byteLength;
+  // Pointers arrive as signed i32: read them as the unsigned addresses they are.
+  const inBounds = (ptr: number, len: number) => (ptr >>> 0) + len <= memory!.buffer.byteLength;
   const host = wasi?.wasiImport as Record<string, WasiFn> | undefined;
   const imports: Record<string, WasiFn> = {};
   for (const n of names) imports[n] = local[n] ?? host![n]!;
