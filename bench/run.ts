@@ -265,11 +265,13 @@ async function main(): Promise<void> {
       const pg = await postgresBenchStorage();
       if (!pg) log('PostgreSQL not reachable: postgres scenarios skipped');
       else {
+        let reg: SpawnedRegistry | undefined;
         try {
-          const reg = await startRegistry(dir.path, pg.toml);
-          started.push(reg);
+          reg = await startRegistry(dir.path, pg.toml);
           await directoryAndProof('postgres', reg, join(dir.path, 'keys'));
         } finally {
+          // The registry holds the schema's connections: stop it before the schema is dropped.
+          if (reg) await stop(reg);
           await pg.drop();
         }
       }
