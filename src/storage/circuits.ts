@@ -41,18 +41,7 @@ export interface CircuitStore {
 }
 
 /** A catalog row as both SQL backends select it (BUILD_COLUMNS); `revoked` is 0/1 on SQLite, boolean on PostgreSQL. */
-export interface BuildRow {
-  handle: string;
-  build_id: string;
-  version: string;
-  sha256: string;
-  kind: 'wasm' | 'elf';
-  size: number;
-  manifest: string;
-  created_at: number;
-  revoked: number | boolean;
-  builds?: number;
-}
+export type BuildRow = Omit<BuildRecord, 'manifest' | 'revoked'> & { manifest: string; revoked: number | boolean; builds?: number };
 
 export const BUILD_COLUMNS = `b.handle, b.build_id, b.version, b.sha256, b.kind, b.size, b.manifest, b.created_at,
   EXISTS (SELECT 1 FROM circuit_revocations r WHERE r.sha256 = b.sha256) AS revoked`;
