@@ -28,3 +28,10 @@ export interface AuditStore {
   /** Events with `seq > after`, oldest first; `next` is the cursor for the following page, null at the end. */
   list(opts: { after?: number; limit: number }): Promise<{ events: AuditEvent[]; next: number | null }>;
 }
+
+/** An audit row as the SQL backends select it: absent optional fields are NULL. */
+export type AuditRow = { [K in keyof AuditEvent]-?: AuditEvent[K] | null };
+
+/** The event a row stands for, its NULL columns left out (shared by every SQL backend). */
+export const auditEventFromRow = (r: AuditRow): AuditEvent =>
+  Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)) as unknown as AuditEvent;

@@ -1,4 +1,4 @@
-import type { BurnOutcome, LedgerEvent, NonceStatus } from '../ledger/ledger.js';
+import type { BurnOutcome, LedgerEvent, NonceState, NonceStatus } from '../ledger/ledger.js';
 
 /**
  * Nonce ledger storage. The store owns the atomic part: `spend` is one conditional transition
@@ -20,8 +20,27 @@ export interface LedgerStore {
   prune(now: number, retainMs: number): Promise<number>;
 }
 
+/** A nonce row as every SQL backend selects it (`tau, state, expires_at, spent_at`). */
+export interface NonceRow {
+  tau: string | null;
+  state: NonceState;
+  expires_at: number;
+  spent_at: number | null;
+}
+
+/** The status a row reports: a RESERVED nonce past its expiry is EXPIRED (shared by every backend). */
+export function statusFromRow(
+  uuid: string,
+  row: (Pick<NonceRow, 'state' | 'expires_at'> & { spent_at?: number | null }) | undefined,
+  now: number,
+): NonceStatus | undefined {
+  if (!row) return undefined;
+  const state = row.state === 'RESERVED' && row.expires_at <= now ? 'EXPIRED' : row.state;
+  return { uuid, state, expires_at: row.expires_at, ...(row.spent_at != null && { spent_at: row.spent_at }) };
+}
+
 /** How a refused transition is classified, from the row as it stood (shared by every backend). */
-export function classifyRefusal(row: { tau: string | null; state: string; expires_at: number } | undefined, tau: string, now: number): Exclude<BurnOutcome, { ok: true }>['reason'] {
+export function classifyRefusal(row: Pick<NonceRow, 'tau' | 'state' | 'expires_at'> | undefined, tau: string, now: number): Exclude<BurnOutcome, { ok: true }>['reason'] {
   if (!row) return 'unknown';
   if (row.state === 'SPENT') return 'replay';
   if (row.state === 'EXPIRED' || row.expires_at <= now) return 'expired';

@@ -1,5 +1,5 @@
 import type { LedgerEvent, NonceState } from '../../ledger/ledger.js';
-import { classifyRefusal, type LedgerStore } from '../ledger.js';
+import { classifyRefusal, statusFromRow, type LedgerStore } from '../ledger.js';
 
 interface Nonce {
   tau: string | null;
@@ -45,12 +45,7 @@ export function memoryLedgerStore(maxEntries: number): LedgerStore {
       if (reason !== 'unknown') record(now, uuid, reason);
       return { ok: false, reason };
     },
-    status: async (uuid, now) => {
-      const n = nonces.get(uuid);
-      if (!n) return undefined;
-      const state = n.state === 'RESERVED' && n.expires_at <= now ? 'EXPIRED' : n.state;
-      return { uuid, state, expires_at: n.expires_at, ...(n.spent_at !== undefined && { spent_at: n.spent_at }) };
-    },
+    status: async (uuid, now) => statusFromRow(uuid, nonces.get(uuid), now),
     events: async (after, limit) => {
       // seq is dense and increasing, so the first wanted event can be found by offset.
       const first = log.length > 0 ? Math.max(0, after + 1 - log[0]!.seq) : 0;

@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditStore } from '../audit.js';
+import { auditEventFromRow, type AuditRow, type AuditStore } from '../audit.js';
 import { nextCursor } from '../page.js';
 import { lockKey, type PgPool } from './db.js';
 
@@ -16,8 +16,6 @@ export const AUDIT_MIGRATIONS = [
    );`,
 ];
 
-type Row = { [K in keyof AuditEvent]-?: AuditEvent[K] | null };
-
 export function postgresAuditStore(pool: PgPool): AuditStore {
   return {
     async append(e) {
@@ -29,8 +27,8 @@ export function postgresAuditStore(pool: PgPool): AuditStore {
       );
     },
     async list({ after = 0, limit }) {
-      const { rows } = await pool.query<Row>('SELECT seq, at, actor, handle, sha256, nonce, step, outcome, detail FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2', [after, limit]);
-      const events = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)) as unknown as AuditEvent);
+      const { rows } = await pool.query<AuditRow>('SELECT seq, at, actor, handle, sha256, nonce, step, outcome, detail FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2', [after, limit]);
+      const events = rows.map(auditEventFromRow);
       return { events, next: nextCursor(events, limit) };
     },
   };

@@ -1,5 +1,5 @@
-import type { LedgerEvent, NonceState } from '../../ledger/ledger.js';
-import { classifyRefusal, type LedgerStore } from '../ledger.js';
+import type { LedgerEvent } from '../../ledger/ledger.js';
+import { classifyRefusal, statusFromRow, type LedgerStore, type NonceRow } from '../ledger.js';
 import { lockKey, transaction, type PgClient, type PgPool } from './db.js';
 
 export const LEDGER_MIGRATIONS = [
@@ -14,13 +14,6 @@ export const LEDGER_MIGRATIONS = [
    CREATE TABLE ledger_events (seq BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, uuid TEXT NOT NULL, type TEXT NOT NULL);
    CREATE INDEX ledger_events_at ON ledger_events (at);`,
 ];
-
-interface Row {
-  tau: string | null;
-  state: NonceState;
-  expires_at: number;
-  spent_at: number | null;
-}
 
 /** Appends an event inside the caller's transaction, in seq order (see LockName in db.ts). */
 async function record(c: PgClient, at: number, uuid: string, type: LedgerEvent['type']): Promise<void> {
@@ -53,16 +46,14 @@ export function postgresLedgerStore(pool: PgPool): LedgerStore {
           return { ok: true } as const;
         }
         // READ COMMITTED: this statement sees the row as committed by whichever burn won.
-        const row = (await c.query<Row>('SELECT tau, state, expires_at, spent_at FROM ledger_nonces WHERE uuid = $1', [uuid])).rows[0];
+        const row = (await c.query<NonceRow>('SELECT tau, state, expires_at, spent_at FROM ledger_nonces WHERE uuid = $1', [uuid])).rows[0];
         const reason = classifyRefusal(row, tau, now);
         if (reason !== 'unknown') await record(c, now, uuid, reason);
         return { ok: false, reason } as const;
       }),
     async status(uuid, now) {
-      const row = (await pool.query<Row>('SELECT tau, state, expires_at, spent_at FROM ledger_nonces WHERE uuid = $1', [uuid])).rows[0];
-      if (!row) return undefined;
-      const state = row.state === 'RESERVED' && row.expires_at <= now ? 'EXPIRED' : row.state;
-      return { uuid, state, expires_at: row.expires_at, ...(row.spent_at !== null && { spent_at: row.spent_at }) };
+      const row = (await pool.query<NonceRow>('SELECT tau, state, expires_at, spent_at FROM ledger_nonces WHERE uuid = $1', [uuid])).rows[0];
+      return statusFromRow(uuid, row, now);
     },
     async events(after, limit) {
       return (await pool.query<LedgerEvent>('SELECT seq, at, uuid, type FROM ledger_events WHERE seq > $1 ORDER BY seq LIMIT $2', [after, limit])).rows;

@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditStore } from '../audit.js';
+import { auditEventFromRow, type AuditRow, type AuditStore } from '../audit.js';
 import { nextCursor } from '../page.js';
 import { migrate, write, type SqliteDb } from './db.js';
 
@@ -16,8 +16,6 @@ const MIGRATIONS = [
    );`,
 ];
 
-type Row = { [K in keyof AuditEvent]-?: AuditEvent[K] | null };
-
 export function sqliteAuditStore(db: SqliteDb): AuditStore {
   migrate(db, 'audit', MIGRATIONS);
   const insert = db.prepare('INSERT INTO audit_events (at, actor, handle, sha256, nonce, step, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
@@ -28,9 +26,7 @@ export function sqliteAuditStore(db: SqliteDb): AuditStore {
         insert.run(e.at, e.actor, e.handle ?? null, e.sha256 ?? null, e.nonce ?? null, e.step, e.outcome, e.detail ?? null);
       }),
     list: async ({ after = 0, limit }) => {
-      const events = (list.all(after, limit) as Row[]).map(
-        (r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)) as unknown as AuditEvent,
-      );
+      const events = (list.all(after, limit) as AuditRow[]).map(auditEventFromRow);
       return { events, next: nextCursor(events, limit) };
     },
   };

@@ -1,5 +1,5 @@
-import type { LedgerEvent, NonceState } from '../../ledger/ledger.js';
-import { classifyRefusal, type LedgerStore } from '../ledger.js';
+import type { LedgerEvent } from '../../ledger/ledger.js';
+import { classifyRefusal, statusFromRow, type LedgerStore, type NonceRow } from '../ledger.js';
 import { migrate, write, type SqliteDb } from './db.js';
 
 const MIGRATIONS = [
@@ -14,13 +14,6 @@ const MIGRATIONS = [
    CREATE TABLE ledger_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, uuid TEXT NOT NULL, type TEXT NOT NULL);
    CREATE INDEX ledger_events_at ON ledger_events (at);`,
 ];
-
-interface Row {
-  tau: string | null;
-  state: NonceState;
-  expires_at: number;
-  spent_at: number | null;
-}
 
 export function sqliteLedgerStore(db: SqliteDb): LedgerStore {
   migrate(db, 'ledger', MIGRATIONS);
@@ -44,7 +37,7 @@ export function sqliteLedgerStore(db: SqliteDb): LedgerStore {
       event.run(now, uuid, 'spent');
       return { ok: true } as const;
     }
-    const reason = classifyRefusal(get.get(uuid) as Row | undefined, tau, now);
+    const reason = classifyRefusal(get.get(uuid) as NonceRow | undefined, tau, now);
     if (reason !== 'unknown') event.run(now, uuid, reason);
     return { ok: false, reason } as const;
   });
@@ -57,10 +50,8 @@ export function sqliteLedgerStore(db: SqliteDb): LedgerStore {
     reserve: (uuid, tau, expiresAt, now) => write(db, () => reserve(uuid, tau, expiresAt, now)),
     spend: (uuid, tau, now) => write(db, () => burn(uuid, tau, now)),
     status: async (uuid, now) => {
-      const row = get.get(uuid) as Row | undefined;
-      if (!row) return undefined;
-      const state = row.state === 'RESERVED' && row.expires_at <= now ? 'EXPIRED' : row.state;
-      return { uuid, state, expires_at: row.expires_at, ...(row.spent_at !== null && { spent_at: row.spent_at }) };
+      const row = get.get(uuid) as NonceRow | undefined;
+      return statusFromRow(uuid, row, now);
     },
     events: async (after, limit) => events.all(after, limit) as LedgerEvent[],
     prune: async (now, retainMs) => prune(now, retainMs),
