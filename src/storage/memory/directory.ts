@@ -9,6 +9,13 @@ export function memoryDirectoryStore(maxPresence: number): DirectoryStore {
   const nodes: string[] = [];
   const nodeSet = new Set<string>();
 
+  const insertIdentity = (index: Uint8Array, sealed: Uint8Array): boolean => {
+    const key = bytesToHex(index);
+    if (identities.has(key)) return false;
+    identities.set(key, sealed);
+    return true;
+  };
+
   const trimPresence = (max: number) => {
     let dropped = 0;
     for (const key of presence.keys()) {
@@ -20,22 +27,8 @@ export function memoryDirectoryStore(maxPresence: number): DirectoryStore {
   };
 
   return {
-    insertIdentity: async (index, sealed) => {
-      const key = bytesToHex(index);
-      if (identities.has(key)) return false;
-      identities.set(key, sealed);
-      return true;
-    },
-    insertIdentities: async (rows) => {
-      let n = 0;
-      for (const r of rows) {
-        const key = bytesToHex(r.index);
-        if (identities.has(key)) continue;
-        identities.set(key, r.sealed);
-        n++;
-      }
-      return n;
-    },
+    insertIdentity: async (index, sealed) => insertIdentity(index, sealed),
+    insertIdentities: async (rows) => rows.filter((r) => insertIdentity(r.index, r.sealed)).length,
     getIdentity: async (index) => identities.get(bytesToHex(index)),
     hasIdentity: async (index) => identities.has(bytesToHex(index)),
     upsertPresence: async (index, sealed, seenMs) => {
