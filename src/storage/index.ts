@@ -13,7 +13,7 @@ import { memoryDirectoryStore } from './memory/directory.js';
 import { memoryLedgerStore } from './memory/ledger.js';
 import { openPostgresStore } from './postgres/index.js';
 import { sqliteAuditStore } from './sqlite/audit.js';
-import { openSqlite } from './sqlite/db.js';
+import { closeSqlite, openSqlite } from './sqlite/db.js';
 import { sqliteDirectoryStore } from './sqlite/directory.js';
 import { sqliteLedgerStore } from './sqlite/ledger.js';
 import { fileArtifactStore } from './sqlite/artifacts.js';
@@ -80,9 +80,7 @@ export async function openStore(config: Config['storage'], o: StoreOptions): Pro
         ping: async () => {
           db.prepare('SELECT 1').get();
         },
-        close: async () => {
-          if (db.open) db.close();
-        },
+        close: () => closeSqlite(db),
       };
     }
     case 'postgres':

@@ -1,5 +1,5 @@
 import { BUILD_COLUMNS, buildFromRow, type BuildRow, type CircuitStore } from '../circuits.js';
-import { migrate, type SqliteDb } from './db.js';
+import { migrate, write, type SqliteDb } from './db.js';
 
 const MIGRATIONS = [
   `CREATE TABLE circuit_builds (
@@ -40,7 +40,7 @@ export function sqliteCircuitStore(db: SqliteDb): CircuitStore {
   const revokeTx = db.transaction((sha256: string) => (revoke.run(sha256, Date.now()).changes === 1 ? (countSha.get(sha256) as number) : 0));
 
   return {
-    insertBuild: async (b) => insert.run(b.handle, b.build_id, b.version, b.sha256, b.kind, b.size, JSON.stringify(b.manifest), b.created_at).changes === 1,
+    insertBuild: (b) => write(db, () => insert.run(b.handle, b.build_id, b.version, b.sha256, b.kind, b.size, JSON.stringify(b.manifest), b.created_at).changes === 1),
     async getBuild(handle, buildId) {
       const r = getBuild.get(handle, buildId) as BuildRow | undefined;
       return r && buildFromRow(r);
@@ -56,7 +56,7 @@ export function sqliteCircuitStore(db: SqliteDb): CircuitStore {
       const circuits = rows.slice(0, limit).map((r) => ({ handle: r.handle, current: buildFromRow(r), builds: r.builds! }));
       return { circuits, next: rows.length > limit ? circuits.at(-1)!.handle : null };
     },
-    revokeSha256: async (sha256) => revokeTx(sha256),
+    revokeSha256: (sha256) => write(db, () => revokeTx(sha256)),
     isRevoked: async (sha256) => isRevoked.get(sha256) !== undefined,
   };
 }

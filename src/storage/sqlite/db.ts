@@ -1,24 +1,50 @@
 import Database from 'better-sqlite3';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type SqliteDb = Database.Database;
 
 /**
- * Opens (creating) a SQLite file in WAL mode. `synchronous = FULL` makes a transaction durable before
- * its answer is sent: the registry promises that an answered write survives a crash.
+ * Opens (creating) a SQLite file in WAL mode. The registry promises that an answered write survives a crash
+ * or power loss; `write()` keeps that promise without blocking the event loop on the disk: SQLite itself does
+ * not sync (`synchronous = OFF`), and every write settles only after an fdatasync of the WAL that began after
+ * its commit, run on libuv's thread pool (see WalSync). Checkpoints, which must sync the database file before
+ * the WAL is reused, run with `synchronous = NORMAL` (see checkpoint()). Where WAL is unavailable (`:memory:`,
+ * a filesystem without shared memory) SQLite syncs every commit itself (`synchronous = FULL`).
  */
 export function openSqlite(path: string): SqliteDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const db = new Database(path);
   // The file holds sealed identities and ledger state: readable by the service account only.
   if (path !== ':memory:') chmodSync(path, 0o600);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  const wal = db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (domain TEXT NOT NULL, version INTEGER NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (domain, version))');
+  if (!wal) {
+    db.pragma('synchronous = FULL');
+    return db;
+  }
+  db.pragma('synchronous = OFF');
+  db.pragma('wal_autocheckpoint = 0'); // an automatic checkpoint would run under OFF and skip its syncs
+  walSyncs.set(db, new WalSync(`${path}-wal`));
   return db;
+}
+
+/**
+ * Closes a database opened by openSqlite once its pending syncs are done. The last connection's close
+ * checkpoints and deletes the WAL, so it runs with `synchronous = FULL`: the database file is synced first.
+ */
+export async function closeSqlite(db: SqliteDb): Promise<void> {
+  const sync = walSyncs.get(db);
+  if (sync) {
+    await new Promise<void>((resolve) => sync.after(() => resolve()));
+    sync.close();
+    walSyncs.delete(db);
+  }
+  if (!db.open) return;
+  db.pragma('synchronous = FULL');
+  db.close();
 }
 
 /**
@@ -43,13 +69,64 @@ interface PendingWrite {
   reject: (e: unknown) => void;
 }
 
+/** How often, at most, committed WAL frames are copied back into the database file. */
+const CHECKPOINT_INTERVAL_MS = 1000;
+
+/**
+ * Syncs a database's WAL file on libuv's thread pool, one fdatasync at a time: callers that arrive while one
+ * runs share the next. Linux syncs a file's data whichever descriptor asks, so a descriptor of our own serves.
+ * After a failed sync nothing is known about what reached the disk, so every later write is refused too
+ * (as PostgreSQL panics rather than retry an fsync).
+ */
+class WalSync {
+  private fd: number | undefined;
+  private running = false;
+  private queued: Array<(error?: Error) => void> = [];
+  private failure: Error | undefined;
+  lastCheckpoint = Date.now();
+
+  constructor(private readonly path: string) {}
+
+  /** Calls `done` once everything written to the WAL before this call is on disk (or with the error). */
+  after(done: (error?: Error) => void): void {
+    if (this.failure) return done(this.failure);
+    this.queued.push(done);
+    if (!this.running) this.start();
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private start(): void {
+    const batch = this.queued;
+    this.queued = [];
+    this.running = true;
+    const finish = (err: Error | null) => {
+      this.running = false;
+      if (err) this.failure ??= new Error(`syncing ${this.path} failed (${err.message}); writes are refused until restart`);
+      for (const done of batch) done(this.failure);
+      if (this.queued.length > 0) this.start();
+    };
+    try {
+      // Opened on first use: SQLite creates the WAL with the first commit.
+      this.fd ??= openSync(this.path, 'r+');
+    } catch (e) {
+      return finish(e as Error);
+    }
+    fdatasync(this.fd, finish);
+  }
+}
+
+const walSyncs = new WeakMap<SqliteDb, WalSync>();
 const batches = new WeakMap<SqliteDb, PendingWrite[]>();
 
 /**
- * Group commit. With `synchronous = FULL` every commit waits for the disk; writes issued in the same
- * event-loop turn are therefore run in one transaction (each in its own savepoint, so one failing write
- * rolls back alone) and each promise settles only after that commit — an answered write is still durable,
- * but concurrent requests share one fsync instead of queueing behind one each.
+ * Group commit. Writes issued in the same event-loop turn run in one transaction (each in its own savepoint,
+ * so one failing write rolls back alone); each promise settles only once that transaction is on disk.
+ * Concurrent requests thus share one commit and one sync, and the event loop never waits for the disk.
+ * A committed write is visible to other requests a moment before it is durable, never answered before.
  */
 export function write<T>(db: SqliteDb, op: () => T): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -82,9 +159,29 @@ function flush(db: SqliteDb): void {
     for (const w of queue) w.reject(error); // the commit itself failed: nothing of the batch is stored
     return;
   }
-  queue.forEach((w, i) => {
-    const o = outcomes[i]!;
-    if (o.ok) w.resolve(o.value);
-    else w.reject(o.error);
-  });
+  const settle = (syncError?: Error) =>
+    queue.forEach((w, i) => {
+      const o = outcomes[i]!;
+      if (syncError) w.reject(syncError);
+      else if (o.ok) w.resolve(o.value);
+      else w.reject(o.error);
+    });
+  const sync = walSyncs.get(db);
+  if (!sync) return settle(); // SQLite synced the commit itself
+  sync.after(settle);
+  if (Date.now() - sync.lastCheckpoint >= CHECKPOINT_INTERVAL_MS) checkpoint(db, sync);
+}
+
+/**
+ * Copies the WAL back into the database file. Under `synchronous = NORMAL` the checkpoint syncs the WAL before
+ * and the database file after copying, so the WAL may be reused (overwritten) afterwards without losing data.
+ */
+function checkpoint(db: SqliteDb, sync: WalSync): void {
+  sync.lastCheckpoint = Date.now();
+  db.pragma('synchronous = NORMAL');
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } finally {
+    db.pragma('synchronous = OFF');
+  }
 }

@@ -51,9 +51,9 @@ export function sqliteDirectoryStore(db: SqliteDb): DirectoryStore {
       write(db, () => {
         upsertPresence.run(index, sealed, seenMs);
       }),
-    purgePresence: async (before, maxEntries) => purge(before, maxEntries),
+    purgePresence: (before, maxEntries) => write(db, () => purge(before, maxEntries)),
     countPresence: async () => countPresence.get() as number,
     listNodes: async () => listNodes.all() as string[],
-    addNodes: async (urls, max) => addNodes(urls, max),
+    addNodes: (urls, max) => write(db, () => addNodes(urls, max)),
   };
 }

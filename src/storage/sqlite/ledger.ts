@@ -54,6 +54,6 @@ export function sqliteLedgerStore(db: SqliteDb): LedgerStore {
       return statusFromRow(uuid, row, now);
     },
     events: async (after, limit) => events.all(after, limit) as LedgerEvent[],
-    prune: async (now, retainMs) => prune(now, retainMs),
+    prune: (now, retainMs) => write(db, () => prune(now, retainMs)),
   };
 }

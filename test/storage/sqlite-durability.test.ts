@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { packageRoot } from '../../src/paths.js';
+import { tempDir } from '../helpers/registry.js';
+
+const WRITER = join(packageRoot, 'dist/test/helpers/sqlite-writer.js');
+const haveStrace = spawnSync('strace', ['-V']).status === 0;
+
+interface Syscall {
+  tid: number;
+  name: string;
+  args: string;
+  result: string;
+}
+
+/** Runs the writer under strace and returns its syscalls in order (strace -f writes them as they complete). */
+function traced(dbPath: string, args: string[]): { calls: Syscall[]; pid: number } {
+  const dir = tempDir('enigma-strace-');
+  try {
+    const out = join(dir.path, 'trace');
+    const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat,pwrite64,write,fdatasync,fsync', '-o', out, process.execPath, WRITER, dbPath, ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = readFileSync(out, 'utf8').split('\n');
+    const calls = lines.flatMap((l) => {
+      const m = /^(\d+)\s+(\w+)\((.*)\)\s+=\s+(.*)$/.exec(l);
+      return m ? [{ tid: Number(m[1]), name: m[2]!, args: m[3]!, result: m[4]! }] : [];
+    });
+    return { calls, pid: calls[0]!.tid };
+  } finally {
+    dir.remove();
+  }
+}
+
+/** The descriptors a trace opened on `suffix` (the database file, or its -wal). */
+function fdsOf(calls: Syscall[], path: string): Set<string> {
+  return new Set(calls.filter((c) => c.name === 'openat' && c.args.includes(`"${path}"`) && /^\d+$/.test(c.result)).map((c) => c.result));
+}
+
+const fdArg = (c: Syscall) => c.args.split(',')[0]!;
+
+test('an answered SQLite write was synced to disk first, by a thread other than the event loop', { skip: !haveStrace && 'strace is not installed' }, () => {
+  const dir = tempDir();
+  try {
+    const db = join(dir.path, 'd.sqlite3');
+    const { calls, pid } = traced(db, ['5']);
+    const wal = fdsOf(calls, `${db}-wal`);
+    assert.ok(wal.size > 0, 'the WAL was opened');
+    for (let i = 1; i <= 5; i++) {
+      const answered = calls.findIndex((c) => c.name === 'write' && fdArg(c) === '1' && c.args.includes(`answered ${i}\\n`));
+      assert.ok(answered > 0, `answer ${i} is in the trace`);
+      const lastWalWrite = calls.findLastIndex((c, k) => k < answered && c.name === 'pwrite64' && wal.has(fdArg(c)));
+      assert.ok(lastWalWrite >= 0, `write ${i} reached the WAL before its answer`);
+      const sync = calls.findIndex((c, k) => k > lastWalWrite && k < answered && c.name === 'fdatasync' && wal.has(fdArg(c)) && c.result === '0');
+      assert.ok(sync > 0, `the WAL was fdatasync'ed between write ${i}'s commit and its answer`);
+      assert.notEqual(calls[sync]!.tid, pid, 'the sync ran off the event-loop thread');
+    }
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a checkpoint syncs the database file; closing leaves everything in it and no WAL', { skip: !haveStrace && 'strace is not installed' }, () => {
+  const dir = tempDir();
+  try {
+    const db = join(dir.path, 'd.sqlite3');
+    // Four writes 700 ms apart: the checkpoint interval (1 s) has passed at the third; the fourth is left
+    // in the WAL for close to copy.
+    const { calls } = traced(db, ['4', '700']);
+    const main = fdsOf(calls, db);
+    const answered = (i: number) => calls.findIndex((c) => c.name === 'write' && c.args.includes(`answered ${i}`));
+    const closed = calls.findIndex((c) => c.name === 'write' && c.args.includes('closed'));
+    const mainSyncs = calls.map((c, k) => ({ c, k })).filter(({ c }) => (c.name === 'fdatasync' || c.name === 'fsync') && main.has(fdArg(c)));
+    assert.ok(mainSyncs.some(({ k }) => k > answered(2) && k < answered(3)), 'the checkpoint at the third write synced the database file');
+    assert.ok(mainSyncs.some(({ k }) => k > answered(4) && k < closed), 'close synced the database file');
+    assert.equal(existsSync(`${db}-wal`), false, 'the WAL is gone after close');
+    const reopened = new Database(db, { readonly: true });
+    try {
+      assert.deepEqual(reopened.prepare('SELECT i FROM t ORDER BY i').pluck().all(), [1, 2, 3, 4]);
+    } finally {
+      reopened.close();
+    }
+  } finally {
+    dir.remove();
+  }
+});
+
+test('answered writes survive the process being killed (SIGKILL) before any checkpoint', async () => {
+  const dir = tempDir();
+  try {
+    const db = join(dir.path, 'd.sqlite3');
+    const child = spawn(process.execPath, [WRITER, db, '20', '0', '--no-close'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('waiting')) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`writer exited early (${code}): ${out}`)));
+    });
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    assert.ok(existsSync(`${db}-wal`), 'the data is still in the WAL (no checkpoint ran)');
+    const reopened = new Database(db);
+    try {
+      assert.equal(reopened.prepare('SELECT count(*) FROM t').pluck().get(), 20);
+    } finally {
+      reopened.close();
+    }
+  } finally {
+    dir.remove();
+  }
+});
