@@ -7,6 +7,10 @@ export interface Row {
   p50_ms: number;
   p99_ms: number;
   rss_mb: number | null;
+  /** CPU time (user + system) the server process spent per request or pair, all threads: what a request costs. */
+  cpu_us_per_op: number | null;
+  /** The same for its event-loop thread alone, the part that cannot spread over cores. */
+  main_thread_us_per_op: number | null;
   ratio_to_baseline: number | null;
 }
 

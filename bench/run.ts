@@ -1,8 +1,9 @@
-// `npm run bench [-- --quick] [-- --only REGEX] [-- --no-postgres]`: every figure next to a baseline measured in
+// `npm run bench [-- --quick] [-- --only REGEX] [-- --no-postgres] [-- --no-pin]`: every figure next to a baseline measured in
 // the same run (a bare Fastify route, same Node, same logger settings), as a ratio. The registry and the
 // baseline each run in their own process; load comes from autocannon in this one. Writes bench/results.json.
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type autocannon from 'autocannon';
@@ -12,11 +13,12 @@ import { x25519Generate, x25519PrivateFromRaw } from '../src/crypto/x25519.js';
 import { sealEnvelope, userIdOf } from '../src/directory/envelope.js';
 import { EmbeddedLedger } from '../src/ledger/embedded.js';
 import { packageRoot } from '../src/paths.js';
-import { openSqlite } from '../src/storage/sqlite/db.js';
+import { closeSqlite, openSqlite } from '../src/storage/sqlite/db.js';
 import { sqliteLedgerStore } from '../src/storage/sqlite/ledger.js';
 import { runCli, spawnCli, spawnNode, tempDir, type SpawnedRegistry } from '../test/helpers/registry.js';
 import { benchExecutor } from './executor.js';
 import { closedLoop, httpLoad, type Figures, type Row } from './measure.js';
+import { canPin, cpuSeconds, peakRssMb, pin } from './proc.js';
 import { postgresBenchStorage } from './postgres.js';
 
 const { values: opts } = parseArgs({
@@ -24,6 +26,7 @@ const { values: opts } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     'no-postgres': { type: 'boolean', default: false },
+    'no-pin': { type: 'boolean', default: false },
     out: { type: 'string', default: join(packageRoot, 'bench', 'results.json') },
   },
 });
@@ -33,6 +36,15 @@ const CONNECTIONS = 16;
 const LOG_LEVEL = 'warn'; // registry and baseline alike
 const VALIDATE_RATE = 1000; // the rate at which validate's p99 is judged
 const only = opts.only ? new RegExp(opts.only) : undefined;
+
+// With two or more cores, autocannon keeps core 0 and a single-threaded server gets the others: its figures
+// then measure the server, not how the scheduler happens to mix it with the load generator (unpinned, the same
+// scenario swung between 19k and 31k req/s from run to run on a 2-core VM). The registry's proof scenarios run
+// circuits on worker threads and get every core; so does in-process work.
+const CPUS = availableParallelism();
+const PINNING = !opts['no-pin'] && CPUS >= 2 && canPin;
+const CORES = { loadgen: '0', server: `1-${CPUS - 1}`, all: `0-${CPUS - 1}` };
+const place = (pid: number | undefined, where: keyof typeof CORES) => PINNING && pin(pid, CORES[where]);
 
 /** Targets of this round, as ratios to the baseline or absolute figures. */
 const TARGETS: Record<string, (r: Row) => boolean> = {
@@ -60,16 +72,6 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const rows: Row[] = [];
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
-function peakRssMb(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : null;
-  } catch {
-    return null;
-  }
-}
-
 async function stop(p: SpawnedRegistry): Promise<void> {
   p.child.kill('SIGTERM');
   await p.exited;
@@ -79,11 +81,18 @@ async function stop(p: SpawnedRegistry): Promise<void> {
 async function scenario(name: string, server: SpawnedRegistry | undefined, run: (seconds: number) => Promise<Figures>): Promise<void> {
   if (only && !only.test(name) && name !== 'baseline') return;
   await run(WARMUP);
+  const pid = server?.child.pid;
+  const before = { all: cpuSeconds(pid), main: cpuSeconds(pid, pid) };
+  const started = performance.now();
   const figures = await run(SECONDS);
+  const ops = (figures.rps * (performance.now() - started)) / 1000;
+  const perOp = (t0: number | null, t1: number | null) => (t0 === null || t1 === null || ops === 0 ? null : Math.round(((t1 - t0) / ops) * 1e6));
+  const cpu_us_per_op = perOp(before.all, cpuSeconds(pid));
+  const main_thread_us_per_op = perOp(before.main, cpuSeconds(pid, pid));
   const baseline = rows.find((r) => r.scenario === 'baseline');
   const ratio = name.includes('[in-process]') || !baseline ? null : Number((figures.rps / baseline.rps).toFixed(3));
-  rows.push({ scenario: name, ...figures, rss_mb: peakRssMb(server?.child.pid), ratio_to_baseline: name === 'baseline' ? 1 : ratio });
-  log(`${name}: ${figures.rps} /s, p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms`);
+  rows.push({ scenario: name, ...figures, rss_mb: peakRssMb(pid), cpu_us_per_op, main_thread_us_per_op, ratio_to_baseline: name === 'baseline' ? 1 : ratio });
+  log(`${name}: ${figures.rps} /s, p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms, server CPU ${cpu_us_per_op ?? '?'} µs/op (event loop ${main_thread_us_per_op ?? '?'})`);
 }
 
 const get = (path: string): autocannon.Request[] => [{ method: 'GET', path }];
@@ -167,6 +176,7 @@ async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: s
   const fixed = JSON.parse(registerBody()) as { handle: string };
   await json(`${url}/register`, 'POST', fixed);
 
+  place(reg.child.pid, 'server');
   await scenario(`envelope_pubkey${suffix}`, reg, (s) => httpLoad({ url, connections: CONNECTIONS, seconds: s, requests: get('/envelope_pubkey') }));
   await scenario(`check_user${suffix}`, reg, (s) => httpLoad({ url, connections: CONNECTIONS, seconds: s, requests: get(`/check_user/${fixed.handle}`) }));
   await scenario(`resolve${suffix}`, reg, (s) =>
@@ -181,6 +191,7 @@ async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: s
     }),
   );
 
+  place(reg.child.pid, 'all');
   await scenario(`proof pair (challenge+solve+validate)${suffix}`, reg, (s) =>
     httpLoad({
       url,
@@ -212,6 +223,8 @@ async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: s
 
 async function main(): Promise<void> {
   const dir = tempDir('enigma-bench-');
+  place(process.pid, 'loadgen');
+  if (!PINNING) log(`servers and load generator are not pinned to cores (${opts['no-pin'] ? '--no-pin' : CPUS < 2 ? 'one core' : 'taskset is missing'})`);
   const started: SpawnedRegistry[] = [];
   try {
     // Operator keys, a minted circuit and an admin token, made with the real CLI.
@@ -227,6 +240,7 @@ async function main(): Promise<void> {
 
     const baseline = await spawnNode(join(packageRoot, 'dist/bench/baseline-server.js'), [LOG_LEVEL]);
     started.push(baseline);
+    place(baseline.child.pid, 'server');
     await scenario('baseline', baseline, (s) => httpLoad({ url: baseline.url, connections: CONNECTIONS, seconds: s, requests: get('/baseline') }));
 
     const sqlite = await startRegistry(dir.path, `[storage]\nkind = "sqlite"\npath = "${join(dir.path, 'bench.sqlite3')}"`);
@@ -234,6 +248,7 @@ async function main(): Promise<void> {
     await directoryAndProof('', sqlite, join(dir.path, 'keys'));
 
     // The ledger alone: embedded (function calls on a SQLite file) and as its own HTTP service.
+    place(process.pid, 'all'); // in-process work: the bench process is the server
     await scenario('ledger reserve+burn [in-process]', undefined, (s) => {
       const db = openSqlite(join(dir.path, `ledger-${randomUUID()}.sqlite3`));
       const ledger = new EmbeddedLedger(sqliteLedgerStore(db), { ttlSeconds: 300, maxTtlSeconds: 3600, retainSeconds: 86_400, ping: async () => undefined });
@@ -241,12 +256,14 @@ async function main(): Promise<void> {
         const r = await ledger.reserve();
         const burn = await ledger.burn(r.uuid, r.tau);
         if (!burn.ok) throw new Error(`burn failed: ${burn.reason}`);
-      }, s, 1).finally(() => db.close());
+      }, s, 1).finally(() => closeSqlite(db));
     });
     const ledgerCfg = join(dir.path, 'ledger.toml');
     writeFileSync(ledgerCfg, `state_dir = "${dir.path}"\n[storage]\nkind = "sqlite"\npath = "${join(dir.path, 'ledger.sqlite3')}"\n[ledger]\naddress = "127.0.0.1:0"\n[log]\nlevel = "${LOG_LEVEL}"\n`);
     const ledgerSvc = await spawnCli(['ledger', '--config', ledgerCfg]);
     started.push(ledgerSvc);
+    place(process.pid, 'loadgen');
+    place(ledgerSvc.child.pid, 'server');
     await scenario('ledger reserve+burn over HTTP', ledgerSvc, (s) =>
       httpLoad({
         url: ledgerSvc.url,
@@ -258,10 +275,12 @@ async function main(): Promise<void> {
     );
 
     if (!only || only.test('executor')) {
-      for (const r of await benchExecutor({ seconds: SECONDS })) rows.push({ ...r, scenario: `executor: ${r.scenario} [in-process]`, rss_mb: null, ratio_to_baseline: null });
+      place(process.pid, 'all');
+      for (const r of await benchExecutor({ seconds: SECONDS })) rows.push({ ...r, scenario: `executor: ${r.scenario} [in-process]`, rss_mb: null, cpu_us_per_op: null, main_thread_us_per_op: null, ratio_to_baseline: null });
     }
 
     if (!opts['no-postgres']) {
+      place(process.pid, 'loadgen');
       const pg = await postgresBenchStorage();
       if (!pg) log('PostgreSQL not reachable: postgres scenarios skipped');
       else {
@@ -291,6 +310,8 @@ async function main(): Promise<void> {
       'p50 ms': r.p50_ms,
       'p99 ms': r.p99_ms,
       'rss MB': r.rss_mb ?? '',
+      'cpu µs/op': r.cpu_us_per_op ?? '',
+      'loop µs/op': r.main_thread_us_per_op ?? '',
       ratio: r.ratio_to_baseline ?? '',
       target: target ?? '',
       met: met === undefined ? '' : met ? 'yes' : 'NO',
