@@ -5,6 +5,7 @@ import { ApiError, invalidInput } from '../errors.js';
 import { NativeRunner } from './native.js';
 import type { Artifact, ResolvedLimits, RunLimits, RunResult } from './types.js';
 import { WasmPool } from './wasm-pool.js';
+import type { CompiledModule } from './wasm-protocol.js';
 import { checkWasmModule } from './wasm-module.js';
 
 export type ExecutorConfig = Static<typeof ExecutorSection>;
@@ -22,6 +23,8 @@ export interface ExecutorStats {
   /** WebAssembly compilations so far: a cached module is compiled once, however often it runs. */
   compiles: number;
   cached_modules: number;
+  /** Wasm runs that were given a pooled (wiped) memory instead of a new one. */
+  reused_memories: number;
 }
 
 /** Argv[0] a WASI circuit sees. */
@@ -38,7 +41,7 @@ const encoder = new TextEncoder();
 export class Executor {
   private readonly pool: WasmPool;
   private readonly native: NativeRunner;
-  private readonly modules = new Map<string, Promise<WebAssembly.Module>>();
+  private readonly modules = new Map<string, Promise<CompiledModule>>();
   private readonly waiting: Array<() => void> = [];
   private running = 0;
   private compiles = 0;
@@ -71,13 +74,13 @@ export class Executor {
     await this.acquire();
     try {
       if (artifact.kind === 'elf') return await this.native.run(artifact.sha256, artifact.bytes, [command, ...args], input, resolved);
-      let module: WebAssembly.Module;
+      let compiled: CompiledModule;
       try {
-        module = await this.compile(artifact);
+        compiled = await this.compile(artifact);
       } catch (e) {
         return { exit_code: null, stdout: '', stderr: '', duration_ms: 0, timed_out: false, truncated: false, error: `module refused: ${(e as Error).message}` };
       }
-      return await this.pool.run(artifact.sha256, module, [WASM_ARGV0, command, ...args], input, resolved, this.config.memory_mb * 1048576);
+      return await this.pool.run(artifact.sha256, compiled, [WASM_ARGV0, command, ...args], input, resolved, this.config.memory_mb * 1048576);
     } finally {
       this.release();
     }
@@ -90,6 +93,7 @@ export class Executor {
       workers: this.pool.workers,
       compiles: this.compiles,
       cached_modules: this.modules.size,
+      reused_memories: this.pool.reusedMemories,
     };
   }
 
@@ -101,7 +105,7 @@ export class Executor {
     this.native.close();
   }
 
-  private async compile(artifact: Artifact): Promise<WebAssembly.Module> {
+  private async compile(artifact: Artifact): Promise<CompiledModule> {
     const key = artifact.sha256;
     let p = this.modules.get(key);
     if (p) {
@@ -112,7 +116,8 @@ export class Executor {
     p = (async () => {
       if (createHash('sha256').update(artifact.bytes).digest('hex') !== key) throw new Error('artifact bytes do not match their sha256');
       this.compiles++;
-      return (await checkWasmModule(artifact.bytes, this.config.memory_mb)).module;
+      const { module, memory } = await checkWasmModule(artifact.bytes, this.config.memory_mb);
+      return { module, memory }; // not the rewritten bytes: the cache holds only what runs need
     })();
     this.modules.set(key, p);
     if (this.modules.size > MODULE_CACHE) this.modules.delete(this.modules.keys().next().value!);

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { WORKER_MODULE_CACHE, type WorkerRequest, type WorkerResponse } from './wasm-protocol.js';
+import { WORKER_MODULE_CACHE, type CompiledModule, type WorkerRequest, type WorkerResponse } from './wasm-protocol.js';
 import type { ResolvedLimits, RunResult } from './types.js';
 
 const WORKER_URL = new URL('./wasm-worker.js', import.meta.url);
@@ -24,6 +24,8 @@ export class WasmPool {
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private closed = false;
+  /** Runs whose worker handed them a pooled memory (see wasm-worker.ts). */
+  reusedMemories = 0;
 
   constructor(
     private readonly size: number,
@@ -31,7 +33,7 @@ export class WasmPool {
   ) {}
 
   /** Runs a module; `stdin` must own its whole buffer, which is transferred to the worker (detached here). */
-  async run(sha256: string, module: WebAssembly.Module, argv: string[], stdin: Uint8Array, limits: ResolvedLimits, memoryBytes: number): Promise<RunResult> {
+  async run(sha256: string, compiled: CompiledModule, argv: string[], stdin: Uint8Array, limits: ResolvedLimits, memoryBytes: number): Promise<RunResult> {
     const slot = this.idleSlot();
     slot.busy = true;
     // Idle workers are unref'd so they never hold the process open; a run in flight must.
@@ -52,7 +54,7 @@ export class WasmPool {
       memory_bytes: memoryBytes,
     };
     if (!slot.modules.has(sha256)) {
-      req.module = module;
+      req.compiled = compiled;
       slot.modules.add(sha256);
       if (slot.modules.size > WORKER_MODULE_CACHE) slot.modules.delete(slot.modules.values().next().value!);
     } else {
@@ -73,6 +75,7 @@ export class WasmPool {
       };
       const onMessage = (res: WorkerResponse) => {
         if (res.id !== req.id) return;
+        if (res.memory_reused) this.reusedMemories++;
         finish(
           {
             exit_code: res.exit_code,

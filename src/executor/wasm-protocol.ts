@@ -1,10 +1,28 @@
 /** Messages between the wasm pool (main thread) and wasm-worker.ts. */
 
+/** Where a circuit's memory comes from: wasm-module.ts turns the memory a module defines into this import. */
+export const MEMORY_IMPORT = { module: 'sandbox', name: 'memory' } as const;
+
+export const WASM_PAGE = 65536;
+
+/** Limits of a `sandbox.memory` import, in pages; max_pages is never above the memory cap. */
+export interface MemoryLimits {
+  min_pages: number;
+  max_pages: number;
+}
+
+/** A compiled circuit as the worker runs it. */
+export interface CompiledModule {
+  module: WebAssembly.Module;
+  /** The limits of its `sandbox.memory` import; null when the module has no memory (nothing is imported). */
+  memory: MemoryLimits | null;
+}
+
 export interface WorkerRequest {
   id: number;
   sha256: string;
   /** Sent the first time a worker sees a module; afterwards it is taken from the worker's cache. */
-  module?: WebAssembly.Module;
+  compiled?: CompiledModule;
   argv: string[];
   stdin: Uint8Array;
   output_bytes: number;
@@ -17,6 +35,8 @@ export interface WorkerResponse {
   stdout: Uint8Array;
   stderr: Uint8Array;
   truncated: boolean;
+  /** The run got a pooled (wiped) memory rather than a new one. */
+  memory_reused: boolean;
   error?: string;
 }
 

@@ -3,7 +3,7 @@
 import { openSync } from 'node:fs';
 import { WASI } from 'node:wasi';
 import { parentPort } from 'node:worker_threads';
-import { WORKER_MODULE_CACHE, type WorkerRequest, type WorkerResponse } from './wasm-protocol.js';
+import { MEMORY_IMPORT, WASM_PAGE, WORKER_MODULE_CACHE, type MemoryLimits, type WorkerRequest, type WorkerResponse } from './wasm-protocol.js';
 
 const ERRNO_SUCCESS = 0;
 const ERRNO_BADF = 8;
@@ -21,6 +21,7 @@ const LOCAL = new Set(['fd_write', 'fd_read', 'fd_close', 'fd_renumber', 'args_s
 
 interface Cached {
   module: WebAssembly.Module;
+  memory: MemoryLimits | null;
   /** Imported preview 1 functions, and whether any of them needs node:wasi. */
   imports: string[];
   needsHost: boolean;
@@ -40,9 +41,10 @@ class Exit {
 }
 
 function cached(req: WorkerRequest): Cached {
-  if (req.module) {
-    const imports = WebAssembly.Module.imports(req.module).map((i) => i.name);
-    const c = { module: req.module, imports, needsHost: imports.some((n) => !LOCAL.has(n)) };
+  if (req.compiled) {
+    const { module, memory } = req.compiled;
+    const imports = WebAssembly.Module.imports(module).filter((i) => i.module === 'wasi_snapshot_preview1').map((i) => i.name);
+    const c = { module, memory, imports, needsHost: imports.some((n) => !LOCAL.has(n)) };
     modules.delete(req.sha256);
     modules.set(req.sha256, c);
     if (modules.size > WORKER_MODULE_CACHE) modules.delete(modules.keys().next().value!);
@@ -54,7 +56,7 @@ function cached(req: WorkerRequest): Cached {
 }
 
 function run(req: WorkerRequest): WorkerResponse {
-  const { module, imports: names, needsHost } = cached(req);
+  const { module, memory: limits, imports: names, needsHost } = cached(req);
   const out: Uint8Array[] = [];
   const err: Uint8Array[] = [];
   let outLen = 0;
@@ -158,11 +160,15 @@ function run(req: WorkerRequest): WorkerResponse {
 
   let exit_code: number | null = null;
   let error: string | undefined;
+  const pooled = limits ? takeMemory(limits) : undefined;
   try {
-    const instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: imports });
-    memory = instance.exports.memory as WebAssembly.Memory | undefined;
-    if (!(memory instanceof WebAssembly.Memory)) throw new Error('module exports no memory');
-    if (wasi) wasi.start(instance); // binds node:wasi to this memory, then calls _start
+    const importObject: WebAssembly.Imports = { wasi_snapshot_preview1: imports };
+    if (pooled) importObject[MEMORY_IMPORT.module] = { [MEMORY_IMPORT.name]: pooled.memory };
+    const instance = new WebAssembly.Instance(module, importObject);
+    memory = pooled?.memory ?? (instance.exports.memory as WebAssembly.Memory | undefined);
+    if (!(memory instanceof WebAssembly.Memory)) throw new Error('module has no memory');
+    // node:wasi binds to `exports.memory`; the module need not export the memory it imports.
+    if (wasi) wasi.start({ exports: { ...instance.exports, memory } }); // then calls _start
     else (instance.exports._start as () => void)();
     exit_code = 0;
   } catch (e) {
@@ -177,8 +183,50 @@ function run(req: WorkerRequest): WorkerResponse {
     }
   } finally {
     req.stdin.fill(0); // it may hold a circuit secret: gone from this thread as soon as the run ends
+    if (pooled) releaseMemory(pooled);
   }
-  return { id: req.id, exit_code, stdout: concat(out, outLen), stderr: concat(err, errLen), truncated, ...(error ? { error } : {}) };
+  const memory_reused = pooled?.reused ?? false;
+  return { id: req.id, exit_code, stdout: concat(out, outLen), stderr: concat(err, errLen), truncated, memory_reused, ...(error ? { error } : {}) };
+}
+
+/**
+ * Idle memories, least recently released first. Instantiating with a reused memory skips reserving and
+ * releasing a fresh one (the address space reservation, page faults and TLB flushes), about half the
+ * cost of an instantiation.
+ */
+const idleMemories: Array<{ key: string; memory: WebAssembly.Memory }> = [];
+const IDLE_MEMORIES = 4;
+/** Larger memories are not kept: it bounds the idle footprint and the cost of the wipe. */
+const KEEP_BYTES = 2 << 20; // room for a Rust wasm32-wasi module, which starts at 17 pages
+
+interface Pooled {
+  key: string;
+  limits: MemoryLimits;
+  memory: WebAssembly.Memory;
+  reused: boolean;
+}
+
+function takeMemory(limits: MemoryLimits): Pooled {
+  const key = `${limits.min_pages}:${limits.max_pages}`;
+  const i = idleMemories.findLastIndex((m) => m.key === key);
+  if (i >= 0) return { key, limits, memory: idleMemories.splice(i, 1)[0]!.memory, reused: true };
+  return { key, limits, memory: new WebAssembly.Memory({ initial: limits.min_pages, maximum: limits.max_pages }), reused: false };
+}
+
+/**
+ * Wipes a memory after its run, whatever happened: it may hold the circuit secret (validate-response reads
+ * it from stdin). It is kept for another run only at its initial size: wiped, it is then exactly what a
+ * new memory is (min pages, all zero; instantiation re-applies the data segments), so no run can tell it
+ * was reused. A memory the run grew would show that in memory.size() (even across modules with the same
+ * limits: a channel out of a run that saw a secret), move where `memory.grow` hits the maximum and admit
+ * data segments past the declared minimum, so it is dropped.
+ */
+function releaseMemory({ key, limits, memory }: Pooled): void {
+  new Uint8Array(memory.buffer).fill(0);
+  const bytes = memory.buffer.byteLength;
+  if (bytes !== limits.min_pages * WASM_PAGE || bytes > KEEP_BYTES) return;
+  idleMemories.push({ key, memory });
+  if (idleMemories.length > IDLE_MEMORIES) idleMemories.shift();
 }
 
 function concat(chunks: Uint8Array[], len: number): Uint8Array {
@@ -194,7 +242,7 @@ parentPort!.on('message', (req: WorkerRequest) => {
   try {
     res = run(req);
   } catch (e) {
-    res = { id: req.id, exit_code: null, stdout: new Uint8Array(), stderr: new Uint8Array(), truncated: false, error: String(e) };
+    res = { id: req.id, exit_code: null, stdout: new Uint8Array(), stderr: new Uint8Array(), truncated: false, memory_reused: false, error: String(e) };
   }
   parentPort!.postMessage(res, [res.stdout.buffer, res.stderr.buffer] as ArrayBuffer[]);
 });

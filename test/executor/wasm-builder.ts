@@ -8,7 +8,7 @@ export const I32 = 0x7f;
 /** The opcodes the test modules use. */
 export const op = {
   unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, end: 0x0b, br: 0x0c, brIf: 0x0d, call: 0x10,
-  drop: 0x1a, localGet: 0x20, i32Load: 0x28, i32Store: 0x36, memoryGrow: 0x40, i32Const: 0x41,
+  drop: 0x1a, localGet: 0x20, i32Load: 0x28, i32Store: 0x36, memorySize: 0x3f, memoryGrow: 0x40, i32Const: 0x41,
   i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, void: 0x40,
 } as const;
 
@@ -43,7 +43,8 @@ export interface ModuleSpec {
   imports?: Array<[string, string, number, boolean]>;
   /** Body of `_start` (no params, no results), without the final `end`. */
   start: number[];
-  memory?: { min: number; max?: number };
+  /** The one memory: defined unless `import` names where it is imported from; exported unless `exported` is false. */
+  memory?: { min: number; max?: number; import?: [string, string]; exported?: boolean };
 }
 
 /** Builds a WASI command module: the imports, one memory (exported), and `_start`. */
@@ -53,14 +54,19 @@ export function wasmModule(spec: ModuleSpec): Uint8Array {
   types.push([0x60, 0, 0]);
   const startType = types.length - 1;
   const mem = spec.memory ?? { min: 1 };
+  const limits = mem.max === undefined ? [0, ...uleb(mem.min)] : [1, ...uleb(mem.min), ...uleb(mem.max)];
+  const importEntries = imports.map(([m, n], i) => [...str(m), ...str(n), 0x00, ...uleb(i)]);
+  if (mem.import) importEntries.push([...str(mem.import[0]), ...str(mem.import[1]), 0x02, ...limits]);
+  const exports = [[...str('_start'), 0x00, ...uleb(imports.length)]];
+  if (mem.exported !== false) exports.unshift([...str('memory'), 0x02, 0]);
   const body = [0, ...spec.start, op.end]; // no locals
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
-    ...section(2, imports.length ? vec(imports.map(([m, n], i) => [...str(m), ...str(n), 0x00, ...uleb(i)])) : []),
+    ...section(2, importEntries.length ? vec(importEntries) : []),
     ...section(3, vec([uleb(startType)])),
-    ...section(5, vec([mem.max === undefined ? [0, ...uleb(mem.min)] : [1, ...uleb(mem.min), ...uleb(mem.max)]])),
-    ...section(7, vec([[...str('memory'), 0x02, 0], [...str('_start'), 0x00, ...uleb(imports.length)]])),
+    ...section(5, mem.import ? [] : vec([limits])),
+    ...section(7, vec(exports)),
     ...section(10, vec([[...uleb(body.length), ...body]])),
   ];
   return new Uint8Array(bytes);

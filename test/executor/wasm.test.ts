@@ -81,15 +81,16 @@ test('a module importing beyond WASI preview 1 is refused', async () => {
 
 test('checkWasmModule caps a memory without a maximum at the configured cap', async () => {
   const c = await checkWasmModule(echoModule(0), 8);
-  assert.deepEqual(c.memory, { min_pages: 1, max_pages: null });
-  const [mem] = WebAssembly.Module.exports(c.module).filter((e) => e.kind === 'memory');
-  assert.ok(mem);
-  const instance = new WebAssembly.Instance(c.module, {
-    wasi_snapshot_preview1: { fd_read: () => 0, fd_write: () => 0, proc_exit: () => undefined },
-  });
-  const memory = instance.exports.memory as WebAssembly.Memory;
-  assert.equal(memory.grow(127), 1); // 128 pages = 8 MiB
+  assert.deepEqual(c.memory, { min_pages: 1, max_pages: 128 }); // 128 pages = 8 MiB
+  const wasi = { fd_read: () => 0, fd_write: () => 0, proc_exit: () => undefined };
+  const instantiate = (maximum?: number) =>
+    new WebAssembly.Instance(c.module, { wasi_snapshot_preview1: wasi, sandbox: { memory: new WebAssembly.Memory({ initial: 1, ...(maximum ? { maximum } : {}) }) } });
+  const memory = instantiate(128).exports.memory as WebAssembly.Memory;
+  assert.equal(memory.grow(127), 1);
   assert.throws(() => memory.grow(1), RangeError);
+  // the module itself refuses a memory that could grow further
+  assert.throws(() => instantiate(129), WebAssembly.LinkError);
+  assert.throws(() => instantiate(), WebAssembly.LinkError);
 });
 
 test('modules are compiled once per sha256; later runs only instantiate', async () => {
