@@ -157,6 +157,32 @@ describe('PostgreSQL store', { skip }, () => {
     assert.equal('handle' in one, false, 'null columns are left out');
   });
 
+  test('the ledger event feed pages in seq order with nothing skipped while replicas reserve and burn concurrently', async () => {
+    const now = Date.now();
+    const nonces = Array.from({ length: 40 }, () => ({ uuid: randomUUID(), tau: randomBytes(16).toString('hex') }));
+    let after = (await a.ledger.events(0, 100_000)).at(-1)?.seq ?? 0;
+    const writes = nonces.map(async (n, i) => {
+      const [x, y] = i % 2 ? [a, b] : [b, a];
+      await x.ledger.reserve(n.uuid, n.tau, now + 60_000, now);
+      assert.deepEqual(await y.ledger.spend(n.uuid, n.tau, Date.now()), { ok: true });
+    });
+    const mine = new Set<string>(nonces.map((n) => n.uuid));
+    const seen: string[] = [];
+    const page = async () => {
+      for (;;) {
+        const events = await a.ledger.events(after, 7);
+        for (const e of events) if (mine.has(e.uuid)) seen.push(`${e.uuid}:${e.type}`);
+        if (events.length > 0) after = events.at(-1)!.seq;
+        if (events.length < 7) return;
+      }
+    };
+    await Promise.all([page(), ...writes]);
+    await page();
+    const expected = nonces.flatMap((n) => [`${n.uuid}:reserved`, `${n.uuid}:spent`]);
+    assert.deepEqual([...seen].sort(), expected.sort(), 'every event seen exactly once');
+    for (const n of nonces) assert.ok(seen.indexOf(`${n.uuid}:reserved`) < seen.indexOf(`${n.uuid}:spent`), 'a reservation precedes its burn');
+  });
+
   test('artifacts: stored in the database, shared by replicas, digest checked on write and read', async () => {
     const bytes = new Uint8Array(randomBytes(200_000));
     const sha = createHash('sha256').update(bytes).digest('hex');

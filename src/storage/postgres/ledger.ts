@@ -30,27 +30,33 @@ async function record(c: PgClient, at: number, uuid: string, type: LedgerEvent['
 export function postgresLedgerStore(pool: PgPool): LedgerStore {
   return {
     async reserve(uuid, tau, expiresAt, now) {
-      await transaction(pool, async (c) => {
-        await c.query("INSERT INTO ledger_nonces (uuid, tau, state, expires_at) VALUES ($1, $2, 'RESERVED', $3)", [uuid, tau, expiresAt]);
-        await record(c, now, uuid, 'reserved');
-      });
+      // One statement, one implicit transaction, one round trip: the event lock (taken before the event's
+      // seq is drawn, see LockName in db.ts) is then held only for the commit, not across round trips.
+      await pool.query(
+        `WITH l AS (SELECT pg_advisory_xact_lock(${lockKey('ledger_events')})),
+              n AS (INSERT INTO ledger_nonces (uuid, tau, state, expires_at) VALUES ($1, $2, 'RESERVED', $3) RETURNING uuid)
+         INSERT INTO ledger_events (at, uuid, type) SELECT $4::bigint, n.uuid, 'reserved' FROM n, l`,
+        [uuid, tau, expiresAt, now],
+      );
     },
-    spend: (uuid, tau, now) =>
-      transaction(pool, async (c) => {
-        const spent = await c.query(
-          "UPDATE ledger_nonces SET state = 'SPENT', spent_at = $3, tau = NULL WHERE uuid = $1 AND tau = $2 AND state = 'RESERVED' AND expires_at > $3 RETURNING uuid",
-          [uuid, tau, now],
-        );
-        if (spent.rowCount === 1) {
-          await record(c, now, uuid, 'spent');
-          return { ok: true } as const;
-        }
-        // READ COMMITTED: this statement sees the row as committed by whichever burn won.
+    async spend(uuid, tau, now) {
+      // The burn and its event in one statement (as reserve); the lock is taken only when the burn happened.
+      const spent = await pool.query(
+        `WITH s AS (UPDATE ledger_nonces SET state = 'SPENT', spent_at = $3, tau = NULL
+                    WHERE uuid = $1 AND tau = $2 AND state = 'RESERVED' AND expires_at > $3 RETURNING uuid),
+              l AS (SELECT pg_advisory_xact_lock(${lockKey('ledger_events')}) FROM s)
+         INSERT INTO ledger_events (at, uuid, type) SELECT $3::bigint, s.uuid, 'spent' FROM s, l`,
+        [uuid, tau, now],
+      );
+      if (spent.rowCount === 1) return { ok: true } as const;
+      // Refused: say why, and record it. READ COMMITTED: this sees the row as committed by whichever burn won.
+      return transaction(pool, async (c) => {
         const row = (await c.query<NonceRow>('SELECT tau, state, expires_at, spent_at FROM ledger_nonces WHERE uuid = $1', [uuid])).rows[0];
         const reason = classifyRefusal(row, tau, now);
         if (reason !== 'unknown') await record(c, now, uuid, reason);
         return { ok: false, reason } as const;
-      }),
+      });
+    },
     async status(uuid, now) {
       const row = (await pool.query<NonceRow>('SELECT tau, state, expires_at, spent_at FROM ledger_nonces WHERE uuid = $1', [uuid])).rows[0];
       return statusFromRow(uuid, row, now);
