@@ -27,10 +27,23 @@ function traced(dbPath: string, args: string[]): { calls: Syscall[]; pid: number
       timeout: 60_000,
     });
     assert.equal(r.status, 0, r.stderr);
-    const lines = readFileSync(out, 'utf8').split('\n');
-    const calls = lines.flatMap((l) => {
-      const m = /^(\d+)\s+(\w+)\((.*)\)\s+=\s+(.*)$/.exec(l);
-      return m ? [{ tid: Number(m[1]), name: m[2]!, args: m[3]!, result: m[4]! }] : [];
+    // With several threads strace splits a call that another thread interrupts into `name(args <unfinished ...>`
+    // and `<... name resumed>rest) = result`; the call is put back together where it completed.
+    const started = new Map<number, string>();
+    const calls = readFileSync(out, 'utf8').split('\n').flatMap((line) => {
+      const tid = Number(/^(\d+)\s+/.exec(line)?.[1]);
+      let l = line.replace(/^\d+\s+/, '');
+      if (l.endsWith(' <unfinished ...>')) {
+        started.set(tid, l.slice(0, -' <unfinished ...>'.length));
+        return [];
+      }
+      const resumed = /^<\.\.\. \w+ resumed>(.*)$/.exec(l);
+      if (resumed) {
+        l = (started.get(tid) ?? '') + resumed[1];
+        started.delete(tid);
+      }
+      const m = /^(\w+)\((.*)\)\s+=\s+(.*)$/.exec(l);
+      return m ? [{ tid, name: m[1]!, args: m[2]!, result: m[3]! }] : [];
     });
     return { calls, pid: calls[0]!.tid };
   } finally {
@@ -66,19 +79,22 @@ test('an answered SQLite write was synced to disk first, by a thread other than 
   }
 });
 
-test('a checkpoint syncs the database file; closing leaves everything in it and no WAL', { skip: !haveStrace && 'strace is not installed' }, () => {
+test('checkpoints sync the database file off the event loop; closing leaves everything in it and no WAL', { skip: !haveStrace && 'strace is not installed' }, () => {
   const dir = tempDir();
   try {
     const db = join(dir.path, 'd.sqlite3');
-    // Four writes 700 ms apart: the checkpoint interval (1 s) has passed at the third; the fourth is left
-    // in the WAL for close to copy.
-    const { calls } = traced(db, ['4', '700']);
-    const main = fdsOf(calls, db);
+    // Four writes 600 ms apart: the checkpointer (every second) copies the first ones while the writer runs;
+    // close copies the rest.
+    const { calls, pid } = traced(db, ['4', '600']);
+    const files = new Set([...fdsOf(calls, db), ...fdsOf(calls, `${db}-wal`)]);
     const answered = (i: number) => calls.findIndex((c) => c.name === 'write' && c.args.includes(`answered ${i}`));
     const closed = calls.findIndex((c) => c.name === 'write' && c.args.includes('closed'));
-    const mainSyncs = calls.map((c, k) => ({ c, k })).filter(({ c }) => (c.name === 'fdatasync' || c.name === 'fsync') && main.has(fdArg(c)));
-    assert.ok(mainSyncs.some(({ k }) => k > answered(2) && k < answered(3)), 'the checkpoint at the third write synced the database file');
-    assert.ok(mainSyncs.some(({ k }) => k > answered(4) && k < closed), 'close synced the database file');
+    const syncs = calls.map((c, k) => ({ c, k })).filter(({ c }) => (c.name === 'fdatasync' || c.name === 'fsync') && files.has(fdArg(c)));
+    const dbSyncs = syncs.filter(({ c }) => fdsOf(calls, db).has(fdArg(c)));
+    assert.ok(dbSyncs.some(({ k }) => k > answered(1) && k < answered(4)), 'a checkpoint synced the database file while the writer ran');
+    // (Creating the file and switching it to WAL, before the first write, syncs on the event loop: once.)
+    assert.deepEqual(syncs.filter(({ c, k }) => k > answered(1) && k < answered(4) && c.tid === pid), [], 'no sync ran on the event-loop thread while it served writes');
+    assert.ok(dbSyncs.some(({ k }) => k > answered(4) && k < closed), 'close synced the database file');
     assert.equal(existsSync(`${db}-wal`), false, 'the WAL is gone after close');
     const reopened = new Database(db, { readonly: true });
     try {

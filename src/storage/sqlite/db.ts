@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Checkpointer } from './checkpointer.js';
 
 export type SqliteDb = Database.Database;
 
@@ -9,8 +10,8 @@ export type SqliteDb = Database.Database;
  * or power loss; `write()` keeps that promise without blocking the event loop on the disk: SQLite itself does
  * not sync (`synchronous = OFF`), and every write settles only after an fdatasync of the WAL that began after
  * its commit, run on libuv's thread pool (see WalSync). Checkpoints, which must sync the database file before
- * the WAL is reused, run with `synchronous = NORMAL` (see checkpoint()). Where WAL is unavailable (`:memory:`,
- * a filesystem without shared memory) SQLite syncs every commit itself (`synchronous = FULL`).
+ * the WAL is reused, run on a thread and connection of their own (Checkpointer). Where WAL is unavailable
+ * (`:memory:`, a filesystem without shared memory) SQLite syncs every commit itself (`synchronous = FULL`).
  */
 export function openSqlite(path: string): SqliteDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -27,7 +28,7 @@ export function openSqlite(path: string): SqliteDb {
   }
   db.pragma('synchronous = OFF');
   db.pragma('wal_autocheckpoint = 0'); // an automatic checkpoint would run under OFF and skip its syncs
-  walSyncs.set(db, new WalSync(`${path}-wal`));
+  walSyncs.set(db, new WalSync(`${path}-wal`, new Checkpointer(path, CHECKPOINT_INTERVAL_MS)));
   return db;
 }
 
@@ -39,6 +40,7 @@ export async function closeSqlite(db: SqliteDb): Promise<void> {
   const sync = walSyncs.get(db);
   if (sync) {
     await new Promise<void>((resolve) => sync.after(() => resolve()));
+    await sync.checkpointer.close();
     sync.close();
     walSyncs.delete(db);
   }
@@ -69,7 +71,7 @@ interface PendingWrite {
   reject: (e: unknown) => void;
 }
 
-/** How often, at most, committed WAL frames are copied back into the database file. */
+/** How often committed WAL frames are copied back into the database file. */
 const CHECKPOINT_INTERVAL_MS = 1000;
 
 /**
@@ -85,7 +87,10 @@ class WalSync {
   private failure: Error | undefined;
   lastCheckpoint = Date.now();
 
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    readonly checkpointer: Checkpointer,
+  ) {}
 
   /** Calls `done` once everything written to the WAL before this call is on disk (or with the error). */
   after(done: (error?: Error) => void): void {
@@ -169,12 +174,13 @@ function flush(db: SqliteDb): void {
   const sync = walSyncs.get(db);
   if (!sync) return settle(); // SQLite synced the commit itself
   sync.after(settle);
-  if (Date.now() - sync.lastCheckpoint >= CHECKPOINT_INTERVAL_MS) checkpoint(db, sync);
+  if (!sync.checkpointer.alive && Date.now() - sync.lastCheckpoint >= CHECKPOINT_INTERVAL_MS) checkpoint(db, sync);
 }
 
 /**
- * Copies the WAL back into the database file. Under `synchronous = NORMAL` the checkpoint syncs the WAL before
- * and the database file after copying, so the WAL may be reused (overwritten) afterwards without losing data.
+ * The fallback when the checkpointer thread has died: the same checkpoint on the event loop. Under
+ * `synchronous = NORMAL` it syncs the WAL before and the database file after copying, so the WAL may be
+ * reused (overwritten) afterwards without losing data.
  */
 function checkpoint(db: SqliteDb, sync: WalSync): void {
   sync.lastCheckpoint = Date.now();
