@@ -11,6 +11,8 @@ export interface Row {
   cpu_us_per_op: number | null;
   /** The same for its event-loop thread alone, the part that cannot spread over cores. */
   main_thread_us_per_op: number | null;
+  /** The baseline the ratio was taken against (measured right before this scenario when it has a ratio target). */
+  baseline_rps: number | null;
   ratio_to_baseline: number | null;
 }
 

@@ -25,6 +25,7 @@ test('npm run bench -- --quick runs every scenario and writes results.json', { t
       assert.ok(row.p99_ms >= row.p50_ms, `${row.scenario} percentiles out of order`);
       if (row.scenario.includes('[in-process]')) continue;
       if (row.scenario !== 'baseline') assert.ok((row.ratio_to_baseline ?? 0) > 0, `${row.scenario} has no ratio`);
+      assert.equal(row.ratio_to_baseline, Number((row.rps / row.baseline_rps!).toFixed(3)), `${row.scenario}: the ratio is taken against its recorded baseline`);
       // Read from /proc: a server that answered spent CPU, and its event loop is part of the whole.
       assert.ok((row.cpu_us_per_op ?? 0) > 0, `${row.scenario} has no CPU time per request`);
       assert.ok((row.main_thread_us_per_op ?? 0) > 0 && row.main_thread_us_per_op! <= row.cpu_us_per_op!, `${row.scenario}: event-loop CPU ${row.main_thread_us_per_op} vs ${row.cpu_us_per_op}`);
