@@ -13,7 +13,7 @@ import { memoryDirectoryStore } from './memory/directory.js';
 import { memoryLedgerStore } from './memory/ledger.js';
 import { openPostgresStore } from './postgres/index.js';
 import { sqliteAuditStore } from './sqlite/audit.js';
-import { closeSqlite, openSqlite } from './sqlite/db.js';
+import { checkWritable, closeSqlite, openSqlite } from './sqlite/db.js';
 import { sqliteDirectoryStore } from './sqlite/directory.js';
 import { sqliteLedgerStore } from './sqlite/ledger.js';
 import { fileArtifactStore } from './sqlite/artifacts.js';
@@ -78,6 +78,7 @@ export async function openStore(config: Config['storage'], o: StoreOptions): Pro
         ledger: sqliteLedgerStore(db),
         audit: sqliteAuditStore(db),
         ping: async () => {
+          checkWritable(db);
           db.prepare('SELECT 1').get();
         },
         close: () => closeSqlite(db),

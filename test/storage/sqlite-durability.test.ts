@@ -134,3 +134,24 @@ test('answered writes survive the process being killed (SIGKILL) before any chec
     dir.remove();
   }
 });
+
+test('when a sync of the WAL fails once (EIO injected), that write and every later one are refused', { skip: !haveStrace && 'strace is not installed' }, () => {
+  const dir = tempDir();
+  try {
+    // strace makes the first fdatasync fail with EIO, as a failing disk would (SQLite itself only calls fsync).
+    // Later syncs would succeed, but after a failed one nothing is known about what reached the disk.
+    const r = spawnSync('strace', ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=fdatasync', '-e', 'inject=fdatasync:error=EIO:when=1', process.execPath, WRITER, join(dir.path, 'd.sqlite3'), '3'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^refused 1: syncing .*-wal failed \(EIO.*refused until restart$/);
+    assert.match(lines[1]!, /^refused 2: .*refused until restart$/);
+    assert.match(lines[2]!, /^refused 3: .*refused until restart$/);
+    assert.match(lines[3]!, /^writable: syncing .*-wal failed/);
+    assert.ok(!r.stdout.includes('answered'), r.stdout);
+  } finally {
+    dir.remove();
+  }
+});

@@ -49,6 +49,12 @@ export async function closeSqlite(db: SqliteDb): Promise<void> {
   db.close();
 }
 
+/** Throws the reason writes are refused (a failed sync of the WAL, see WalSync); health checks call it. */
+export function checkWritable(db: SqliteDb): void {
+  const failure = walSyncs.get(db)?.failure;
+  if (failure) throw failure;
+}
+
 /**
  * Applies a domain's migrations in order, each in its own transaction. `migrations[i]` is version i+1;
  * released versions are never edited, only appended to.
@@ -84,7 +90,7 @@ class WalSync {
   private fd: number | undefined;
   private running = false;
   private queued: Array<(error?: Error) => void> = [];
-  private failure: Error | undefined;
+  failure: Error | undefined;
   lastCheckpoint = Date.now();
 
   constructor(
