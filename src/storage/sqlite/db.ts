@@ -136,8 +136,9 @@ const batches = new WeakMap<SqliteDb, PendingWrite[]>();
 /**
  * Group commit. Writes issued in the same event-loop turn run in one transaction (each in its own savepoint,
  * so one failing write rolls back alone); each promise settles only once that transaction is on disk.
- * Concurrent requests thus share one commit and one sync, and the event loop never waits for the disk.
- * A committed write is visible to other requests a moment before it is durable, never answered before.
+ * Concurrent requests thus share one commit and one sync, and the event loop does not wait for the sync (only
+ * for the commit's own writes to the WAL). A committed write is visible to other requests a moment before it
+ * is durable, never answered before.
  */
 export function write<T>(db: SqliteDb, op: () => T): Promise<T> {
   return new Promise<T>((resolve, reject) => {
