@@ -142,7 +142,10 @@ test('native: 200 back-to-back runs at full concurrency all succeed and leave no
   await Promise.all(Array.from({ length: 2 * settings.concurrency }, loop));
   assert.equal(started, 200);
   assert.deepEqual(failures.slice(0, 3), [], `${failures.length} of 200 runs failed`);
-  assert.deepEqual([...orphaned], []);
+  // A bwrap seen parentless while other runs were in flight may have been one of theirs in mid-teardown
+  // (its unshare gone a moment before it); once every run has returned, none may be left.
+  assert.deepEqual([...orphaned].filter((pid) => stat(pid)?.comm === 'bwrap'), [], 'orphans seen during the runs are gone');
+  assert.deepEqual(orphans(), []);
 });
 
 test('native: writes outside the sandbox tmpfs fail; the host file system is untouched', { skip }, async () => {
