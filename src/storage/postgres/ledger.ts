@@ -1,6 +1,6 @@
 import type { LedgerEvent } from '../../ledger/ledger.js';
 import { classifyRefusal, statusFromRow, type LedgerStore, type NonceRow } from '../ledger.js';
-import { lockKey, transaction, type PgClient, type PgPool } from './db.js';
+import { lockKey, transaction, type PgPool } from './db.js';
 
 export const LEDGER_MIGRATIONS = [
   `CREATE TABLE ledger_nonces (
@@ -15,10 +15,17 @@ export const LEDGER_MIGRATIONS = [
    CREATE INDEX ledger_events_at ON ledger_events (at);`,
 ];
 
-/** Appends an event inside the caller's transaction, in seq order (see LockName in db.ts). */
-async function record(c: PgClient, at: number, uuid: string, type: LedgerEvent['type']): Promise<void> {
-  await c.query(`SELECT pg_advisory_xact_lock(${lockKey('ledger_events')})`);
-  await c.query('INSERT INTO ledger_events (at, uuid, type) VALUES ($1, $2, $3)', [at, uuid, type]);
+/** Appends an event, in seq order: one statement, the lock taken before seq is drawn (see LockName in db.ts). */
+async function record(pool: PgPool, at: number, uuid: string, type: LedgerEvent['type']): Promise<void> {
+  await pool.query(
+    `WITH l AS (SELECT pg_advisory_xact_lock(${lockKey('ledger_events')}))
+     INSERT INTO ledger_events (at, uuid, type) SELECT $1::bigint, $2, $3 FROM l`,
+    [at, uuid, type],
+  );
+}
+
+async function nonceRow(pool: PgPool, uuid: string): Promise<NonceRow | undefined> {
+  return (await pool.query<NonceRow>('SELECT tau, state, expires_at, spent_at FROM ledger_nonces WHERE uuid = $1', [uuid])).rows[0];
 }
 
 /**
@@ -49,18 +56,12 @@ export function postgresLedgerStore(pool: PgPool): LedgerStore {
         [uuid, tau, now],
       );
       if (spent.rowCount === 1) return { ok: true } as const;
-      // Refused: say why, and record it. READ COMMITTED: this sees the row as committed by whichever burn won.
-      return transaction(pool, async (c) => {
-        const row = (await c.query<NonceRow>('SELECT tau, state, expires_at, spent_at FROM ledger_nonces WHERE uuid = $1', [uuid])).rows[0];
-        const reason = classifyRefusal(row, tau, now);
-        if (reason !== 'unknown') await record(c, now, uuid, reason);
-        return { ok: false, reason } as const;
-      });
+      // Refused: say why, and record it. This read sees the row as committed by whichever burn won.
+      const reason = classifyRefusal(await nonceRow(pool, uuid), tau, now);
+      if (reason !== 'unknown') await record(pool, now, uuid, reason);
+      return { ok: false, reason } as const;
     },
-    async status(uuid, now) {
-      const row = (await pool.query<NonceRow>('SELECT tau, state, expires_at, spent_at FROM ledger_nonces WHERE uuid = $1', [uuid])).rows[0];
-      return statusFromRow(uuid, row, now);
-    },
+    status: async (uuid, now) => statusFromRow(uuid, await nonceRow(pool, uuid), now),
     async events(after, limit) {
       return (await pool.query<LedgerEvent>('SELECT seq, at, uuid, type FROM ledger_events WHERE seq > $1 ORDER BY seq LIMIT $2', [after, limit])).rows;
     },
