@@ -200,17 +200,18 @@ const IDLE_MEMORIES = 4;
 const KEEP_BYTES = 2 << 20; // room for a Rust wasm32-wasi module, which starts at 17 pages
 
 interface Pooled {
-  key: string;
   limits: MemoryLimits;
   memory: WebAssembly.Memory;
   reused: boolean;
 }
 
+/** Memories are interchangeable only between modules declaring the same limits. */
+const keyOf = (limits: MemoryLimits) => `${limits.min_pages}:${limits.max_pages}`;
+
 function takeMemory(limits: MemoryLimits): Pooled {
-  const key = `${limits.min_pages}:${limits.max_pages}`;
-  const i = idleMemories.findLastIndex((m) => m.key === key);
-  if (i >= 0) return { key, limits, memory: idleMemories.splice(i, 1)[0]!.memory, reused: true };
-  return { key, limits, memory: new WebAssembly.Memory({ initial: limits.min_pages, maximum: limits.max_pages }), reused: false };
+  const i = idleMemories.findLastIndex((m) => m.key === keyOf(limits));
+  if (i >= 0) return { limits, memory: idleMemories.splice(i, 1)[0]!.memory, reused: true };
+  return { limits, memory: new WebAssembly.Memory({ initial: limits.min_pages, maximum: limits.max_pages }), reused: false };
 }
 
 /**
@@ -221,11 +222,11 @@ function takeMemory(limits: MemoryLimits): Pooled {
  * limits: a channel out of a run that saw a secret), move where `memory.grow` hits the maximum and admit
  * data segments past the declared minimum, so it is dropped.
  */
-function releaseMemory({ key, limits, memory }: Pooled): void {
+function releaseMemory({ limits, memory }: Pooled): void {
   new Uint8Array(memory.buffer).fill(0);
   const bytes = memory.buffer.byteLength;
   if (bytes !== limits.min_pages * WASM_PAGE || bytes > KEEP_BYTES) return;
-  idleMemories.push({ key, memory });
+  idleMemories.push({ key: keyOf(limits), memory });
   if (idleMemories.length > IDLE_MEMORIES) idleMemories.shift();
 }
 
