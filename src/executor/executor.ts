@@ -4,6 +4,7 @@ import type { ExecutorSection } from '../config/sections/runtime.js';
 import { ApiError, invalidInput } from '../errors.js';
 import { NativeRunner } from './native.js';
 import type { Artifact, ResolvedLimits, RunLimits, RunResult } from './types.js';
+import { failedRun } from './run-result.js';
 import { WasmPool } from './wasm-pool.js';
 import type { CompiledModule } from './wasm-protocol.js';
 import { checkWasmModule } from './wasm-module.js';
@@ -78,7 +79,7 @@ export class Executor {
       try {
         compiled = await this.compile(artifact);
       } catch (e) {
-        return { exit_code: null, stdout: '', stderr: '', duration_ms: 0, timed_out: false, truncated: false, error: `module refused: ${(e as Error).message}` };
+        return failedRun(`module refused: ${(e as Error).message}`, 0);
       }
       return await this.pool.run(artifact.sha256, compiled, [WASM_ARGV0, command, ...args], input, resolved, this.config.memory_mb * 1048576);
     } finally {

@@ -1,24 +1,16 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, chownSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { constants as osConstants, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { runOutcome, sandboxCommand, type SandboxTools } from './native-sandbox.js';
+import { failedRun } from './run-result.js';
 import type { ResolvedLimits, RunResult } from './types.js';
 
 /** The uid/gid a root host runs sandboxes as (see NativeRunner): `nobody`. */
 const SANDBOX_ID = 65534;
 /** Native artifacts kept on disk (by sha256); beyond this the least recently used file is removed. */
 const ARTIFACT_FILES = 64;
-
-const LIMIT_SIGNALS: Record<string, string> = {
-  SIGXCPU: 'CPU time limit exceeded',
-  SIGXFSZ: 'file size limit exceeded',
-  SIGSEGV: 'often the address-space (memory) limit',
-};
-
-function signalName(n: number): string | null {
-  return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] ?? null;
-}
 
 export interface NativeOptions {
   concurrency: number;
@@ -108,55 +100,26 @@ export class NativeRunner {
 
   async run(sha256: string, bytes: Uint8Array, args: string[], stdin: Uint8Array, limits: ResolvedLimits): Promise<RunResult> {
     const started = performance.now();
-    const refused = (error: string): RunResult => ({
-      exit_code: null, stdout: '', stderr: '', duration_ms: performance.now() - started, timed_out: false, truncated: false, error,
-    });
     const why = this.unavailable();
-    if (why) return refused(why);
+    if (why) return failedRun(why, performance.now() - started);
     const path = this.materialize(sha256, bytes);
-    if (!path) return refused('artifact bytes do not match their sha256');
+    if (!path) return failedRun('artifact bytes do not match their sha256', performance.now() - started);
 
-    let file: string;
-    let argv: string[];
-    const sandboxed = Boolean(this.bwrap && this.prlimit && this.unshare && this.setpriv);
-    if (sandboxed) {
-      const cpu = Math.max(1, Math.ceil(limits.wall_ms / 1000));
-      const tmpBytes = this.opts.native_tmpfs_mb * 1048576;
-      // unshare and bwrap's monitor count in the run's user namespace too.
-      const perRun = this.opts.native_max_processes + 2;
-      const uid = this.asRoot ? SANDBOX_ID : process.getuid!();
-      const gid = this.asRoot ? SANDBOX_ID : process.getgid!();
-      file = this.setpriv!;
-      argv = [
-        '--pdeathsig', 'KILL', '--',
-        // Root host: all sandboxes together (they share uid 65534), twice what `concurrency` runs can
-        // hold, as defence in depth behind each run's own limit. It must be set before unshare: a user
-        // namespace counts against its creator's limit. A non-root host's uid also counts the server's own
-        // threads, so no shared backstop fits there.
-        ...(this.asRoot ? [this.prlimit!, `--nproc=${2 * this.opts.concurrency * perRun}`, '--'] : []),
-        this.unshare!, '--user', `--map-user=${uid}`, `--map-group=${gid}`, '--pid', '--fork', '--kill-child', '--',
-        this.prlimit!,
-        `--cpu=${cpu}`,
-        `--as=${this.opts.memory_mb * 1048576}`,
-        `--nofile=${this.opts.native_max_open_files}`,
-        `--fsize=${tmpBytes}`,
-        `--core=0`,
-        `--nproc=${perRun}`,
-        '--', this.bwrap!,
-        '--unshare-all', '--die-with-parent', '--new-session', '--clearenv', '--cap-drop', 'ALL',
-        '--tmpfs', '/',
-        '--ro-bind', path, '/circuit',
-        '--dev', '/dev',
-        '--size', String(tmpBytes), '--tmpfs', '/tmp',
-        '--remount-ro', '/',
-        '--chdir', '/tmp',
-        '/circuit', ...args,
-      ];
-    } else {
-      this.warn(`executor: running native circuit ${sha256} WITHOUT a sandbox (allow_unsandboxed_native = true; development only)`);
-      file = path;
-      argv = args;
-    }
+    const tools = this.tools();
+    const { file, argv } = tools
+      ? sandboxCommand(tools, {
+          uid: this.asRoot ? SANDBOX_ID : process.getuid!(),
+          gid: this.asRoot ? SANDBOX_ID : process.getgid!(),
+          asRoot: this.asRoot,
+          concurrency: this.opts.concurrency,
+          maxProcesses: this.opts.native_max_processes,
+          maxOpenFiles: this.opts.native_max_open_files,
+          memoryBytes: this.opts.memory_mb * 1048576,
+          tmpfsBytes: this.opts.native_tmpfs_mb * 1048576,
+          wallMs: limits.wall_ms,
+        }, path, args)
+      : this.unsandboxed(sha256, path, args);
+    const sandboxed = tools !== undefined;
 
     return new Promise<RunResult>((resolve) => {
       const child = spawn(file, argv, {
@@ -218,24 +181,29 @@ export class NativeRunner {
         clearTimeout(timer);
         if (!sandboxed) killRun(); // whatever the circuit left behind in its group (a sandbox leaves nothing)
         this.live.delete(killRun);
-        let error: string | undefined;
-        if (timedOut) error = `wall time of ${limits.wall_ms} ms exceeded; run killed`;
-        else if (truncated) error = `output exceeded ${limits.output_bytes} bytes; run stopped`;
-        else if (spawnError) error = `could not start: ${spawnError}`;
-        // bwrap reports a circuit killed by signal N as exit status 128+N (and unshare passes it on).
-        const sig = signal ?? (sandboxed && code !== null && code > 128 ? signalName(code - 128) : null);
-        if (!error && sig) error = `killed by ${sig}${LIMIT_SIGNALS[sig] ? ` (${LIMIT_SIGNALS[sig]})` : ''}`;
+        const outcome = runOutcome({ code, signal, sandboxed, timedOut, truncated, spawnError, wallMs: limits.wall_ms, outputBytes: limits.output_bytes });
         resolve({
-          exit_code: timedOut || truncated || sig ? null : code,
+          exit_code: outcome.exit_code,
           stdout: Buffer.concat(out).toString('utf8'),
           stderr: Buffer.concat(err).toString('utf8'),
           duration_ms: performance.now() - started,
           timed_out: timedOut,
           truncated,
-          ...(error !== undefined ? { error } : {}),
+          ...(outcome.error !== undefined ? { error: outcome.error } : {}),
         });
       });
     });
+  }
+
+  private tools(): SandboxTools | undefined {
+    const { bwrap, prlimit, unshare, setpriv } = this;
+    return bwrap && prlimit && unshare && setpriv ? { bwrap, prlimit, unshare, setpriv } : undefined;
+  }
+
+  /** Development only (allow_unsandboxed_native): the binary itself, loudly. */
+  private unsandboxed(sha256: string, path: string, args: string[]): { file: string; argv: string[] } {
+    this.warn(`executor: running native circuit ${sha256} WITHOUT a sandbox (allow_unsandboxed_native = true; development only)`);
+    return { file: path, argv: args };
   }
 
   /** Kills the runs in flight and removes the artifact directory. */

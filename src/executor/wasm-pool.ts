@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { WORKER_MODULE_CACHE, type CompiledModule, type WorkerRequest, type WorkerResponse } from './wasm-protocol.js';
 import type { ResolvedLimits, RunResult } from './types.js';
+import { failedRun } from './run-result.js';
 
 const WORKER_URL = new URL('./wasm-worker.js', import.meta.url);
 const decoder = new TextDecoder();
@@ -43,7 +44,7 @@ export class WasmPool {
       await slot.ready;
     } catch (e) {
       this.replace(slot);
-      return { exit_code: null, stdout: '', stderr: '', duration_ms: performance.now() - started, timed_out: false, truncated: false, error: `wasm worker failed to start: ${(e as Error).message}` };
+      return failedRun(`wasm worker failed to start: ${(e as Error).message}`, performance.now() - started);
     }
     const req: WorkerRequest = {
       id: this.nextId++,
@@ -64,14 +65,14 @@ export class WasmPool {
     }
     return new Promise<RunResult>((resolve) => {
       const w = slot.worker;
-      const finish = (r: Omit<RunResult, 'duration_ms'>, replace: boolean) => {
+      const finish = (r: RunResult, replace: boolean) => {
         clearTimeout(timer);
         w.off('message', onMessage);
         w.off('exit', onExit);
         if (replace) this.replace(slot);
         else w.unref();
         slot.busy = false;
-        resolve({ ...r, duration_ms: performance.now() - started });
+        resolve(r);
       };
       const onMessage = (res: WorkerResponse) => {
         if (res.id !== req.id) return;
@@ -83,6 +84,7 @@ export class WasmPool {
             stderr: decoder.decode(res.stderr),
             timed_out: false,
             truncated: res.truncated,
+            duration_ms: performance.now() - started,
             ...(res.error !== undefined ? { error: res.error } : {}),
           },
           false,
@@ -91,13 +93,10 @@ export class WasmPool {
       const onExit = (code: number) => {
         // Only a worker killed under it (heap limit, internal failure) gets here; timeouts detach first.
         const error = slot.lastError?.includes('memory') ? `worker out of memory: ${slot.lastError}` : `worker exited (${code})${slot.lastError ? `: ${slot.lastError}` : ''}`;
-        finish({ exit_code: null, stdout: '', stderr: '', timed_out: false, truncated: false, error }, true);
+        finish(failedRun(error, performance.now() - started), true);
       };
       const timer = setTimeout(() => {
-        finish(
-          { exit_code: null, stdout: '', stderr: '', timed_out: true, truncated: false, error: `wall time of ${limits.wall_ms} ms exceeded; run killed` },
-          true,
-        );
+        finish(failedRun(`wall time of ${limits.wall_ms} ms exceeded; run killed`, performance.now() - started, true), true);
       }, limits.wall_ms);
       w.on('message', onMessage);
       w.on('exit', onExit);
