@@ -3,21 +3,9 @@
 import { openSync } from 'node:fs';
 import { WASI } from 'node:wasi';
 import { parentPort } from 'node:worker_threads';
-import { MEMORY_IMPORT, WASM_PAGE, WORKER_MODULE_CACHE, type MemoryLimits, type WorkerRequest, type WorkerResponse } from './wasm-protocol.js';
-
-const ERRNO_SUCCESS = 0;
-const ERRNO_BADF = 8;
-const ERRNO_FAULT = 21;
-
-type WasiFn = (...a: number[]) => number;
-
-/**
- * The imports served here in JS rather than by node:wasi: stdio from memory, and argv, the (empty)
- * environment and exit, which are pure data. Importing node:wasi's native args functions costs about
- * 0.15 ms per function per instantiation, more than a whole small command takes; a module that imports
- * nothing else runs without a node:wasi instance at all.
- */
-const LOCAL = new Set(['fd_write', 'fd_read', 'fd_close', 'fd_renumber', 'args_sizes_get', 'args_get', 'environ_sizes_get', 'environ_get', 'proc_exit']);
+import { Exit, LOCAL, localWasi, OutputLimit, type WasiFn } from './wasi-local.js';
+import { releaseMemory, takeMemory } from './wasm-memories.js';
+import { MEMORY_IMPORT, WORKER_MODULE_CACHE, type MemoryLimits, type WorkerRequest, type WorkerResponse } from './wasm-protocol.js';
 
 interface Cached {
   module: WebAssembly.Module;
@@ -29,16 +17,9 @@ interface Cached {
 
 const modules = new Map<string, Cached>();
 // node:wasi wants host fds for stdio. All three point at /dev/null and are never used for I/O: fd_read and
-// fd_write on 0–2 are served from memory below, and close/renumber on them are refused so a circuit cannot
+// fd_write on 0–2 are served from memory (wasi-local.ts), and close/renumber on them are refused so a circuit cannot
 // close or replace a descriptor of this process.
 const devNull = openSync('/dev/null', 'r+');
-const encoder = new TextEncoder();
-
-class OutputLimit extends Error {}
-/** Thrown by proc_exit to unwind the module; carries the exit code. */
-class Exit {
-  constructor(readonly code: number) {}
-}
 
 function cached(req: WorkerRequest): Cached {
   if (req.compiled) {
@@ -57,106 +38,16 @@ function cached(req: WorkerRequest): Cached {
 
 function run(req: WorkerRequest): WorkerResponse {
   const { module, memory: limits, imports: names, needsHost } = cached(req);
-  const out: Uint8Array[] = [];
-  const err: Uint8Array[] = [];
-  let outLen = 0;
-  let errLen = 0;
-  let truncated = false;
-  let stdinPos = 0;
   let memory: WebAssembly.Memory | undefined;
-  const view = () => new DataView(memory!.buffer);
-  const args = req.argv.map((a) => encoder.encode(`${a}\0`));
+  const stdio = localWasi({ argv: req.argv, stdin: req.stdin, outputBytes: req.output_bytes, memory: () => memory! });
 
   // Only for the functions served natively (clock, random, fdstat, …); never given stdio or a directory.
   const wasi = needsHost
     ? new WASI({ version: 'preview1', args: req.argv, env: {}, preopens: {}, returnOnExit: true, stdin: devNull, stdout: devNull, stderr: devNull })
     : undefined;
-  // With no preopens there are no descriptors beyond 0–2, so every other fd is EBADF, as node:wasi answers.
-  const local: Record<string, WasiFn> = {
-    fd_write(fd, iovs, iovsLen, nwritten) {
-      if (fd !== 1 && fd !== 2) return ERRNO_BADF;
-      const dv = view();
-      const mem = new Uint8Array(memory!.buffer);
-      let total = 0;
-      for (let i = 0; i < iovsLen; i++) {
-        const ptr = dv.getUint32(iovs + i * 8, true);
-        const len = dv.getUint32(iovs + i * 8 + 4, true);
-        const room = req.output_bytes - outLen - errLen;
-        const take = Math.min(len, room);
-        const chunk = mem.slice(ptr, ptr + take);
-        if (fd === 1) (out.push(chunk), (outLen += take));
-        else (err.push(chunk), (errLen += take));
-        total += take;
-        if (take < len) {
-          truncated = true;
-          throw new OutputLimit();
-        }
-      }
-      dv.setUint32(nwritten, total, true);
-      return ERRNO_SUCCESS;
-    },
-    fd_read(fd, iovs, iovsLen, nread) {
-      if (fd !== 0) return ERRNO_BADF;
-      const dv = view();
-      const mem = new Uint8Array(memory!.buffer);
-      let total = 0;
-      for (let i = 0; i < iovsLen && stdinPos < req.stdin.length; i++) {
-        const ptr = dv.getUint32(iovs + i * 8, true);
-        const len = dv.getUint32(iovs + i * 8 + 4, true);
-        const chunk = req.stdin.subarray(stdinPos, stdinPos + len);
-        mem.set(chunk, ptr);
-        stdinPos += chunk.length;
-        total += chunk.length;
-      }
-      dv.setUint32(nread, total, true);
-      return ERRNO_SUCCESS;
-    },
-    fd_close(fd) {
-      return fd <= 2 ? ERRNO_SUCCESS : ERRNO_BADF;
-    },
-    fd_renumber() {
-      return ERRNO_BADF;
-    },
-    args_sizes_get(argc, bufSize) {
-      return sizes(argc, bufSize, args);
-    },
-    args_get(argv, buf) {
-      return strings(argv, buf, args);
-    },
-    environ_sizes_get(count, bufSize) {
-      return sizes(count, bufSize, []);
-    },
-    environ_get(environ, buf) {
-      return strings(environ, buf, []);
-    },
-    proc_exit(code) {
-      throw new Exit(code);
-    },
-  };
-  const sizes = (countPtr: number, sizePtr: number, list: Uint8Array[]) => {
-    if (!inBounds(countPtr, 4) || !inBounds(sizePtr, 4)) return ERRNO_FAULT;
-    const dv = view();
-    dv.setUint32(countPtr >>> 0, list.length, true);
-    dv.setUint32(sizePtr >>> 0, list.reduce((n, a) => n + a.length, 0), true);
-    return ERRNO_SUCCESS;
-  };
-  const strings = (ptrs: number, buf: number, list: Uint8Array[]) => {
-    if (!inBounds(ptrs, 4 * list.length) || !inBounds(buf, list.reduce((n, a) => n + a.length, 0))) return ERRNO_FAULT;
-    const dv = view();
-    const mem = new Uint8Array(memory!.buffer);
-    let at = buf >>> 0;
-    list.forEach((a, i) => {
-      dv.setUint32((ptrs >>> 0) + 4 * i, at, true);
-      mem.set(a, at);
-      at += a.length;
-    });
-    return ERRNO_SUCCESS;
-  };
-  // Pointers arrive as signed i32: read them as the unsigned addresses they are.
-  const inBounds = (ptr: number, len: number) => (ptr >>> 0) + len <= memory!.buffer.byteLength;
   const host = wasi?.wasiImport as Record<string, WasiFn> | undefined;
   const imports: Record<string, WasiFn> = {};
-  for (const n of names) imports[n] = local[n] ?? host![n]!;
+  for (const n of names) imports[n] = stdio.functions[n] ?? host![n]!;
 
   let exit_code: number | null = null;
   let error: string | undefined;
@@ -186,56 +77,7 @@ function run(req: WorkerRequest): WorkerResponse {
     if (pooled) releaseMemory(pooled);
   }
   const memory_reused = pooled?.reused ?? false;
-  return { id: req.id, exit_code, stdout: concat(out, outLen), stderr: concat(err, errLen), truncated, memory_reused, ...(error ? { error } : {}) };
-}
-
-/**
- * Idle memories, least recently released first. Instantiating with a reused memory skips reserving and
- * releasing a fresh one (the address space reservation, page faults and TLB flushes), about half the
- * cost of an instantiation.
- */
-const idleMemories: Array<{ key: string; memory: WebAssembly.Memory }> = [];
-const IDLE_MEMORIES = 4;
-/** Larger memories are not kept: it bounds the idle footprint and the cost of the wipe. */
-const KEEP_BYTES = 2 << 20; // room for a Rust wasm32-wasi module, which starts at 17 pages
-
-interface Pooled {
-  limits: MemoryLimits;
-  memory: WebAssembly.Memory;
-  reused: boolean;
-}
-
-/** Memories are interchangeable only between modules declaring the same limits. */
-const keyOf = (limits: MemoryLimits) => `${limits.min_pages}:${limits.max_pages}`;
-
-function takeMemory(limits: MemoryLimits): Pooled {
-  const i = idleMemories.findLastIndex((m) => m.key === keyOf(limits));
-  if (i >= 0) return { limits, memory: idleMemories.splice(i, 1)[0]!.memory, reused: true };
-  return { limits, memory: new WebAssembly.Memory({ initial: limits.min_pages, maximum: limits.max_pages }), reused: false };
-}
-
-/**
- * Wipes a memory after its run, whatever happened: it may hold the circuit secret (validate-response reads
- * it from stdin). It is kept for another run only at its initial size: wiped, it is then exactly what a
- * new memory is (min pages, all zero; instantiation re-applies the data segments), so no run can tell it
- * was reused. A memory the run grew would show that in memory.size() (even across modules with the same
- * limits: a channel out of a run that saw a secret), move where `memory.grow` hits the maximum and admit
- * data segments past the declared minimum, so it is dropped.
- */
-function releaseMemory({ limits, memory }: Pooled): void {
-  new Uint8Array(memory.buffer).fill(0);
-  const bytes = memory.buffer.byteLength;
-  if (bytes !== limits.min_pages * WASM_PAGE || bytes > KEEP_BYTES) return;
-  idleMemories.push({ key: keyOf(limits), memory });
-  if (idleMemories.length > IDLE_MEMORIES) idleMemories.shift();
-}
-
-function concat(chunks: Uint8Array[], len: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const all = new Uint8Array(len);
-  let o = 0;
-  for (const c of chunks) (all.set(c, o), (o += c.length));
-  return all;
+  return { id: req.id, exit_code, stdout: stdio.stdout(), stderr: stdio.stderr(), truncated: stdio.truncated(), memory_reused, ...(error ? { error } : {}) };
 }
 
 parentPort!.on('message', (req: WorkerRequest) => {
