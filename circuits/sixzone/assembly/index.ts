@@ -14,30 +14,45 @@ const COLOURS: string[] = ["red", "orange", "yellow", "green", "blue", "violet"]
 const MIN_SECRET = 4;
 const MAX_SECRET = 12;
 const MAX_STDIN = 65536;
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const NEWLINE = 0x0a;
+/** sysexits.h: EX_USAGE for a refused request, EX_SOFTWARE when the circuit itself aborts. */
+const EXIT_REFUSED = 2;
+const EXIT_ABORTED = 70;
 
 // Mint-time parameters: a 16-byte marker followed by the round count. `circuit mint` patches the byte after
 // the marker, so the published module carries its own parameters and `challenge` needs no secret.
+const PARAMS_MARKER_BYTES = 16;
 const PARAMS = memory.data<u8>([
   0x65, 0x6e, 0x69, 0x36, 0x6d, 0x61, 0x2e, 0x73, 0x69, 0x78, 0x7a, 0x6f, 0x6e, 0x65, 0x2e, 0x70, // "eni6ma.sixzone.p"
   12,
 ]);
 
 function rounds(): i32 {
-  return <i32>load<u8>(PARAMS + 16);
+  return <i32>load<u8>(PARAMS + PARAMS_MARKER_BYTES);
 }
 
 export function abort(msg: usize, file: usize, line: u32, col: u32): void {
   writeStdout('{"error":{"code":"INTERNAL","message":"circuit aborted"}}\n');
-  exit(70);
+  exit(EXIT_ABORTED);
 }
 
-class Failure {
-  constructor(public code: string, public message: string) {}
-}
-let failure: Failure | null = null;
+/** The first reason a request is refused; passed down explicitly, kept once set. */
+class Refusal {
+  code: string = "";
+  message: string = "";
 
-function fail(message: string): void {
-  if (failure == null) failure = new Failure("INVALID_INPUT", message);
+  fail(message: string): void {
+    this.failWith("INVALID_INPUT", message);
+  }
+
+  failWith(code: string, message: string): void {
+    if (this.code.length == 0) {
+      this.code = code;
+      this.message = message;
+    }
+  }
 }
 
 /** Per-round byte stream: block k of round r is SHA-256(seed ‖ u32be(r) ‖ u32be(k) ‖ 24 zero bytes). */
@@ -76,6 +91,16 @@ class RoundStream {
   }
 }
 
+/** Fisher–Yates from the last item down, drawing from the round's stream. */
+function shuffle<T>(items: StaticArray<T>, rs: RoundStream): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = <i32>rs.below(<u32>(i + 1));
+    const t = items[i];
+    items[i] = items[j];
+    items[j] = t;
+  }
+}
+
 /**
  * One dealt round, reused from round to round (no allocation per round): the shuffled alphabet as character
  * codes and the shuffled colours. Zone z sits at BEARINGS[z], has colour `colours[z]` and holds the symbols
@@ -95,20 +120,10 @@ class Deal {
     rs.start(<u32>r);
     const symbols = this.symbols;
     for (let i = 0; i < 36; i++) symbols[i] = <u8>ALPHABET.charCodeAt(i);
-    for (let i = 35; i > 0; i--) {
-      const j = <i32>rs.below(<u32>(i + 1));
-      const t = symbols[i];
-      symbols[i] = symbols[j];
-      symbols[j] = t;
-    }
+    shuffle<u8>(symbols, rs);
     const colours = this.colours;
     for (let i = 0; i < 6; i++) colours[i] = i;
-    for (let i = 5; i > 0; i--) {
-      const j = <i32>rs.below(<u32>(i + 1));
-      const t = colours[i];
-      colours[i] = colours[j];
-      colours[j] = t;
-    }
+    shuffle<i32>(colours, rs);
   }
 
   /** The zone holding character `c` in the current round, or -1. */
@@ -124,21 +139,21 @@ function indexOf(list: string[], s: string): i32 {
   return -1;
 }
 
-function str(obj: JValue, key: string): string | null {
+function str(obj: JValue, key: string, refusal: Refusal): string | null {
   const v = obj.get(key);
   if (v == null || v.kind != Kind.Str) {
-    fail("`" + key + "` must be a string");
+    refusal.fail("`" + key + "` must be a string");
     return null;
   }
   return v.text;
 }
 
 /** `seed`: 64 hex characters (32 bytes). */
-function seedOf(req: JValue): Uint8Array | null {
-  const s = str(req, "seed");
+function seedOf(req: JValue, refusal: Refusal): Uint8Array | null {
+  const s = str(req, "seed", refusal);
   if (s == null) return null;
   if (s.length != 64) {
-    fail("`seed` must be 64 hex characters");
+    refusal.fail("`seed` must be 64 hex characters");
     return null;
   }
   const out = new Uint8Array(32);
@@ -146,7 +161,7 @@ function seedOf(req: JValue): Uint8Array | null {
     const hi = hexDigit(s.charCodeAt(2 * i));
     const lo = hexDigit(s.charCodeAt(2 * i + 1));
     if (hi < 0 || lo < 0) {
-      fail("`seed` must be 64 hex characters");
+      refusal.fail("`seed` must be 64 hex characters");
       return null;
     }
     out[i] = <u8>((hi << 4) | lo);
@@ -155,20 +170,20 @@ function seedOf(req: JValue): Uint8Array | null {
 }
 
 /** Checks the fields every command after `info` shares; returns the echoed `tau` JSON. */
-function common(req: JValue): string | null {
+function common(req: JValue, refusal: Refusal): string | null {
   if (req.kind != Kind.Obj) {
-    fail("request must be a JSON object");
+    refusal.fail("request must be a JSON object");
     return null;
   }
-  const nonce = str(req, "nonce_uuid");
+  const nonce = str(req, "nonce_uuid", refusal);
   if (nonce == null) return null;
   if (nonce.length == 0 || nonce.length > 128) {
-    fail("`nonce_uuid` must be 1-128 characters");
+    refusal.fail("`nonce_uuid` must be 1-128 characters");
     return null;
   }
   const tau = req.get("tau");
   if (tau == null || (tau.kind != Kind.Str && tau.kind != Kind.Num)) {
-    fail("`tau` must be a string or a number");
+    refusal.fail("`tau` must be a string or a number");
     return null;
   }
   return stringify(tau);
@@ -188,10 +203,10 @@ function info(): string {
     ',"secret_length":{"min":' + MIN_SECRET.toString() + ',"max":' + MAX_SECRET.toString() + '}}';
 }
 
-function challenge(req: JValue): Out | null {
-  const tau = common(req);
+function challenge(req: JValue, refusal: Refusal): Out | null {
+  const tau = common(req, refusal);
   if (tau == null) return null;
-  const seed = seedOf(req);
+  const seed = seedOf(req, refusal);
   if (seed == null) return null;
   const n = rounds();
   const o = new Out(6144);
@@ -203,20 +218,20 @@ function challenge(req: JValue): Out | null {
   const deal = new Deal(seed);
   for (let r = 0; r < n; r++) {
     deal.round(r);
-    if (r > 0) o.byte(0x2c);
+    if (r > 0) o.byte(COMMA);
     o.ascii('{"round":' + r.toString() + ',"zones":[');
     for (let z = 0; z < 6; z++) {
-      if (z > 0) o.byte(0x2c);
+      if (z > 0) o.byte(COMMA);
       o.ascii('{"bearing":"');
       o.ascii(BEARINGS[z]);
       o.ascii('","colour":"');
       o.ascii(COLOURS[deal.colours[z]]);
       o.ascii('","symbols":[');
       for (let i = z; i < 36; i += 6) {
-        if (i > z) o.byte(0x2c);
-        o.byte(0x22);
+        if (i > z) o.byte(COMMA);
+        o.byte(QUOTE);
         o.byte(<i32>deal.symbols[i]);
-        o.byte(0x22);
+        o.byte(QUOTE);
       }
       o.ascii("]}");
     }
@@ -231,28 +246,28 @@ class Secret {
 }
 
 /** `secret`: {"symbols": "A1B2", "mapping"?: {"red": "N", ...}} — mapping is a colour→bearing permutation. */
-function secretOf(req: JValue): Secret | null {
+function secretOf(req: JValue, refusal: Refusal): Secret | null {
   const sv = req.get("secret");
   if (sv == null || sv.kind != Kind.Obj) {
-    fail("`secret` must be an object");
+    refusal.fail("`secret` must be an object");
     return null;
   }
-  const symbols = str(sv, "symbols");
+  const symbols = str(sv, "symbols", refusal);
   if (symbols == null) return null;
   if (symbols.length < MIN_SECRET || symbols.length > MAX_SECRET) {
-    fail("`secret.symbols` must have " + MIN_SECRET.toString() + "-" + MAX_SECRET.toString() + " symbols");
+    refusal.fail("`secret.symbols` must have " + MIN_SECRET.toString() + "-" + MAX_SECRET.toString() + " symbols");
     return null;
   }
   for (let i = 0; i < symbols.length; i++) {
     if (ALPHABET.indexOf(symbols.charAt(i)) < 0) {
-      fail("`secret.symbols` has a symbol outside the alphabet");
+      refusal.fail("`secret.symbols` has a symbol outside the alphabet");
       return null;
     }
   }
   const mv = sv.get("mapping");
   if (mv == null || mv.kind == Kind.Null) return new Secret(symbols, null);
   if (mv.kind != Kind.Obj || mv.keys.length != 6) {
-    fail("`secret.mapping` must map each of the six colours to a bearing");
+    refusal.fail("`secret.mapping` must map each of the six colours to a bearing");
     return null;
   }
   const mapping: i32[] = [-1, -1, -1, -1, -1, -1];
@@ -261,7 +276,7 @@ function secretOf(req: JValue): Secret | null {
     const b = mv.get(COLOURS[c]);
     const bi = b != null && b.kind == Kind.Str ? indexOf(BEARINGS, b.text) : -1;
     if (bi < 0 || used[bi]) {
-      fail("`secret.mapping` must be a permutation: each colour to a distinct bearing");
+      refusal.fail("`secret.mapping` must be a permutation: each colour to a distinct bearing");
       return null;
     }
     used[bi] = true;
@@ -270,14 +285,14 @@ function secretOf(req: JValue): Secret | null {
   return new Secret(symbols, mapping);
 }
 
-function validateResponse(req: JValue): Out | null {
-  if (common(req) == null) return null;
-  const seed = seedOf(req);
+function validateResponse(req: JValue, refusal: Refusal): Out | null {
+  if (common(req, refusal) == null) return null;
+  const seed = seedOf(req, refusal);
   if (seed == null) return null;
   const payload = req.get("payload");
   const bv = payload != null && payload.kind == Kind.Obj ? payload.get("bearings") : null;
   if (bv == null || bv.kind != Kind.Arr) {
-    fail("`payload.bearings` must be an array of bearings");
+    refusal.fail("`payload.bearings` must be an array of bearings");
     return null;
   }
   const answers = new Array<i32>(0);
@@ -285,12 +300,12 @@ function validateResponse(req: JValue): Out | null {
     const item = bv.items[i];
     const bi = item.kind == Kind.Str ? indexOf(BEARINGS, item.text) : -1;
     if (bi < 0) {
-      fail("`payload.bearings` entries must be one of N, NE, SE, S, SW, NW");
+      refusal.fail("`payload.bearings` entries must be one of N, NE, SE, S, SW, NW");
       return null;
     }
     answers.push(bi);
   }
-  const secret = secretOf(req);
+  const secret = secretOf(req, refusal);
   if (secret == null) return null;
   const n = rounds();
   // Every round is checked even after a miss, so the time taken does not reveal where the first error is.
@@ -312,9 +327,10 @@ function main(): u32 {
   const argv = readArgs();
   if (argv.length < 2) {
     writeStdout('{"error":{"code":"INVALID_INPUT","message":"usage: sixzone <info|challenge|validate-response>"}}\n');
-    return 2;
+    return EXIT_REFUSED;
   }
   const command = argv[1];
+  const refusal = new Refusal();
   let out: Out | null = null;
   if (command == "info") {
     out = new Out(512);
@@ -322,23 +338,22 @@ function main(): u32 {
   } else if (command == "challenge" || command == "validate-response") {
     const input = readStdin(MAX_STDIN);
     if (input == null) {
-      fail("stdin exceeds " + MAX_STDIN.toString() + " bytes");
+      refusal.fail("stdin exceeds " + MAX_STDIN.toString() + " bytes");
     } else {
       const parser = new Parser(input);
       const req = parser.parseDocument();
-      if (req == null) fail("stdin is not valid JSON: " + parser.error!);
-      else out = command == "challenge" ? challenge(req) : validateResponse(req);
+      if (req == null) refusal.fail("stdin is not valid JSON: " + parser.error!);
+      else out = command == "challenge" ? challenge(req, refusal) : validateResponse(req, refusal);
     }
   } else {
-    failure = new Failure("UNKNOWN_COMMAND", "unknown command " + quote(command));
+    refusal.failWith("UNKNOWN_COMMAND", "unknown command " + quote(command));
   }
   if (out == null) {
-    const f = failure!;
-    writeStdout('{"error":{"code":' + quote(f.code) + ',"message":' + quote(f.message) + '}}\n');
-    writeStderr(f.message + "\n");
-    return 2;
+    writeStdout('{"error":{"code":' + quote(refusal.code) + ',"message":' + quote(refusal.message) + '}}\n');
+    writeStderr(refusal.message + "\n");
+    return EXIT_REFUSED;
   }
-  out.byte(0x0a);
+  out.byte(NEWLINE);
   writeStdoutBytes(out.buf.dataStart, out.len);
   return 0;
 }
