@@ -5,7 +5,7 @@ import { parseBase64 } from '../crypto/encoding.js';
 import { requireAdmin } from '../server/admin-auth.js';
 import type { RegistryContext } from '../server/context.js';
 import type { CircuitCatalog } from './catalog.js';
-import { buildView } from './routes.js';
+import { buildView } from './views.js';
 import { Build, PublishBody, RevokeBody, RevokeReply } from './schemas.js';
 
 const tags = ['admin'];

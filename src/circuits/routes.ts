@@ -1,13 +1,13 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { ApiError, ErrorBodySchema } from '../errors.js';
 import type { BuildRecord } from '../storage/circuits.js';
 import { ArtifactCorruptError, type ArtifactStore } from '../storage/artifacts.js';
 import { manifestOf, type CircuitCatalog } from './catalog.js';
+import { binaryRoutes } from './binary-routes.js';
 import type { ApiEndpoint } from './limits.js';
 import { verifyManifest } from './manifest.js';
-import { parseRange } from './range.js';
+import { buildIdentity, buildView } from './views.js';
 import { BuildParams, CircuitDetail, CircuitList, Build, HandleParams, ListQuery, Manifest, SealingKeyReply, VerifyReply } from './schemas.js';
 import type { SealingKeys } from './sealing-keys.js';
 
@@ -22,31 +22,7 @@ export interface CircuitRoutesOptions {
 const tags = ['circuits'];
 const e404 = { 404: ErrorBodySchema };
 
-export const buildPath = (b: Pick<BuildRecord, 'handle' | 'build_id'>) =>
-  `${encodeURIComponent(b.handle)}/builds/${encodeURIComponent(b.build_id)}`;
-
-/** What identifies a build and what it runs; both the build view and the verify reply start with these. */
-const buildIdentity = (b: BuildRecord) => ({
-  handle: b.handle,
-  build_id: b.build_id,
-  version: b.version,
-  sha256: b.sha256,
-  kind: b.kind,
-  size: b.size,
-  commands: manifestOf(b).commands,
-});
-
-export function buildView(b: BuildRecord) {
-  return {
-    ...buildIdentity(b),
-    published_at: new Date(b.created_at).toISOString(),
-    revoked: b.revoked,
-    manifest_url: `/api/circuits/${buildPath(b)}/manifest`,
-    binary_url: `/api/binaries/handle/${buildPath(b)}`,
-  };
-}
-
-/** Discovery (`/api/circuits...`), binaries (`/api/binaries/handle/...`) and the sealing key. */
+/** Discovery (`/api/circuits...`), the sealing key, and the binaries (binary-routes.ts). */
 export const circuitRoutes: FastifyPluginAsync<CircuitRoutesOptions> = async (fastify, o) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { catalog } = o;
@@ -109,58 +85,5 @@ export const circuitRoutes: FastifyPluginAsync<CircuitRoutesOptions> = async (fa
     async (req) => verify(await catalog.build(req.params.handle, req.params.build_id)),
   );
 
-  const binaryResponses = {
-    200: Type.Unsafe<Uint8Array>({ type: 'string', format: 'binary', description: 'the artifact (206 with Range)' }),
-    206: Type.Unsafe<Uint8Array>({ type: 'string', format: 'binary', description: 'the requested byte range' }),
-    304: Type.Unsafe<Uint8Array>({ description: 'If-None-Match matched the ETag' }),
-    416: ErrorBodySchema,
-    429: ErrorBodySchema,
-    ...e404,
-  };
-  const binaryDescription =
-    'Streams the artifact. Headers: `X-ENI6MA-SHA256`, `X-ENI6MA-Version`, `X-ENI6MA-Build-ID`, `X-ENI6MA-Manifest-URL` (path of the build manifest), ' +
-    '`ETag` ("<sha256>"), `Accept-Ranges: bytes`. One `Range: bytes=` range is served (206, or 416 when unsatisfiable). Revoked builds stay downloadable (for forensics) and say so in `X-ENI6MA-Revoked`.';
-
-  /** Sends a build's bytes, honouring If-None-Match and a single Range; HEAD gets the same headers. */
-  async function sendBinary(req: FastifyRequest, reply: FastifyReply, handle: string, buildId?: string) {
-    await o.limit(req, 'binary', handle);
-    const b = await catalog.build(handle, buildId);
-    const etag = `"${b.sha256}"`;
-    reply
-      .header('x-eni6ma-sha256', b.sha256)
-      .header('x-eni6ma-version', b.version)
-      .header('x-eni6ma-build-id', b.build_id)
-      .header('x-eni6ma-manifest-url', `/api/circuits/${buildPath(b)}/manifest`)
-      .header('x-eni6ma-revoked', String(b.revoked))
-      .header('etag', etag)
-      .header('accept-ranges', 'bytes')
-      .header('cache-control', 'public, max-age=31536000, immutable') // content-addressed: the bytes behind an ETag never change
-      .header('content-disposition', `attachment; filename="${b.handle}-${b.build_id}.${b.kind === 'wasm' ? 'wasm' : 'bin'}"`);
-    const inm = req.headers['if-none-match'];
-    if (inm !== undefined && inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')) return reply.code(304).send();
-    const { bytes } = await catalog.artifact(b);
-    reply.type(b.kind === 'wasm' ? 'application/wasm' : 'application/octet-stream');
-    const range = parseRange(req.headers.range, bytes.length);
-    if (range === 'unsatisfiable') {
-      throw new ApiError('RANGE_NOT_SATISFIABLE', `range not satisfiable for ${bytes.length} bytes`, undefined, { 'content-range': `bytes */${bytes.length}` });
-    }
-    if (range) {
-      return reply
-        .code(206)
-        .header('content-range', `bytes ${range.start}-${range.end}/${bytes.length}`)
-        .send(Buffer.from(bytes.buffer, bytes.byteOffset + range.start, range.end - range.start + 1));
-    }
-    return reply.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  }
-
-  app.get(
-    '/api/binaries/handle/:handle',
-    { schema: { tags, summary: "Download the current build's artifact (GET or HEAD)", description: binaryDescription, params: HandleParams, response: binaryResponses } },
-    async (req, reply) => sendBinary(req, reply, req.params.handle),
-  );
-  app.get(
-    '/api/binaries/handle/:handle/builds/:build_id',
-    { schema: { tags, summary: "Download a pinned build's artifact (GET or HEAD)", description: binaryDescription, params: BuildParams, response: binaryResponses } },
-    async (req, reply) => sendBinary(req, reply, req.params.handle, req.params.build_id),
-  );
+  await app.register(binaryRoutes, { catalog, limit: o.limit });
 };
