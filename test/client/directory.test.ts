@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createIdentity, DirectoryClient, handleOf, identitySignatureValid, RegistryError, type PowProgress } from '../../src/client/index.js';
 import { identityFor } from '../helpers/directory-client.js';
@@ -12,7 +13,8 @@ describe('SDK directory calls against a live registry (PoW on, difficulty 8)', (
   let reg: Awaited<ReturnType<typeof startTestRegistry>>;
   let dir: DirectoryClient;
   before(async () => {
-    reg = await startTestRegistry({ envelope, pow: { enabled: true, difficulty: 8 }, allow_sync: true, rate_limit: { enabled: false } });
+    const syncToken = createHash('sha256').update('sdk-peer').digest('hex');
+    reg = await startTestRegistry({ envelope, pow: { enabled: true, difficulty: 8 }, sync: { token_sha256_hex: [syncToken] }, rate_limit: { enabled: false } });
     dir = new DirectoryClient({ baseUrl: reg.url, pepperHex: VECTOR.pepperHex });
   });
   after(() => reg.close());
@@ -48,8 +50,9 @@ describe('SDK directory calls against a live registry (PoW on, difficulty 8)', (
     await dir.announce(identity.user_id, 'tcp://198.51.100.7:9000');
     await assert.rejects(dir.announce(identity.user_id, 'x'.repeat(300)), isCode('INVALID_INPUT', 400));
     const peers = [identityFor('sdk-gina'), identityFor('sdk-hank')];
-    assert.equal(await dir.sync(peers), 2);
-    assert.equal(await dir.sync(peers), 0, 'a resend merges nothing');
+    await assert.rejects(dir.sync(peers), isCode('UNAUTHORIZED', 401), 'only peers sync');
+    assert.equal(await dir.sync(peers, { token: 'sdk-peer' }), 2);
+    assert.equal(await dir.sync(peers, { token: 'sdk-peer' }), 0, 'a resend merges nothing');
     assert.equal((await dir.resolve(peers[0]!.user_id))?.username_hint, 'sdk-gina');
     assert.equal(await dir.addNodes([{ base_url: 'https://node-a.example' }]), 1);
     assert.ok((await dir.nodes()).some((n) => n.base_url === 'https://node-a.example'));
