@@ -94,34 +94,38 @@ describe('identity squatting through /sync', () => {
 });
 
 describe('node-list poisoning', () => {
-  test('one client gets only its share of max_nodes; an honest node is merged afterwards; peers are exempt', async () => {
-    // 127.0.0.1 is a trusted proxy, so X-Forwarded-For names the client.
-    const reg = await startTestRegistry({
-      trusted_proxies: ['127.0.0.1'],
-      max_nodes: 8,
-      nodes: { max_per_client: 2 },
-      sync: { token_sha256_hex: [TOKEN_SHA256] },
-      rate_limit: { enabled: false },
-    });
-    try {
-      const add = (from: string, urls: string[], headers: Record<string, string> = {}) =>
-        call(reg.url, 'POST', '/nodes', { nodes: urls.map((base_url) => ({ base_url })) }, { 'x-forwarded-for': from, ...headers });
-      const flood = Array.from({ length: 8 }, (_, i) => `https://evil-${i}.example`);
-      assert.deepEqual((await add('198.51.100.7', flood)).body, { merged: 2 });
-      assert.deepEqual((await add('198.51.100.7', flood.slice(2))).body, { merged: 0 }, 'the share is spent');
-      // One IPv6 host holds a whole /64: rotating addresses inside it does not buy a new share.
-      assert.deepEqual((await add('2001:db8:1:2::a', flood.slice(2))).body, { merged: 2 });
-      assert.deepEqual((await add('2001:db8:1:2:ffff::b', flood.slice(4))).body, { merged: 0 });
+  // The default store (SQLite, or PostgreSQL under test/scale) and the memory store.
+  for (const storage of [undefined, { kind: 'memory' as const }]) {
+    test(`one client gets only its share of max_nodes; an honest node is merged afterwards; peers are exempt (${storage?.kind ?? 'default'} store)`, async () => {
+      // 127.0.0.1 is a trusted proxy, so X-Forwarded-For names the client.
+      const reg = await startTestRegistry({
+        ...(storage && { storage }),
+        trusted_proxies: ['127.0.0.1'],
+        max_nodes: 8,
+        nodes: { max_per_client: 2 },
+        sync: { token_sha256_hex: [TOKEN_SHA256] },
+        rate_limit: { enabled: false },
+      });
+      try {
+        const add = (from: string, urls: string[], headers: Record<string, string> = {}) =>
+          call(reg.url, 'POST', '/nodes', { nodes: urls.map((base_url) => ({ base_url })) }, { 'x-forwarded-for': from, ...headers });
+        const flood = Array.from({ length: 8 }, (_, i) => `https://evil-${i}.example`);
+        assert.deepEqual((await add('198.51.100.7', flood)).body, { merged: 2 });
+        assert.deepEqual((await add('198.51.100.7', flood.slice(2))).body, { merged: 0 }, 'the share is spent');
+        // One IPv6 host holds a whole /64: rotating addresses inside it does not buy a new share.
+        assert.deepEqual((await add('2001:db8:1:2::a', flood.slice(2))).body, { merged: 2 });
+        assert.deepEqual((await add('2001:db8:1:2:ffff::b', flood.slice(4))).body, { merged: 0 });
 
-      assert.deepEqual((await add('203.0.113.9', ['https://honest.example'])).body, { merged: 1 }, 'an honest node still gets in');
-      assert.deepEqual((await add('203.0.113.10', ['https://peer-1.example', 'https://peer-2.example', 'https://peer-3.example'], { authorization: `Bearer ${TOKEN}` })).body, { merged: 3 });
-      const listed = ((await call(reg.url, 'GET', '/nodes')).body.nodes as Array<{ base_url: string }>).map((n) => n.base_url);
-      assert.equal(listed.length, 8);
-      assert.ok(listed.includes('https://honest.example'));
-    } finally {
-      await reg.close();
-    }
-  });
+        assert.deepEqual((await add('203.0.113.9', ['https://honest.example'])).body, { merged: 1 }, 'an honest node still gets in');
+        assert.deepEqual((await add('203.0.113.10', ['https://peer-1.example', 'https://peer-2.example', 'https://peer-3.example'], { authorization: `Bearer ${TOKEN}` })).body, { merged: 3 });
+        const listed = ((await call(reg.url, 'GET', '/nodes')).body.nodes as Array<{ base_url: string }>).map((n) => n.base_url);
+        assert.equal(listed.length, 8);
+        assert.ok(listed.includes('https://honest.example'));
+      } finally {
+        await reg.close();
+      }
+    });
+  }
 
   test('a client is an IPv4 address or an IPv6 /64', () => {
     assert.equal(clientOf('198.51.100.7'), '198.51.100.7');
