@@ -141,7 +141,7 @@ export class DirectoryClient {
     await this.http.request('POST', '/announce', { body: { user_id: userId.toLowerCase(), addr, ts_ms: o.tsMs ?? Date.now() }, retry: 'safe', signal: o.signal });
   }
 
-  /** Offers identities to the registry (a peer's sync); resolves with how many were new. `token` for allow_sync = false. */
+  /** Offers identities to the registry (a peer's sync); resolves with how many were new. `token`: the sync token the registry gave this peer. */
   async sync(identities: PublicIdentity[], o: CallOptions & { token?: string } = {}): Promise<number> {
     const r = await this.http.request<{ merged: number }>('POST', '/sync', {
       body: { identities },

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import {
   EnvelopeSection,
+  NodesSection,
   PowSection,
   PresenceSection,
   RateLimitSection,
@@ -40,6 +41,7 @@ export const ConfigSchema = Type.Object(
     presence: PresenceSection,
     pow: PowSection,
     sync: SyncSection,
+    nodes: NodesSection,
     log: LogSection,
     executor: ExecutorSection,
     circuits: CircuitsSection,

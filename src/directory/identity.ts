@@ -1,50 +1,75 @@
 import { Type, type Static } from 'typebox';
 import Compile from 'typebox/compile';
 
-// PublicIdentity of enigma-node-types, strict: unknown fields are refused everywhere.
+// PublicIdentity of enigma-node-types, in two steps as the Rust registry has them: the wire form (what serde
+// refuses while deserializing: wrong types, unknown fields, a user_id that is not hex, bytes over 255) and
+// `validate()` (non-empty keys, a non-zero time, a sensible username_hint), which /sync uses to skip an item.
 
 const HANDLE_PATTERN = '^[0-9a-fA-F]{64}$';
-const ByteArray = Type.Array(Type.Integer({ minimum: 0, maximum: 255 }), { minItems: 1, maxItems: 65_536 });
+const MAX_KEY_BYTES = 65_536;
+const MAX_HINT_BYTES = 64;
 
 export const HandleSchema = Type.String({ pattern: HANDLE_PATTERN, description: '32-byte user id, hex (any case)' });
+
+/**
+ * A Rust `u64` as far as a JSON number keeps it exact: integers 0 ..= 2^53−1. Larger values are refused
+ * rather than silently rounded.
+ */
+export const U64 = (description: string) =>
+  Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: `${description}; an integer, at most 2^53−1` });
+
+const Bytes = (description: string) => Type.Array(Type.Integer({ minimum: 0, maximum: 255 }), { description });
 
 export const PublicIdentitySchema = Type.Object(
   {
     user_id: HandleSchema,
-    username_hint: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
-    signing_public_key: ByteArray,
-    encryption_public_key: ByteArray,
-    signature: ByteArray,
-    created_at_ms: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    username_hint: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'absent means null' })),
+    signing_public_key: Bytes(`1..=${MAX_KEY_BYTES} bytes`),
+    encryption_public_key: Bytes(`1..=${MAX_KEY_BYTES} bytes`),
+    signature: Bytes(`1..=${MAX_KEY_BYTES} bytes`),
+    created_at_ms: U64('milliseconds since the epoch, not 0'),
   },
   { additionalProperties: false, $id: 'PublicIdentity' },
 );
 export type PublicIdentity = Static<typeof PublicIdentitySchema>;
 
-const check = Compile(PublicIdentitySchema);
+const wire = Compile(PublicIdentitySchema);
 
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
-/** Why `value` is not a valid identity, or undefined when it is. */
-export function identityProblem(value: unknown): string | undefined {
-  if (!check.Check(value)) {
-    const first = [...check.Errors(value)][0];
-    return first ? `${first.instancePath || 'identity'} ${first.message}` : 'invalid identity';
+/** What `validate()` finds wrong with a well-formed identity, or undefined. */
+export function identityInvalid(i: PublicIdentity): string | undefined {
+  for (const field of ['signing_public_key', 'encryption_public_key', 'signature'] as const) {
+    if (i[field].length === 0) return `${field} is empty`;
+    if (i[field].length > MAX_KEY_BYTES) return `${field} exceeds ${MAX_KEY_BYTES} bytes`;
   }
-  const hint = value.username_hint;
-  if (hint !== null) {
-    if (Buffer.byteLength(hint, 'utf8') > 64) return 'username_hint exceeds 64 bytes';
+  if (i.created_at_ms === 0) return 'created_at_ms must not be 0';
+  const hint = i.username_hint;
+  if (hint !== undefined && hint !== null) {
+    // Trimmed before the checks, as the Rust registry normalizes it; stored as sent.
+    const trimmed = hint.trim();
+    if (trimmed.length === 0) return 'username_hint is blank';
+    if (Buffer.byteLength(trimmed, 'utf8') > MAX_HINT_BYTES) return `username_hint exceeds ${MAX_HINT_BYTES} bytes`;
     if (CONTROL.test(hint)) return 'username_hint contains control characters';
   }
   return undefined;
 }
 
-/** The wire form, field order as the Rust registry serialises it; user ids lowercase. */
+/** Why `value` is not a valid identity (wire form, then `validate()`), or undefined when it is. */
+export function identityProblem(value: unknown): string | undefined {
+  if (!wire.Check(value)) {
+    const first = [...wire.Errors(value)][0];
+    return first ? `${first.instancePath || 'identity'} ${first.message}` : 'invalid identity';
+  }
+  return identityInvalid(value);
+}
+
+/** The wire form, field order as the Rust registry serialises it; user ids lowercase, a missing hint null. */
 export function canonicalIdentity(i: PublicIdentity): PublicIdentity {
   return {
     user_id: i.user_id.toLowerCase(),
-    username_hint: i.username_hint,
+    username_hint: i.username_hint ?? null,
     signing_public_key: i.signing_public_key,
     encryption_public_key: i.encryption_public_key,
     signature: i.signature,

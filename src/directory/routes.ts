@@ -1,8 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import { ApiError, ErrorBodySchema, rateLimited, unauthorized } from '../errors.js';
 import type { RegistryContext } from '../server/context.js';
+import { validatorCompiler } from '../server/validation.js';
+import { fieldCheck, shapeOf } from './field-checks.js';
 import { EnvelopeKeyring } from './keyring.js';
 import {
   AnnounceBody,
@@ -22,10 +25,18 @@ import { Type } from 'typebox';
 
 type Endpoint = 'register' | 'resolve' | 'check_user' | 'global';
 
+/** What a route demands, in the Rust registry's order, once its body has the right JSON shape. */
+interface Gate {
+  /** Sync needs an authenticated peer (or the anonymous opt-in). */
+  syncPeer?: true;
+  limit?: Endpoint;
+  pow?: true;
+}
+
 const errors = { 400: ErrorBodySchema, 429: ErrorBodySchema };
 const tags = ['directory'];
 
-/** The node directory, wire-compatible with enigma-node-registry 0.0.2. */
+/** The node directory, wire-compatible with enigma-node-registry 0.0.2 (differences: README). */
 export const directoryRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = async (fastify, { ctx }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { config, directory } = ctx;
@@ -36,6 +47,13 @@ export const directoryRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = asy
     check_user: rl.endpoints.check_user_rps,
     global: undefined,
   };
+  if (config.sync.allow_anonymous)
+    ctx.log.warn('sync.allow_anonymous = true: anyone may POST /sync and claim any user id that is not registered yet; keep it only among trusted networks');
+
+  // Fastify validates only the JSON shape here; the field constraints of the same schemas run in the gate.
+  const compileShape = validatorCompiler();
+  app.setValidatorCompiler((route) => compileShape({ ...route, schema: shapeOf(route.schema) }));
+  const compileFull = validatorCompiler();
 
   /** Per-IP global bucket plus the endpoint's own; any overrun bans the client for ban_seconds. */
   async function limit(req: FastifyRequest, endpoint: Endpoint): Promise<void> {
@@ -53,34 +71,58 @@ export const directoryRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = asy
   }
 
   const syncTokens = config.sync.token_sha256_hex.map((h) => Buffer.from(h.toLowerCase(), 'hex'));
-  function syncAuthorized(req: FastifyRequest): boolean {
-    if (config.allow_sync) return true;
-    const m = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
-    if (!m) return false;
+  const mtls = config.mode === 'tls' && !!config.tls?.client_ca_pem_path;
+  /** 'token' for a listed sync token, 'refused' for any other bearer token, undefined without one. */
+  function syncToken(req: FastifyRequest): 'token' | 'refused' | undefined {
+    const m = /^Bearer ([\x21-\x7e]+)$/.exec(req.headers.authorization ?? '');
+    if (!m) return undefined;
     const digest = createHash('sha256').update(m[1]!).digest();
-    return syncTokens.some((t) => timingSafeEqual(t, digest));
+    // Every digest is compared, so the time taken does not say which one matched.
+    let ok = false;
+    for (const t of syncTokens) ok = timingSafeEqual(t, digest) || ok;
+    return ok ? 'token' : 'refused';
+  }
+  const certified = (req: FastifyRequest) => mtls && (req.raw.socket as TLSSocket).authorized === true;
+  /** A peer registry: a listed sync token, or a client certificate the TLS layer verified. */
+  const authenticatedPeer = (req: FastifyRequest) => syncToken(req) === 'token' || certified(req);
+
+  function requireSyncPeer(req: FastifyRequest): void {
+    const token = syncToken(req);
+    if (token === 'token') return;
+    if (token === 'refused') throw unauthorized('sync token refused');
+    if (!config.allow_sync) throw unauthorized('sync is disabled on this registry (allow_sync = false); only peers with a sync token may sync');
+    if (config.sync.allow_anonymous || certified(req)) return;
+    throw unauthorized(
+      mtls ? 'sync needs a peer registry: a client certificate or Authorization: Bearer <sync token>' : 'sync needs a peer registry: Authorization: Bearer <sync token>',
+    );
   }
 
-  app.post('/register', { schema: { tags, summary: 'Register an identity sealed to the server envelope key', body: RegisterBody, response: { 200: OkReply, 409: ErrorBodySchema, ...errors } } }, async (req) => {
-    await limit(req, 'register');
+  /** preHandler: peer check, rate limit, PoW, then the field constraints of the route's schema. */
+  function gate(g: Gate) {
+    let check: ((req: FastifyRequest) => void) | undefined;
+    return async (req: FastifyRequest): Promise<void> => {
+      if (g.syncPeer) requireSyncPeer(req);
+      if (g.limit) await limit(req, g.limit);
+      if (g.pow) await requirePow(req);
+      (check ??= fieldCheck(req.routeOptions.schema ?? {}, compileFull))(req);
+    };
+  }
+
+  app.post('/register', { schema: { tags, summary: 'Register an identity sealed to the server envelope key', body: RegisterBody, response: { 200: OkReply, 409: ErrorBodySchema, ...errors } }, preHandler: gate({ limit: 'register' }) }, async (req) => {
     await directory.register(req.body.handle, req.body.envelope);
     return { ok: true };
   });
 
-  app.post('/resolve', { schema: { tags, summary: 'Resolve a handle; the identity is re-sealed to the requester', body: ResolveBody, response: { 200: ResolveReply, ...errors } } }, async (req) => {
-    await limit(req, 'resolve');
-    await requirePow(req);
-    return { handle: req.body.handle, envelope: await directory.resolve(req.body.handle, req.body.requester_ephemeral_pubkey_hex) };
-  });
+  app.post('/resolve', { schema: { tags, summary: 'Resolve a handle; the identity is re-sealed to the requester', body: ResolveBody, response: { 200: ResolveReply, ...errors } }, preHandler: gate({ limit: 'resolve', pow: true }) }, async (req) => ({
+    handle: req.body.handle,
+    envelope: await directory.resolve(req.body.handle, req.body.requester_ephemeral_pubkey_hex),
+  }));
 
-  app.get('/check_user/:handle', { schema: { tags, summary: 'Whether a handle is registered', params: CheckUserParams, response: { 200: ExistsReply, ...errors } } }, async (req) => {
-    await limit(req, 'check_user');
-    await requirePow(req);
-    return { exists: await directory.exists(req.params.handle) };
-  });
+  app.get('/check_user/:handle', { schema: { tags, summary: 'Whether a handle is registered', params: CheckUserParams, response: { 200: ExistsReply, ...errors } }, preHandler: gate({ limit: 'check_user', pow: true }) }, async (req) => ({
+    exists: await directory.exists(req.params.handle),
+  }));
 
-  app.post('/announce', { schema: { tags, summary: 'Announce presence (expires after presence.ttl_seconds)', body: AnnounceBody, response: { 200: OkReply, ...errors } } }, async (req) => {
-    await limit(req, 'global');
+  app.post('/announce', { schema: { tags, summary: 'Announce presence (expires after presence.ttl_seconds)', body: AnnounceBody, response: { 200: OkReply, ...errors } }, preHandler: gate({ limit: 'global' }) }, async (req) => {
     await directory.announce(req.body);
     return { ok: true };
   });
@@ -91,25 +133,34 @@ export const directoryRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = asy
       schema: {
         tags,
         summary: 'Merge identities from a peer registry (new valid ones only)',
-        description: 'Open when allow_sync = true; otherwise needs `Authorization: Bearer <token>` whose SHA-256 is in sync.token_sha256_hex.',
+        description:
+          'Peers only: `Authorization: Bearer <token>` whose SHA-256 is in sync.token_sha256_hex, or (allow_sync = true, mTLS) a verified client certificate. ' +
+          'sync.allow_anonymous = true opens it to anyone, as the Rust registry does. A malformed item refuses the whole batch; well-formed invalid ones are skipped.',
         body: SyncBody(config.sync.max_identities),
         response: { 200: MergedReply, 401: ErrorBodySchema, ...errors },
       },
+      preHandler: gate({ syncPeer: true, limit: 'global' }),
     },
-    async (req) => {
-      if (!syncAuthorized(req)) throw unauthorized(config.allow_sync ? 'sync token refused' : 'sync is disabled on this registry (allow_sync = false) and no valid sync token was given');
-      await limit(req, 'global');
-      return { merged: await directory.sync(req.body.identities) };
-    },
+    async (req) => ({ merged: await directory.sync(req.body.identities) }),
   );
 
   app.get('/nodes', { schema: { tags, summary: 'Known registry nodes', response: { 200: NodesPayload } } }, async () => ({
     nodes: (await directory.listNodes()).map((base_url) => ({ base_url })),
   }));
 
-  app.post('/nodes', { schema: { tags, summary: 'Add registry nodes (capped at max_nodes)', body: NodesPayload, response: { 200: MergedReply, 400: ErrorBodySchema } } }, async (req) => ({
-    merged: await directory.addNodes(req.body.nodes),
-  }));
+  app.post(
+    '/nodes',
+    {
+      schema: {
+        tags,
+        summary: 'Add registry nodes (capped at max_nodes, and at nodes.max_per_client per anonymous client)',
+        body: NodesPayload,
+        response: { 200: MergedReply, 400: ErrorBodySchema },
+      },
+      preHandler: gate({}),
+    },
+    async (req) => ({ merged: await directory.addNodes(req.body.nodes, authenticatedPeer(req) ? undefined : req.ip) }),
+  );
 
   app.get('/envelope_pubkey', { schema: { tags, summary: 'The active envelope public key', response: { 200: EnvelopePubkey, 500: ErrorBodySchema } } }, async () => {
     const key = directory.keyring.active();
@@ -123,9 +174,9 @@ export const directoryRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = asy
 
   const pow = ctx.pow;
   if (pow) {
-    app.get('/pow/challenge', { schema: { tags, summary: 'A single-use proof-of-work challenge', response: { 200: PowChallengeReply, 429: ErrorBodySchema } } }, async (req) => {
-      await limit(req, 'global'); // issuing costs memory: not a free amplifier
-      return pow.issue();
-    });
+    // Issuing costs memory: not a free amplifier, so it is rate limited.
+    app.get('/pow/challenge', { schema: { tags, summary: 'A single-use proof-of-work challenge', response: { 200: PowChallengeReply, 429: ErrorBodySchema } }, preHandler: gate({ limit: 'global' }) }, async () =>
+      pow.issue(),
+    );
   }
 };

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { HandleSchema, PublicIdentitySchema } from './identity.js';
+import { HandleSchema, PublicIdentitySchema, U64 } from './identity.js';
 
 const str = (description: string, maxLength = 4096) => Type.String({ description, maxLength });
 
@@ -8,7 +8,7 @@ export const EnvelopeSchema = Type.Object(
     kid: str('envelope key id, 8 bytes hex', 64),
     sender_pubkey: str('sender X25519 public key, 32 bytes hex', 256),
     nonce: str('XChaCha20-Poly1305 nonce, 24 bytes hex', 256),
-    ciphertext: str('standard base64, Poly1305 tag appended', 2_800_000),
+    ciphertext: str('standard base64 (padding optional), Poly1305 tag appended', 2_800_000),
   },
   { additionalProperties: false, $id: 'IdentityEnvelope' },
 );
@@ -20,11 +20,16 @@ export const ResolveBody = Type.Object(
 );
 export const ResolveReply = Type.Object({ handle: Type.String(), envelope: Type.Union([EnvelopeSchema, Type.Null()]) });
 export const AnnounceBody = Type.Object(
-  { user_id: str('user id, 32 bytes hex', 256), addr: str('where the user is reachable (≤ 256 bytes)', 4096), ts_ms: Type.Integer({ minimum: 0 }) },
+  {
+    user_id: str('user id, 32 bytes hex', 256),
+    addr: str('where the user is reachable: ≤ 256 bytes once trimmed, not blank, no control characters', 4096),
+    ts_ms: U64('client time in milliseconds, not 0'),
+  },
   { additionalProperties: false },
 );
+/** Every item must be a well-formed PublicIdentity (else the whole batch is refused); invalid ones are skipped. */
 export const SyncBody = (maxItems: number) =>
-  Type.Object({ identities: Type.Array(Type.Unknown({ description: 'PublicIdentity; invalid ones are skipped' }), { maxItems }) }, { additionalProperties: false });
+  Type.Object({ identities: Type.Array(PublicIdentitySchema, { maxItems }) }, { additionalProperties: false });
 export const NodeInfo = Type.Object({ base_url: Type.String({ maxLength: 4096 }) }, { additionalProperties: false });
 export const NodesPayload = Type.Object({ nodes: Type.Array(NodeInfo, { maxItems: 10_000 }) }, { additionalProperties: false });
 export const OkReply = Type.Object({ ok: Type.Boolean() });

@@ -1,8 +1,10 @@
+import { createHmac } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import { bytesToHex, hexToBytes, parseHex, utf8ToBytes } from '../crypto/encoding.js';
 import { conflict, invalidInput, ApiError } from '../errors.js';
 import type { DirectoryStore } from '../storage/directory.js';
 import { openEnvelope, parseEnvelope, sealEnvelope, type EnvelopeWire } from './envelope.js';
-import { canonicalIdentity, identityProblem, type PublicIdentity } from './identity.js';
+import { canonicalIdentity, CONTROL, identityInvalid, identityProblem, type PublicIdentity } from './identity.js';
 import { EnvelopeKeyring } from './keyring.js';
 import { Vault } from './vault.js';
 
@@ -19,7 +21,25 @@ export interface DirectoryOptions {
   keyring: EnvelopeKeyring;
   pepper: Uint8Array;
   maxNodes: number;
+  /** Node urls one client may have in the list (`nodes.max_per_client`). */
+  nodesPerClient: number;
   presenceMaxEntries: number;
+}
+
+/** Standard base64 may come without its `=` padding (the Rust registry accepts both). */
+const padBase64 = (s: string): string => (s.length % 4 === 2 || s.length % 4 === 3 ? s.padEnd(s.length + 4 - (s.length % 4), '=') : s);
+
+/** A client for the node-list share: its IPv4 address, or the /64 of its IPv6 address (one host holds a whole /64). */
+export function clientOf(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(ip)) return ip;
+  const split = (part: string | undefined) => (part ? part.split(':') : []);
+  const [head, tail] = ip.split('::').map(split);
+  // An embedded IPv4 tail (a.b.c.d) takes two groups.
+  const tailGroups = (tail ?? []).reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0);
+  const groups = [...head!, ...Array<string>(tail ? 8 - head!.length - tailGroups : 0).fill('0'), ...(tail ?? [])];
+  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
 }
 
 /** Node-directory behaviour, independent of HTTP. */
@@ -35,7 +55,7 @@ export class DirectoryService {
 
   async register(handleHex: string, envelope: EnvelopeWire): Promise<void> {
     const handle = parseHandle(handleHex);
-    const parsed = parseEnvelope(envelope);
+    const parsed = parseEnvelope({ ...envelope, ciphertext: padBase64(envelope.ciphertext) });
     if ('bad' in parsed) {
       const field = `envelope.${parsed.bad}`;
       throw invalidInput(parsed.bad === 'kid' ? 'unknown or expired envelope key' : `${field} is malformed`, { field });
@@ -71,21 +91,23 @@ export class DirectoryService {
 
   async announce(p: { user_id: string; addr: string; ts_ms: number }, now = Date.now()): Promise<void> {
     const handle = parseHandle(p.user_id, 'user_id');
-    if (p.addr.trim().length === 0) throw invalidInput('addr must not be blank', { field: 'addr' });
-    if (Buffer.byteLength(p.addr, 'utf8') > 256) throw invalidInput('addr exceeds 256 bytes', { field: 'addr' });
+    // Trimmed before the length check, as the Rust registry does; stored as sent.
+    const addr = p.addr.trim();
+    if (addr.length === 0) throw invalidInput('addr must not be blank', { field: 'addr' });
+    if (Buffer.byteLength(addr, 'utf8') > 256) throw invalidInput('addr exceeds 256 bytes', { field: 'addr' });
+    if (CONTROL.test(p.addr)) throw invalidInput('addr contains control characters', { field: 'addr' });
     if (p.ts_ms === 0) throw invalidInput('ts_ms must not be zero', { field: 'ts_ms' });
     const index = this.vault.blindIndex(handle);
     const body = utf8ToBytes(JSON.stringify({ user_id: bytesToHex(handle), addr: p.addr, ts_ms: p.ts_ms }));
     await this.o.store.upsertPresence(index, this.vault.seal('presence', index, body), now);
   }
 
-  /** Merges identities that are valid and new; never overwrites, skips the rest. */
-  async sync(identities: unknown[]): Promise<number> {
+  /** Merges identities (well-formed, as the route's schema checked) that are valid and new; never overwrites, skips the rest. */
+  async sync(identities: PublicIdentity[]): Promise<number> {
     const rows: Array<{ index: Uint8Array; sealed: Uint8Array }> = [];
     const seen = new Set<string>();
-    for (const candidate of identities) {
-      if (identityProblem(candidate) !== undefined) continue;
-      const identity = candidate as PublicIdentity;
+    for (const identity of identities) {
+      if (identityInvalid(identity) !== undefined) continue;
       const handle = hexToBytes(identity.user_id.toLowerCase());
       const index = this.vault.blindIndex(handle);
       const key = bytesToHex(index);
@@ -100,17 +122,24 @@ export class DirectoryService {
     return this.o.store.listNodes();
   }
 
-  /** All-or-nothing validation, then trimmed urls are merged in order up to `max_nodes`. */
-  async addNodes(nodes: Array<{ base_url: string }>): Promise<number> {
-    const urls: string[] = [];
-    nodes.forEach((n, i) => {
+  /**
+   * All-or-nothing validation (what the Rust registry checks: an http:// or https:// prefix once trimmed, at
+   * most 256 bytes; we also refuse control characters), then the trimmed urls are merged in order up to
+   * `max_nodes` and, for an anonymous `client` (its address), up to its share of the list.
+   */
+  async addNodes(nodes: Array<{ base_url: string }>, client: string | undefined): Promise<number> {
+    const urls = nodes.map((n, i) => {
       const url = n.base_url.trim();
       const field = `nodes[${i}].base_url`;
-      if (!/^https?:\/\/\S+$/.test(url)) throw invalidInput(`${field} must be an http:// or https:// URL`, { field });
+      if (!/^https?:\/\//.test(url)) throw invalidInput(`${field} must start with http:// or https://`, { field });
       if (Buffer.byteLength(url, 'utf8') > 256) throw invalidInput(`${field} exceeds 256 bytes`, { field });
-      urls.push(url);
+      if (CONTROL.test(url)) throw invalidInput(`${field} contains control characters`, { field });
+      return url;
     });
-    return this.o.store.addNodes(urls, this.o.maxNodes);
+    if (client === undefined) return this.o.store.addNodes(urls, this.o.maxNodes);
+    // The store keeps a keyed hash of the client, never its address.
+    const contributor = createHmac('sha256', this.o.pepper).update('enigma:registry:node-contributor:v1\0').update(clientOf(client)).digest().subarray(0, 16);
+    return this.o.store.addNodes(urls, this.o.maxNodes, { contributor: new Uint8Array(contributor), max: this.o.nodesPerClient });
   }
 
   /** Drops presences not announced within `ttlSeconds`; also enforces the entry bound. */

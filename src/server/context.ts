@@ -69,6 +69,7 @@ export async function createContext(config: Config, log: Logger): Promise<Regist
     keyring,
     pepper: hexToBytes(envelope.pepper_hex.toLowerCase()),
     maxNodes: config.max_nodes,
+    nodesPerClient: config.nodes.max_per_client,
     presenceMaxEntries: config.presence.max_entries,
   });
 

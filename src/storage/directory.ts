@@ -14,6 +14,15 @@ export interface DirectoryStore {
   purgePresence(seenBeforeMs: number, maxEntries: number): Promise<number>;
   countPresence(): Promise<number>;
   listNodes(): Promise<string[]>;
-  /** Appends new urls in order until `max` are stored; returns how many were added. */
-  addNodes(urls: string[], max: number): Promise<number>;
+  /**
+   * Appends new urls in order until `max` are stored and, with `share`, until its contributor has `share.max`
+   * urls stored; returns how many were added. Without `share` the urls are recorded as nobody's.
+   */
+  addNodes(urls: string[], max: number, share?: NodeShare): Promise<number>;
+}
+
+/** One client's part of the node list: `contributor` is an opaque key (a keyed hash of its address). */
+export interface NodeShare {
+  contributor: Uint8Array;
+  max: number;
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createIdentity, DirectoryClient, handleOf, identitySignatureValid, RegistryError, type PowProgress } from '../../src/client/index.js';
 import { identityFor } from '../helpers/directory-client.js';
@@ -12,7 +13,8 @@ describe('SDK directory calls against a live registry (PoW on, difficulty 8)', (
   let reg: Awaited<ReturnType<typeof startTestRegistry>>;
   let dir: DirectoryClient;
   before(async () => {
-    reg = await startTestRegistry({ envelope, pow: { enabled: true, difficulty: 8 }, allow_sync: true, rate_limit: { enabled: false } });
+    const syncToken = createHash('sha256').update('sdk-peer').digest('hex');
+    reg = await startTestRegistry({ envelope, pow: { enabled: true, difficulty: 8 }, sync: { token_sha256_hex: [syncToken] }, rate_limit: { enabled: false } });
     dir = new DirectoryClient({ baseUrl: reg.url, pepperHex: VECTOR.pepperHex });
   });
   after(() => reg.close());
@@ -48,8 +50,9 @@ describe('SDK directory calls against a live registry (PoW on, difficulty 8)', (
     await dir.announce(identity.user_id, 'tcp://198.51.100.7:9000');
     await assert.rejects(dir.announce(identity.user_id, 'x'.repeat(300)), isCode('INVALID_INPUT', 400));
     const peers = [identityFor('sdk-gina'), identityFor('sdk-hank')];
-    assert.equal(await dir.sync(peers), 2);
-    assert.equal(await dir.sync(peers), 0, 'a resend merges nothing');
+    await assert.rejects(dir.sync(peers), isCode('UNAUTHORIZED', 401), 'only peers sync');
+    assert.equal(await dir.sync(peers, { token: 'sdk-peer' }), 2);
+    assert.equal(await dir.sync(peers, { token: 'sdk-peer' }), 0, 'a resend merges nothing');
     assert.equal((await dir.resolve(peers[0]!.user_id))?.username_hint, 'sdk-gina');
     assert.equal(await dir.addNodes([{ base_url: 'https://node-a.example' }]), 1);
     assert.ok((await dir.nodes()).some((n) => n.base_url === 'https://node-a.example'));
@@ -72,11 +75,18 @@ describe('SDK PoW solving', () => {
       let ticks = 0;
       const timer = setInterval(() => ticks++, 20);
       const progress: PowProgress[] = [];
-      setTimeout(() => ac.abort(new Error('cancelled by the test')), 400);
-      const t = Date.now();
-      await assert.rejects(dir.checkUser(handleOf('x'), { signal: ac.signal, onPowProgress: (p) => progress.push(p) }), /cancelled by the test/);
+      // Cancel on the second progress report (an event, not a clock: on a loaded machine 400 ms may see none).
+      let abortedAt = 0;
+      const onPowProgress = (p: PowProgress) => {
+        progress.push(p);
+        if (progress.length === 2) {
+          abortedAt = Date.now();
+          ac.abort(new Error('cancelled by the test'));
+        }
+      };
+      await assert.rejects(dir.checkUser(handleOf('x'), { signal: ac.signal, onPowProgress }), /cancelled by the test/);
       clearInterval(timer);
-      assert.ok(Date.now() - t < 1500, `stopped ${Date.now() - t} ms after start`);
+      assert.ok(Date.now() - abortedAt < 1500, `stopped ${Date.now() - abortedAt} ms after the abort`);
       assert.ok(ticks >= 5, `timers ran during the solve (${ticks} ticks)`);
       assert.ok(progress.length > 0 && progress.every((p) => p.expected === 2 ** 30));
       assert.ok(progress.every((p, i) => i === 0 || p.attempts > progress[i - 1]!.attempts));

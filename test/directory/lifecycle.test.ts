@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { call, runCli, spawnCli, startTestRegistry, tempDir } from '../helpers/registry.js';
 import { identityFor, requester, sealTo } from '../helpers/directory-client.js';
+import { makePki } from '../helpers/pki.js';
 
 describe('presence', () => {
   test('announced presence is purged by the GC once older than ttl_seconds, refreshed by a new announce', async () => {
@@ -142,6 +142,7 @@ describe('process lifecycle', () => {
         [`[envelope]\npepper_hex = "${'ab'.repeat(32)}"\nkeys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(32)}", active = false }]\n`, /at least one key must be active/],
         [`[envelope]\npepper_hex = "${'ab'.repeat(32)}"\nkeys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(32)}", active = true }, { kid_hex = "0102030405060708", x25519_private_key_hex = "${'ce'.repeat(32)}", active = false }]\n`, /unique/],
         [`[pow]\ndifficulty = 31\n${ENVELOPE}`, /pow\.difficulty/],
+        [`allow_sync = false\n[sync]\nallow_anonymous = true\n${ENVELOPE}`, /sync\.allow_anonymous = true needs allow_sync = true/],
         [`mode = "tls"\n${ENVELOPE}`, /\[tls\]/],
         [`address = "nowhere"\n${ENVELOPE}`, /address/],
         [`trusted_proxies = ["not-an-ip"]\n${ENVELOPE}`, /trusted_proxies/],
@@ -185,17 +186,6 @@ describe('process lifecycle', () => {
 });
 
 describe('TLS and mTLS', () => {
-  const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, stdio: 'pipe' });
-
-  function makePki(dir: string): void {
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=test-ca'], dir);
-    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-    for (const name of ['server', 'client']) {
-      openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`], dir);
-      openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', 'san.ext'], dir);
-    }
-  }
-
   function get(url: string, opts: { ca: Buffer; cert?: Buffer; key?: Buffer }): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const req = request(`${url}/envelope_pubkey`, { ...opts }, (res) => {

@@ -38,7 +38,7 @@ describe('PostgreSQL store', { skip }, () => {
 
   test('concurrent starts applied each migration exactly once; a newer schema is refused', async () => {
     const rows = await sql<{ domain: string; n: string }>('SELECT domain, count(*) AS n FROM schema_migrations GROUP BY domain ORDER BY domain');
-    assert.deepEqual(rows.map((r) => [r.domain, Number(r.n)]), [['artifacts', 1], ['audit', 1], ['circuits', 1], ['directory', 1], ['ledger', 1]]);
+    assert.deepEqual(rows.map((r) => [r.domain, Number(r.n)]), [['artifacts', 1], ['audit', 1], ['circuits', 1], ['directory', 2], ['ledger', 1]]);
     // Three more at once on the migrated schema: nothing to do, no error.
     await Promise.all([open(schema.url), open(schema.url), open(schema.url)].map(async (p) => (await p).close()));
     await sql("INSERT INTO schema_migrations (domain, version, applied_at) VALUES ('ledger', 99, 0)");
@@ -102,6 +102,15 @@ describe('PostgreSQL store', { skip }, () => {
     assert.equal(nodes.length, 12);
     assert.equal(new Set(nodes).size, 12);
     assert.equal(await b.directory.addNodes(['https://late.example'], 12), 0);
+  });
+
+  test("nodes: one contributor's share holds under concurrent adds from both replicas; another contributor still gets in", async () => {
+    const share = { contributor: rand().subarray(0, 16), max: 3 };
+    const batches = Array.from({ length: 6 }, (_, i) => [`https://share${i}-a.example`, `https://share${i}-b.example`]);
+    const added = await Promise.all(batches.map((urls, i) => (i % 2 ? a : b).directory.addNodes(urls, 100, share)));
+    assert.equal(added.reduce((s, n) => s + n, 0), 3);
+    assert.equal(await a.directory.addNodes(['https://share-late.example'], 100, share), 0);
+    assert.equal(await b.directory.addNodes(['https://other.example'], 100, { contributor: rand().subarray(0, 16), max: 3 }), 1);
   });
 
   test('ledger: 60 concurrent burns of one nonce across replicas → exactly one spent, the rest replays, all recorded', async () => {

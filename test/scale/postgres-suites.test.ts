@@ -12,6 +12,7 @@ if (skip) {
 } else {
   process.env.ENIGMA_TEST_STORAGE = 'postgres';
   await import('../directory/api.test.js');
+  await import('../directory/peers.test.js');
   await import('../proof/flow.test.js');
   await import('../ledger/ledger.test.js');
   await import('../ledger/audit.test.js');

@@ -94,11 +94,28 @@ export const PowSection = Type.Object(
 export const SyncSection = Type.Object(
   {
     /**
-     * SHA-256 (hex) of bearer tokens allowed to call /sync even when `allow_sync = false`:
-     * the authenticated mode for registries that federate only with known peers.
+     * SHA-256 (hex) of bearer tokens of peer registries: with one, a peer may /sync (even when
+     * `allow_sync = false`) and adds to the node list beyond the per-client share.
      */
     token_sha256_hex: Type.Array(hex(32, 'token_sha256_hex entries must be 32 bytes hex'), { default: [] }),
     max_identities: Type.Integer({ minimum: 1, default: 1000 }),
+    /**
+     * The Rust registry's behaviour: anyone may /sync (when `allow_sync = true`). Off by default because an
+     * anonymous sync can claim any user id before its owner registers; a warning is logged at every start.
+     */
+    allow_anonymous: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const NodesSection = Type.Object(
+  {
+    /**
+     * Node urls one client (an IPv4 address or an IPv6 /64) may have in the list, so that no client can
+     * fill `max_nodes` alone; authenticated peers (sync token, mTLS client certificate) are bounded only
+     * by `max_nodes`.
+     */
+    max_per_client: Type.Integer({ minimum: 0, default: 16 }),
   },
   { additionalProperties: false, default: {} },
 );

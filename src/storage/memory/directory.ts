@@ -6,8 +6,8 @@ export function memoryDirectoryStore(maxPresence: number): DirectoryStore {
   const identities = new Map<string, Uint8Array>();
   // Map keeps insertion order; re-inserting on update makes the first key the least recently seen.
   const presence = new Map<string, { sealed: Uint8Array; seenMs: number }>();
-  const nodes: string[] = [];
-  const nodeSet = new Set<string>();
+  // Node url → who added it (hex), in insertion order.
+  const nodes = new Map<string, string | null>();
 
   const insertIdentity = (index: Uint8Array, sealed: Uint8Array): boolean => {
     const key = bytesToHex(index);
@@ -48,15 +48,18 @@ export function memoryDirectoryStore(maxPresence: number): DirectoryStore {
       return dropped + trimPresence(maxEntries);
     },
     countPresence: async () => presence.size,
-    listNodes: async () => [...nodes],
-    addNodes: async (urls, max) => {
+    listNodes: async () => [...nodes.keys()],
+    addNodes: async (urls, max, share) => {
+      const contributor = share ? bytesToHex(share.contributor) : null;
+      let room = max - nodes.size;
+      if (share) room = Math.min(room, share.max - [...nodes.values()].filter((c) => c === contributor).length);
       let added = 0;
       for (const url of urls) {
-        if (nodes.length >= max) break;
-        if (nodeSet.has(url)) continue;
-        nodeSet.add(url);
-        nodes.push(url);
+        if (room <= 0) break;
+        if (nodes.has(url)) continue;
+        nodes.set(url, contributor);
         added++;
+        room--;
       }
       return added;
     },

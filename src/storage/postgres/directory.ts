@@ -6,6 +6,9 @@ export const DIRECTORY_MIGRATIONS = [
    CREATE TABLE presence (blind BYTEA PRIMARY KEY, sealed BYTEA NOT NULL, seen_ms BIGINT NOT NULL);
    CREATE INDEX presence_seen ON presence (seen_ms);
    CREATE TABLE nodes (seq BIGSERIAL PRIMARY KEY, base_url TEXT NOT NULL UNIQUE);`,
+  // Who added each node url, for the per-client share of the list; NULL for authenticated peers and older rows.
+  `ALTER TABLE nodes ADD COLUMN contributor BYTEA;
+   CREATE INDEX nodes_contributor ON nodes (contributor);`,
 ];
 
 const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -67,15 +70,17 @@ export function postgresDirectoryStore(pool: PgPool): DirectoryStore {
     async listNodes() {
       return (await pool.query<{ base_url: string }>('SELECT base_url FROM nodes ORDER BY seq')).rows.map((r) => r.base_url);
     },
-    async addNodes(urls, max) {
-      // The bound holds across replicas: count and inserts happen under one lock.
+    async addNodes(urls, max, share) {
+      // The bounds hold across replicas: counts and inserts happen under one lock.
       return transaction(pool, async (c) => {
         await c.query(`SELECT pg_advisory_xact_lock(${lockKey('nodes')})`);
-        let room = max - (await c.query<{ n: number }>('SELECT count(*) AS n FROM nodes')).rows[0]!.n;
+        const count = async (where: string, params: unknown[]) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM nodes ${where}`, params)).rows[0]!.n);
+        let room = max - (await count('', []));
+        if (share) room = Math.min(room, share.max - (await count('WHERE contributor = $1', [share.contributor])));
         let added = 0;
         for (const url of urls) {
           if (room <= 0) break;
-          const n = (await c.query('INSERT INTO nodes (base_url) VALUES ($1) ON CONFLICT (base_url) DO NOTHING', [url])).rowCount ?? 0;
+          const n = (await c.query('INSERT INTO nodes (base_url, contributor) VALUES ($1, $2) ON CONFLICT (base_url) DO NOTHING', [url, share?.contributor ?? null])).rowCount ?? 0;
           added += n;
           room -= n;
         }

@@ -1,4 +1,4 @@
-import type { DirectoryStore } from '../directory.js';
+import type { DirectoryStore, NodeShare } from '../directory.js';
 import { migrate, write, type SqliteDb } from './db.js';
 
 const MIGRATIONS = [
@@ -6,6 +6,9 @@ const MIGRATIONS = [
    CREATE TABLE presence (blind BLOB PRIMARY KEY, sealed BLOB NOT NULL, seen_ms INTEGER NOT NULL) WITHOUT ROWID;
    CREATE INDEX presence_seen ON presence (seen_ms);
    CREATE TABLE nodes (seq INTEGER PRIMARY KEY AUTOINCREMENT, base_url TEXT NOT NULL UNIQUE);`,
+  // Who added each node url, for the per-client share of the list; NULL for authenticated peers and older rows.
+  `ALTER TABLE nodes ADD COLUMN contributor BLOB;
+   CREATE INDEX nodes_contributor ON nodes (contributor);`,
 ];
 
 export function sqliteDirectoryStore(db: SqliteDb): DirectoryStore {
@@ -21,17 +24,19 @@ export function sqliteDirectoryStore(db: SqliteDb): DirectoryStore {
   const countPresence = db.prepare('SELECT count(*) FROM presence').pluck();
   const listNodes = db.prepare('SELECT base_url FROM nodes ORDER BY seq').pluck();
   const countNodes = db.prepare('SELECT count(*) FROM nodes').pluck();
-  const insertNode = db.prepare('INSERT OR IGNORE INTO nodes (base_url) VALUES (?)');
+  const countContributed = db.prepare('SELECT count(*) FROM nodes WHERE contributor = ?').pluck();
+  const insertNode = db.prepare('INSERT OR IGNORE INTO nodes (base_url, contributor) VALUES (?, ?)');
 
   const insertMany = db.transaction((rows: Array<{ index: Uint8Array; sealed: Uint8Array }>, now: number) =>
     rows.reduce((n, r) => n + insert.run(r.index, r.sealed, now).changes, 0),
   );
-  const addNodes = db.transaction((urls: string[], max: number) => {
+  const addNodes = db.transaction((urls: string[], max: number, share: NodeShare | undefined) => {
     let room = max - (countNodes.get() as number);
+    if (share) room = Math.min(room, share.max - (countContributed.get(share.contributor) as number));
     let added = 0;
     for (const url of urls) {
       if (room <= 0) break;
-      const changes = insertNode.run(url).changes;
+      const changes = insertNode.run(url, share?.contributor ?? null).changes;
       added += changes;
       room -= changes;
     }
@@ -54,6 +59,6 @@ export function sqliteDirectoryStore(db: SqliteDb): DirectoryStore {
     purgePresence: (before, maxEntries) => write(db, () => purge(before, maxEntries)),
     countPresence: async () => countPresence.get() as number,
     listNodes: async () => listNodes.all() as string[],
-    addNodes: (urls, max) => write(db, () => addNodes(urls, max)),
+    addNodes: (urls, max, share) => write(db, () => addNodes(urls, max, share)),
   };
 }
