@@ -45,6 +45,15 @@ interface Trial {
 }
 
 /**
+ * What an observer sees of one ceremony on the challenge `seed`: each round's labels, and the bearings the
+ * holder of `secret` (symbol indices) answers; `truth` maps a label to its bearing (identity without mapping).
+ */
+export function watchSession(seed: Uint8Array, rounds: number, mapping: boolean, secret: number[], truth: Uint8Array): Session {
+  const roundLabels = Array.from({ length: rounds }, (_, r) => labels(dealRound(seed, r), mapping));
+  return { labels: roundLabels, answers: Uint8Array.from(roundLabels, (l, r) => truth[l[secret[r % secret.length]!]!]!) };
+}
+
+/**
  * One trial: a random secret and mapping, then `sessions + 1` ceremonies on random challenge seeds. The
  * ceremony watched as session k+1 is also "the next ceremony" after k sessions: the candidates that would
  * answer it correctly are exactly those that survive watching it, so pass_k = |C_{k+1}| / |C_k|.
@@ -64,13 +73,8 @@ function runTrial(o: ObservationOptions, key: Uint8Array, index: number): Trial 
       t.candidates.push(1n);
       continue;
     }
-    const seed = draw.bytes(32);
-    const roundLabels = Array.from({ length: o.rounds }, (_, r) => labels(dealRound(seed, r), o.mapping));
-    const session: Session = {
-      labels: roundLabels,
-      answers: Uint8Array.from(roundLabels, (l, r) => truth[l[secret[r % o.length]!]!]!),
-    };
-    t.bound.push(ratio(observer.bestAnswerBound(roundLabels), before));
+    const session = watchSession(draw.bytes(32), o.rounds, o.mapping, secret, truth);
+    t.bound.push(ratio(observer.bestAnswerBound(session.labels), before));
     observer.watch(session);
     const after = observer.candidates();
     t.pass.push(ratio(after, before));
