@@ -9,15 +9,16 @@ export interface ActiveParams {
 }
 
 export interface ActiveEstimate {
-  /** Upper bound on one blind guess's chance to pass (the k = 0 best-answer bound of the observation run). */
+  /** One blind guess's chance to pass (from the k = 0 row of the observation run). */
   pass_per_guess: number;
   /** 1 / pass_per_guess: the expected guesses of an attacker whose every guess has that chance. */
   expected_guesses: number;
   expected_hours: number;
   /**
-   * A lower bound for ANY attacker, adaptive ones included: a challenge's grid is fresh, so each guess passes
-   * with probability at most pass_per_guess over the prior, and by the union bound G guesses succeed with
-   * probability at most G · pass_per_guess. A 50 % chance needs at least 1 / (2 · pass_per_guess) guesses.
+   * A lower bound for every attacker whose guesses each pass with at most pass_per_guess, adaptive ones
+   * included: a challenge's grid is fresh, so each guess passes with probability at most pass_per_guess over
+   * the prior (a rejection only removes candidates), and by the union bound G guesses succeed with
+   * probability at most G · pass_per_guess. With the best-answer bound that is every attacker.
    */
   half_chance_guesses: number;
   half_chance_hours: number;

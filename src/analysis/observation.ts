@@ -22,8 +22,13 @@ export interface ObservationRow {
   median_candidates: number;
   /** Mean over trials of the share of those candidates that answer the next ceremony correctly. */
   pass_probability: number;
-  /** Mean over trials of an upper bound on the share that agrees on any one answer (exact without mapping). */
-  best_answer_bound: number;
+  /**
+   * Mean over trials of the largest share of candidates agreeing on one answer: the chance of an observer who
+   * gives the answer most candidates give. Exact without a mapping and wherever the candidates could be
+   * listed; otherwise (`best_answer_exact` false) an upper bound.
+   */
+  best_answer: number;
+  best_answer_exact: boolean;
 }
 
 export interface ObservationResult {
@@ -41,8 +46,12 @@ export interface ObservationResult {
 interface Trial {
   candidates: bigint[];
   pass: number[];
-  bound: number[];
+  best: number[];
+  bestExact: boolean[];
 }
+
+/** Up to this many candidates are listed to find the most common answer exactly (with a mapping). */
+const LIST_LIMIT = 100_000;
 
 /**
  * What an observer sees of one ceremony on the challenge `seed`: each round's labels, and the bearings the
@@ -63,18 +72,21 @@ function runTrial(o: ObservationOptions, key: Uint8Array, index: number): Trial 
   const secret = Array.from({ length: o.length }, () => draw.below(SYMBOLS));
   const truth = o.mapping ? draw.shuffle(6) : Uint8Array.from({ length: 6 }, (_, z) => z); // label → bearing
   const observer = new Observer(o.length, o.mapping);
-  const t: Trial = { candidates: [observer.candidates()], pass: [], bound: [] };
+  const t: Trial = { candidates: [observer.candidates()], pass: [], best: [], bestExact: [] };
   for (let k = 0; k <= o.sessions; k++) {
     const before = t.candidates[k]!;
     if (before === 1n) {
       // Only the truth is left: it answers every later ceremony, and so does the observer.
       t.pass.push(1);
-      t.bound.push(1);
+      t.best.push(1);
+      t.bestExact.push(true);
       t.candidates.push(1n);
       continue;
     }
     const session = watchSession(draw.bytes(32), o.rounds, o.mapping, secret, truth);
-    t.bound.push(ratio(observer.bestAnswerBound(session.labels), before));
+    const best = observer.bestAnswer(session.labels, LIST_LIMIT);
+    t.best.push(ratio(best.size, before));
+    t.bestExact.push(best.exact);
     observer.watch(session);
     const after = observer.candidates();
     t.pass.push(ratio(after, before));
@@ -112,7 +124,8 @@ export function simulateObservation(o: ObservationOptions): ObservationResult {
       k,
       median_candidates: median(trials.map((t) => t.candidates[k]!)),
       pass_probability: mean(trials.map((t) => t.pass[k]!)),
-      best_answer_bound: mean(trials.map((t) => t.bound[k]!)),
+      best_answer: mean(trials.map((t) => t.best[k]!)),
+      best_answer_exact: trials.every((t) => t.bestExact[k]!),
     });
     if (trials.every((t) => t.candidates[k] === 1n)) {
       identified_at = k;

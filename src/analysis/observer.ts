@@ -134,6 +134,42 @@ export class Observer {
     });
   }
 
+  /**
+   * The size of the largest group of candidates that give one same answer to a ceremony with these `labels`:
+   * exact without a mapping, or when at most `limit` candidates are left (they are listed and grouped by
+   * answer); otherwise bestAnswerBound, and `exact` is false.
+   */
+  bestAnswer(labels: Uint8Array[], limit: number): { size: bigint; exact: boolean } {
+    if (this.inverse.length === 1) return { size: this.bestAnswerBound(labels), exact: true };
+    if (this.candidates() > BigInt(limit)) return { size: this.bestAnswerBound(labels), exact: false };
+    const L = this.length;
+    const groups = new Map<string, number>();
+    for (const h of this.alive) {
+      const bearing = new Uint8Array(ZONES);
+      this.inverse[h]!.forEach((label, b) => (bearing[label] = b));
+      // Per position, the possible symbols grouped by the answers they give; a candidate's answer is one
+      // group per position, and the number of candidates giving it is the product of the group sizes.
+      let answers: Array<[string, number]> = [['', 1]];
+      for (let p = 0; p < L; p++) {
+        const byAnswer = new Map<string, number>();
+        for (let symbol = 0; symbol < SYMBOLS; symbol++) {
+          if (!this.has(h, p, symbol)) continue;
+          let key = '';
+          for (let r = p; r < labels.length; r += L) key += bearing[labels[r]![symbol]!];
+          byAnswer.set(key, (byAnswer.get(key) ?? 0) + 1);
+        }
+        answers = answers.flatMap(([key, n]) => [...byAnswer].map(([k, m]): [string, number] => [`${key}|${k}`, n * m]));
+      }
+      for (const [key, n] of answers) groups.set(key, (groups.get(key) ?? 0) + n);
+    }
+    return { size: BigInt(Math.max(0, ...groups.values())), exact: true };
+  }
+
+  private has(h: number, p: number, symbol: number): boolean {
+    const i = h * this.length + p;
+    return ((symbol < HALF ? this.lo[i]! >>> symbol : this.hi[i]! >>> (symbol - HALF)) & 1) === 1;
+  }
+
   private size(h: number, p: number): number {
     const i = h * this.length + p;
     return POPCOUNT[this.lo[i]!]! + POPCOUNT[this.hi[i]!]!;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { activeEstimate, type ActiveEstimate } from '../analysis/active.js';
+import { activeEstimate } from '../analysis/active.js';
 import { activeParamsFromProof, proofDefaults, type ProofConfig } from '../analysis/active-config.js';
 import { simulateObservation, type ObservationResult } from '../analysis/observation.js';
 import { SIXZONE_SECRET_MAX, SIXZONE_SECRET_MIN } from '../client/sixzone.js';
@@ -11,8 +11,8 @@ const USAGE = `usage: enigma-registry analyze observation [--rounds 12] [--lengt
 Simulates someone who watches six-zone ceremonies (grid and answers) against the sixzone circuit's own deal:
 random secrets, random challenge seeds, and the exact set of (secret, mapping) candidates consistent with
 everything watched. Prints, per number k of watched sessions, the median number of candidates left and the
-chance to pass the next ceremony: answering as a random remaining candidate would, and an upper bound for the
-best single answer. Then the active attacker, who sees only rejections, at the lockout of the configuration
+chance to pass the next ceremony: answering as a random remaining candidate would, and giving the answer most
+candidates give (an upper bound, marked "<=", where they are too many to list). Then the active attacker, who sees only rejections, at the lockout of the configuration
 (--config, else the defaults of the config schema).
   --rounds N     rounds per ceremony (1-64, as minted; default 12)
   --length L,..  secret lengths to analyse (${SIXZONE_SECRET_MIN}-${SIXZONE_SECRET_MAX}; default 4,6,8)
@@ -86,12 +86,12 @@ function table(head: string[], rows: string[][]): string {
 
 function observationText(r: ObservationResult): string {
   const head = `secret length ${r.length}, ${describeMode(r.mapping)} (${fmtCount(Number(r.candidates_before))} candidates before watching)`;
-  const rows = r.rows.map((row) => [String(row.k), fmtCount(row.median_candidates), fmtProb(row.pass_probability), fmtProb(row.best_answer_bound)]);
+  const rows = r.rows.map((row) => [String(row.k), fmtCount(row.median_candidates), fmtProb(row.pass_probability), `${row.best_answer_exact ? '' : '<= '}${fmtProb(row.best_answer)}`]);
   const end =
     r.identified_at === null
       ? `not every trial was down to its secret after ${r.rows.length - 1} sessions`
       : `every trial was down to its one true secret${r.mapping ? ' and mapping' : ''} after ${r.identified_at} sessions`;
-  return `${head}\n${table(['k', 'median candidates', 'P(pass) as a candidate', 'P(pass) best answer <='], rows)}\n${end}\n`;
+  return `${head}\n${table(['k', 'median candidates', 'P(pass) as a candidate', 'P(pass) best answer'], rows)}\n${end}\n`;
 }
 
 export async function main(args: string[]): Promise<number> {
@@ -134,16 +134,20 @@ export async function main(args: string[]): Promise<number> {
   bar.done();
 
   const params = activeParamsFromProof(proof);
-  const active: Array<{ length: number; mapping: boolean } & ActiveEstimate> = results.map((r) => ({
-    length: r.length,
-    mapping: r.mapping,
-    ...activeEstimate(r.rows[0]!.best_answer_bound, params),
-  }));
+  // Two guessers: the one giving the most common answer (exact without a mapping; with one, an upper bound,
+  // since nothing watched leaves too many candidates to list), and one answering as a random candidate would.
+  const active = results.flatMap((r) => {
+    const row = r.rows[0]!;
+    return [
+      { strategy: 'best_answer', label: row.best_answer_exact ? 'best answer' : 'best answer <=', exact: row.best_answer_exact, p: row.best_answer },
+      { strategy: 'random_candidate', label: 'random candidate', exact: true, p: row.pass_probability },
+    ].map(({ p, ...g }) => ({ length: r.length, mapping: r.mapping, ...g, ...activeEstimate(p, params) }));
+  });
   const counting = 'exact: per secret position the set of symbols still possible, under each mapping hypothesis (1 without a mapping, 720 with); no sampling of candidates';
 
   if (values.json) {
     const observation = results.map((r) => ({ ...r, candidates_before: r.candidates_before.toString() }));
-    const doc = { analysis: 'observation', seed, rounds, trials, sessions, counting, observation, active: { params: { guesses_per_hour: params.guessesPerHour, pow_hashes_per_guess: params.powHashesPerGuess }, assumptions: params.assumptions, rows: active } };
+    const doc = { analysis: 'observation', seed, rounds, trials, sessions, counting, observation, active: { params: { guesses_per_hour: params.guessesPerHour, pow_hashes_per_guess: params.powHashesPerGuess }, assumptions: params.assumptions, rows: active.map(({ label: _, ...row }) => row) } };
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return 0;
   }
@@ -151,14 +155,16 @@ export async function main(args: string[]): Promise<number> {
     `sixzone observation attack: ${rounds} rounds, ${trials} trials per length, seed ${JSON.stringify(seed)}`,
     `counting: ${counting}`,
     'k = ceremonies watched (grid and answers); P(pass) as a candidate = share of the remaining candidates that',
-    'answer the next ceremony right (averaged over trials); best answer <= = upper bound for any single answer.',
+    'answer the next ceremony right (averaged over trials); best answer = share giving the most common answer',
+    '(what an observer answering with it passes with); "<=" marks an upper bound where the candidates were too',
+    'many to list.',
     '',
     ...results.map(observationText),
     `active attacker (sees only rejections): ${params.guessesPerHour} guesses per hour per handle`,
     ...params.assumptions.map((a) => `  assumed: ${a}`),
     table(
-      ['length', 'mapping', 'P(pass) per guess <=', 'expected guesses', 'expected time', '50% chance needs >='],
-      active.map((a) => [String(a.length), a.mapping ? 'yes' : 'no', fmtProb(a.pass_per_guess), a.expected_guesses.toPrecision(3), fmtHours(a.expected_hours), fmtHours(a.half_chance_hours)]),
+      ['length', 'mapping', 'guesser', 'P(pass) per guess', 'expected guesses', 'expected time', '50% chance needs >='],
+      active.map((a) => [String(a.length), a.mapping ? 'yes' : 'no', a.label, fmtProb(a.pass_per_guess), a.expected_guesses.toPrecision(3).replace('e+', 'e'), fmtHours(a.expected_hours), fmtHours(a.half_chance_hours)]),
     ),
     '',
   ];

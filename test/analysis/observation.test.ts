@@ -101,7 +101,7 @@ describe('observer: small cases by hand', () => {
     for (const [mapping, before] of [[false, 36], [true, 25920]] as const) {
       const r = simulateObservation({ rounds: 1, length: 1, mapping, trials: 7, sessions: 1, seed: 'hand' });
       assert.equal(r.candidates_before, BigInt(before));
-      assert.deepEqual(r.rows[0], { k: 0, median_candidates: before, pass_probability: 1 / 6, best_answer_bound: 1 / 6 });
+      assert.deepEqual(r.rows[0], { k: 0, median_candidates: before, pass_probability: 1 / 6, best_answer: 1 / 6, best_answer_exact: true }); // 25920 candidates are few enough to list
       assert.equal(r.rows[1]!.median_candidates, before / 6);
     }
   });
@@ -121,10 +121,11 @@ describe('observer agrees with explicit enumeration', () => {
         const session = watchSession(seed, rounds, mapping, secret, truth);
         const challenge = challengeOf(seed, rounds);
         const bound = observer.bestAnswerBound(session.labels);
+        const best = observer.bestAnswer(session.labels, 100_000);
         if (list) {
           const largest = BigInt(largestAgreeing(list, challenge));
-          if (mapping) assert.ok(bound >= largest, `k=${k}: bound ${bound} < ${largest}`);
-          else assert.equal(bound, largest, `k=${k}`);
+          assert.deepEqual(best, { size: largest, exact: true }, `k=${k}`);
+          assert.ok(bound >= largest, `k=${k}: bound ${bound} < ${largest}`);
         }
         observer.watch(session);
         watched.push({ challenge, answers: [...session.answers].map((b) => SIXZONE_BEARINGS[b]!) });
@@ -141,14 +142,15 @@ describe('observer agrees with explicit enumeration', () => {
  * right because the test recomputes them below without the analyser's observer: the same draws (the
  * documented order: secret, mapping, then one challenge seed per session), candidates listed explicitly and
  * checked with the client's solver. Before anything is watched the count is 36^4 (× 720), too many to list;
- * from then on every count is a list's length. The best-answer bound is checked equal to the largest group
- * of agreeing candidates without a mapping (at k = 0 per position, the secret's positions being independent
- * there) and no smaller than it with one (it is an upper bound there; k = 0 with a mapping is pinned only). They are pinned so that the README's table stays reproducible:
- * a change to the draws or to the circuit's deal shows up here.
+ * from then on every count is a list's length. The best answer is the largest group of listed candidates
+ * agreeing on the next ceremony (at k = 0 without a mapping: per position, the positions being independent
+ * there); at k = 0 with a mapping the analyser gives only an upper bound, pinned here but not recomputed.
+ * They are pinned so that the README's tables stay reproducible: a change to the draws or to the circuit's
+ * deal shows up here.
  */
 const PINNED = {
-  plain: { medians: [1679616, 1, 1], pass: [9.67483e-7, 0.78125, 1], bound: [6.8468e-6, 0.78125, 1] },
-  mapping: { medians: [1209323520, 2, 1], pass: [1.44709e-9, 0.666667, 1], bound: [9.82367e-6, 0.895833, 1] },
+  plain: { medians: [1679616, 1, 1], pass: [9.67483e-7, 0.78125, 1], best: [6.8468e-6, 0.78125, 1] },
+  mapping: { medians: [1209323520, 2, 1], pass: [1.44709e-9, 0.666667, 1], best: [9.82367e-6, 0.666667, 1] },
 };
 
 describe('a seeded run', () => {
@@ -158,20 +160,20 @@ describe('a seeded run', () => {
   for (const mapping of [false, true]) {
     it(`gives the pinned figures, which explicit enumeration reproduces (${mapping ? 'with' : 'without'} a mapping)`, async () => {
       const { stdout } = await run(['--seed', 'pinned', '--length', '4', '--trials', '8', '--json', ...(mapping ? ['--mapping'] : [])]);
-      const doc = JSON.parse(stdout) as { observation: Array<{ rows: Array<{ k: number; median_candidates: number; pass_probability: number; best_answer_bound: number }> }> };
+      const doc = JSON.parse(stdout) as { observation: Array<{ rows: Array<{ k: number; median_candidates: number; pass_probability: number; best_answer: number; best_answer_exact: boolean }> }> };
       const rows = doc.observation[0]!.rows;
       const brute = enumerateRun('pinned', 4, 12, 8, mapping);
       assert.equal(rows.length, brute.medians.length);
       rows.forEach((row, k) => {
         assert.equal(row.median_candidates, brute.medians[k], `median at k=${k}`);
         assert.ok(Math.abs(row.pass_probability - brute.pass[k]!) < 1e-12, `pass at k=${k}: ${row.pass_probability} vs ${brute.pass[k]}`);
-        if (!mapping) assert.ok(Math.abs(row.best_answer_bound - brute.best[k]!) < 1e-12, `bound at k=${k}`);
-        if (k > 0 && mapping) assert.ok(row.best_answer_bound >= brute.best[k]! - 1e-12, `bound at k=${k}`);
+        if (row.best_answer_exact) assert.ok(Math.abs(row.best_answer - brute.best[k]!) < 1e-12, `best answer at k=${k}`);
+        assert.equal(row.best_answer_exact, !mapping || k > 0); // with a mapping, nothing watched is too many to list
       });
       const pinned = PINNED[mapping ? 'mapping' : 'plain'];
       assert.deepEqual(rows.map((r) => r.median_candidates), pinned.medians);
       assert.deepEqual(rows.map((r) => Number(r.pass_probability.toPrecision(6))), pinned.pass);
-      assert.deepEqual(rows.map((r) => Number(r.best_answer_bound.toPrecision(6))), pinned.bound);
+      assert.deepEqual(rows.map((r) => Number(r.best_answer.toPrecision(6))), pinned.best);
     });
   }
 
