@@ -8,18 +8,19 @@ import { parseCommandArgs } from './args.js';
 
 const USAGE = `usage: enigma-registry analyze observation [--rounds 12] [--length 4,6,8] [--mapping] [--trials 200]
          [--sessions 20] [--seed S] [--config registry.toml] [--json]
-Simulates someone who watches six-zone ceremonies (grid and answers) against the sixzone circuit's own deal:
-random secrets, random challenge seeds, and the exact set of (secret, mapping) candidates consistent with
-everything watched. Prints, per number k of watched sessions, the median number of candidates left and the
-chance to pass the next ceremony: answering as a random remaining candidate would, and giving the answer most
-candidates give (an upper bound, marked "<=", where they are too many to list). Then the active attacker, who sees only rejections, at the lockout of the configuration
-(--config, else the defaults of the config schema).
+Simulates someone who watches six-zone ceremonies (grid and answers) against the sixzone circuit's own
+deal: random secrets, random challenge seeds, and the exact set of (secret, mapping) candidates consistent
+with everything watched. Prints, per number k of watched sessions, the median number of candidates left and
+the chance to pass the next ceremony: answering as a random remaining candidate would, and giving the answer
+most candidates give (an upper bound, marked "<=", where they are too many to list). Then the active
+attacker, who sees only rejections, at the lockout of the configuration.
   --rounds N     rounds per ceremony (1-64, as minted; default 12)
   --length L,..  secret lengths to analyse (${SIXZONE_SECRET_MIN}-${SIXZONE_SECRET_MAX}; default 4,6,8)
   --mapping      secrets with a colour→bearing mapping (default: without)
   --trials N     random secrets per length (default 200)
   --sessions K   the last k to report (default 20; stops earlier once every trial is down to its secret)
   --seed S       any text; the same seed gives the same figures (default: random, printed)
+  --config F     the registry's config file, for its [proof] lockout (default: the schema's defaults)
   --json         one JSON document instead of tables
 `;
 
