@@ -15,7 +15,7 @@ the chance to pass the next ceremony: answering as a random remaining candidate 
 most candidates give (an upper bound, marked "<=", where they are too many to list). Then the active
 attacker, who sees only rejections, at the lockout of the configuration.
   --rounds N     rounds per ceremony (1-64, as minted; default 12)
-  --length L,..  secret lengths to analyse (${SIXZONE_SECRET_MIN}-${SIXZONE_SECRET_MAX}; default 4,6,8)
+  --length L,..  secret lengths to analyse, a list and/or ranges such as 4..8 (${SIXZONE_SECRET_MIN}-${SIXZONE_SECRET_MAX}; default 4,6,8)
   --mapping      secrets with a colour→bearing mapping (default: without)
   --trials N     random secrets per length (default 200)
   --sessions K   the last k to report (default 20; stops earlier once every trial is down to its secret)
@@ -112,7 +112,11 @@ export async function main(args: string[]): Promise<number> {
     rounds = integer('rounds', values.rounds, 12, 1, 64);
     trials = integer('trials', values.trials, 200, 1, 1_000_000);
     sessions = integer('sessions', values.sessions, 20, 0, 1000);
-    lengths = (values.length ?? '4,6,8').split(',').map((l) => integer('length', l.trim(), 0, SIXZONE_SECRET_MIN, SIXZONE_SECRET_MAX));
+    lengths = (values.length ?? '4,6,8').split(',').flatMap((part) => {
+      const [from, to = from] = part.trim().split('..').map((l) => integer('length', l, 0, SIXZONE_SECRET_MIN, SIXZONE_SECRET_MAX));
+      if (to! < from!) throw new UsageError(`--length range ${part} is empty`);
+      return Array.from({ length: to! - from! + 1 }, (_, i) => from! + i);
+    });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`analyze observation: ${e.message}\n${USAGE}`);

@@ -187,7 +187,7 @@ describe('a seeded run', () => {
 
   it('refuses bad options with exit 2 and the usage', async () => {
     await assert.rejects(run(['--length', '4,3']), (e: { code: number; stderr: string }) => e.code === 2 && /--length must be an integer 4-12[^]*usage:/.test(e.stderr));
-    for (const bad of [['--length', '13'], ['--length', ''], ['--rounds', '0'], ['--rounds', '65'], ['--trials', 'x'], ['--sessions', '-1'], ['--bogus']]) {
+    for (const bad of [['--length', '13'], ['--length', ''], ['--length', '8..6'], ['--length', '4..13'], ['--rounds', '0'], ['--rounds', '65'], ['--trials', 'x'], ['--sessions', '-1'], ['--bogus']]) {
       assert.equal(await main(bad), 2, bad.join(' '));
     }
   });
