@@ -19,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   register: { summary: 'register a new identity in the node directory', load: () => import('./directory.js').then((m) => ({ main: m.register })) },
   resolve: { summary: 'resolve a handle and print the opened identity', load: () => import('./directory.js').then((m) => ({ main: m.resolve })) },
   'check-user': { summary: 'whether a handle is registered', load: () => import('./directory.js').then((m) => ({ main: m.checkUser })) },
+  'analyze observation': { summary: 'how many watched ceremonies reveal a secret; what online guessing costs', load: () => import('./analyze.js') },
 };
 
 const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
