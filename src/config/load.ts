@@ -69,6 +69,8 @@ function crossCheck(c: Config): void {
     if (dup) throw new ConfigError(`envelope.keys: kid_hex ${dup} appears twice; kids must be unique`);
     if (!c.envelope.keys.some((k) => k.active)) throw new ConfigError('envelope.keys: at least one key must be active');
   }
+  if (c.http.headers_timeout_seconds > c.http.request_timeout_seconds)
+    throw new ConfigError('http.headers_timeout_seconds must not exceed http.request_timeout_seconds (the headers are part of the request)');
   if (c.storage.kind === 'postgres' && !c.storage.url) throw new ConfigError('storage.url is required when storage.kind = "postgres"');
   if (c.rate_limit.store === 'redis' && !c.rate_limit.redis_url)
     throw new ConfigError('rate_limit.redis_url is required when rate_limit.store = "redis"');
