@@ -72,7 +72,7 @@ export async function openStore(config: Config['storage'], o: StoreOptions): Pro
       const db = openSqlite(config.path);
       return {
         kind: 'sqlite',
-        directory: sqliteDirectoryStore(db),
+        directory: sqliteDirectoryStore(db, o.presenceMaxEntries),
         circuits: sqliteCircuitStore(db),
         artifacts: fileArtifactStore(o.artifactDir),
         ledger: sqliteLedgerStore(db),
@@ -86,6 +86,11 @@ export async function openStore(config: Config['storage'], o: StoreOptions): Pro
     }
     case 'postgres':
       if (!config.url) throw new Error('storage.url is required when storage.kind = "postgres"');
-      return openPostgresStore({ url: config.url, poolSize: config.pool_size, onIdleError: o.onBackendError ?? (() => undefined) });
+      return openPostgresStore({
+        url: config.url,
+        poolSize: config.pool_size,
+        presenceMaxEntries: o.presenceMaxEntries,
+        onIdleError: o.onBackendError ?? (() => undefined),
+      });
   }
 }
