@@ -69,7 +69,7 @@ export async function openStore(config: Config['storage'], o: StoreOptions): Pro
       };
     case 'sqlite':
     case 'sled': {
-      const db = openSqlite(config.path);
+      const db = openSqlite(config.path, config.wal_limit_mib * 1024 * 1024);
       return {
         kind: 'sqlite',
         directory: sqliteDirectoryStore(db, o.presenceMaxEntries),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import pg from 'pg';
+import { resolveConfig } from '../../src/config/load.js';
 import { openStore, type Store } from '../../src/storage/index.js';
 import { freshSchema, postgresSkip } from '../helpers/services.js';
 import { tempDir } from '../helpers/registry.js';
@@ -12,6 +13,7 @@ const index = (i: number) => {
   new DataView(b.buffer).setUint32(0, i);
   return b;
 };
+const storage = (s: Record<string, unknown>) => resolveConfig({ storage: s }).storage;
 const options = (dir: string) => ({ presenceMaxEntries: MAX, artifactDir: join(dir, 'artifacts'), ledgerMaxEntries: 1000, auditMaxEntries: 1000 });
 
 /** Announces 4×MAX distinct nodes, with no GC, and checks the table never held more than MAX rows. */
@@ -34,7 +36,7 @@ async function floodPresence(store: Store, rows: () => Promise<number>): Promise
 describe('presence.max_entries holds on insert, not only at GC', () => {
   test('memory', async () => {
     const dir = tempDir();
-    const store = await openStore({ kind: 'memory', path: 'unused', pool_size: 1 }, options(dir.path));
+    const store = await openStore(storage({ kind: 'memory' }), options(dir.path));
     try {
       await floodPresence(store, () => store.directory.countPresence());
     } finally {
@@ -46,7 +48,7 @@ describe('presence.max_entries holds on insert, not only at GC', () => {
   test('sqlite', async () => {
     const dir = tempDir();
     const path = join(dir.path, 'r.sqlite3');
-    const store = await openStore({ kind: 'sqlite', path, pool_size: 1 }, options(dir.path));
+    const store = await openStore(storage({ kind: 'sqlite', path }), options(dir.path));
     try {
       const Database = (await import('better-sqlite3')).default;
       const reader = new Database(path, { readonly: true });
@@ -66,7 +68,7 @@ describe('presence.max_entries holds on insert, not only at GC', () => {
     if (skip) return t.skip(skip);
     const schema = await freshSchema();
     const dir = tempDir();
-    const config = { kind: 'postgres' as const, url: schema.url, path: 'unused', pool_size: 4 };
+    const config = storage({ kind: 'postgres', url: schema.url, pool_size: 4 });
     const a = await openStore(config, options(dir.path));
     const b = await openStore(config, options(dir.path));
     const client = new pg.Client({ connectionString: schema.url });
