@@ -15,14 +15,14 @@ const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchem
 /** Publishing and revocation (admin only). */
 export const adminCircuitRoutes: FastifyPluginAsync<{ ctx: RegistryContext; catalog: CircuitCatalog }> = async (fastify, { ctx, catalog }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const preHandler = requireAdmin(ctx.config);
+  const onRequest = requireAdmin(ctx.config);
   const audit = (ip: string, step: string, outcome: string, e: { handle?: string; sha256?: string; detail?: string }) =>
     ctx.audit.append({ at: Date.now(), actor: ctx.audit.actor(ip), step, outcome, ...e });
 
   app.post(
     '/api/admin/circuits',
     {
-      preHandler,
+      onRequest,
       // base64 inflates by 4/3; leave room for the manifest.
       bodyLimit: Math.ceil((ctx.config.circuits.max_artifact_bytes * 4) / 3) + 64 * 1024,
       schema: {
@@ -54,7 +54,7 @@ export const adminCircuitRoutes: FastifyPluginAsync<{ ctx: RegistryContext; cata
   app.post(
     '/api/admin/revocations',
     {
-      preHandler,
+      onRequest,
       schema: {
         tags,
         summary: 'Revoke every build with this artifact SHA-256',

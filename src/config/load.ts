@@ -70,6 +70,8 @@ function crossCheck(c: Config): void {
     if (!c.envelope.keys.some((k) => k.active)) throw new ConfigError('envelope.keys: at least one key must be active');
   }
   if (c.sync.allow_anonymous && !c.allow_sync) throw new ConfigError('sync.allow_anonymous = true needs allow_sync = true');
+  if (c.http.headers_timeout_seconds > c.http.request_timeout_seconds)
+    throw new ConfigError('http.headers_timeout_seconds must not exceed http.request_timeout_seconds (the headers are part of the request)');
   if (c.storage.kind === 'postgres' && !c.storage.url) throw new ConfigError('storage.url is required when storage.kind = "postgres"');
   if (c.rate_limit.store === 'redis' && !c.rate_limit.redis_url)
     throw new ConfigError('rate_limit.redis_url is required when rate_limit.store = "redis"');

@@ -11,6 +11,7 @@ import {
 } from './sections/directory.js';
 import { AdminSection, CeremonySection, CircuitsSection, LedgerSection, ProofSection } from './sections/api.js';
 import { ExecutorSection } from './sections/runtime.js';
+import { HttpSection } from './sections/http.js';
 
 const LogSection = Type.Object(
   {
@@ -37,6 +38,7 @@ export const ConfigSchema = Type.Object(
     rate_limit: RateLimitSection,
     envelope: Type.Optional(EnvelopeSection),
     tls: Type.Optional(TlsSection),
+    http: HttpSection,
     storage: StorageSection,
     presence: PresenceSection,
     pow: PowSection,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createHttpApp } from '../server/app.js';
 import { boundUrl } from '../server/start.js';
+import { timeoutOptions } from '../server/transport.js';
 import { openConfiguredStore } from '../storage/index.js';
 import type { Logger } from 'pino';
 import { parseAddress } from '../config/load.js';
@@ -26,7 +27,8 @@ export async function startLedgerService(config: Config, log: Logger): Promise<R
     opened.stop();
     await store.close();
   };
-  const app = createHttpApp(log);
+  // The timeouts, but no per-address cap: its clients are the registry replicas, each with many connections.
+  const app = createHttpApp(log, timeoutOptions(config.http));
   try {
     await app.register(ledgerRoutes, { ledger: opened.ledger, maxTtlSeconds: config.ledger.max_ttl_seconds });
     const { host, port } = parseAddress(config.ledger.address);

@@ -18,6 +18,7 @@ import { validatorCompiler } from './validation.js';
 import { circuitApi } from '../proof/api.js';
 import { openapiRoutes } from './openapi.js';
 import { ceremonyRoutes } from '../web/routes.js';
+import { capConnectionsPerClient, timeoutOptions, TLS_POLICY } from './transport.js';
 
 export const BODY_LIMIT = 2 * 1024 * 1024;
 
@@ -32,6 +33,7 @@ function httpsOptions(ctx: RegistryContext): HttpsOptions | undefined {
     }
   };
   return {
+    ...TLS_POLICY,
     cert: read(tls.cert_pem_path, 'cert_pem_path'),
     key: read(tls.key_pem_path, 'key_pem_path'),
     // mTLS: a client without a certificate from this CA is refused during the handshake.
@@ -43,7 +45,10 @@ function httpsOptions(ctx: RegistryContext): HttpsOptions | undefined {
  * A Fastify instance with what every server of ours shares: the 2 MiB body limit, one error envelope,
  * strict body validation, JSON-only bodies, and a graceful close (in-flight requests finish, new ones get 503).
  */
-export function createHttpApp(log: Logger, extra: Pick<FastifyHttpOptions<Server>, 'trustProxy'> & { https?: HttpsOptions } = {}) {
+export function createHttpApp(
+  log: Logger,
+  extra: Pick<FastifyHttpOptions<Server>, 'trustProxy' | 'http' | 'requestTimeout' | 'keepAliveTimeout' | 'connectionTimeout'> & { https?: HttpsOptions } = {},
+) {
   const options: FastifyHttpOptions<Server> & { https?: HttpsOptions } = {
     loggerInstance: log,
     bodyLimit: BODY_LIMIT,
@@ -67,8 +72,9 @@ export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
   const app = createHttpApp(ctx.log, {
     // The socket peer is the client, unless it is a listed proxy: then X-Forwarded-For is walked from the right.
     trustProxy: ctx.config.trusted_proxies.length > 0 ? ctx.config.trusted_proxies : false,
-    ...(https && { https }),
+    ...timeoutOptions(ctx.config.http, https),
   });
+  capConnectionsPerClient(app.server, ctx.config.http.max_connections_per_ip, ctx.config.trusted_proxies);
 
   await app.register(swagger, {
     openapi: {

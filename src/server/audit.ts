@@ -57,7 +57,7 @@ export const auditRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = async (
   app.get(
     '/audit',
     {
-      preHandler: requireAdmin(ctx.config),
+      onRequest: requireAdmin(ctx.config),
       schema: {
         tags: ['admin'],
         summary: 'Audit trail of proof steps, oldest first (admin bearer token)',

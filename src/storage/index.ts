@@ -69,10 +69,10 @@ export async function openStore(config: Config['storage'], o: StoreOptions): Pro
       };
     case 'sqlite':
     case 'sled': {
-      const db = openSqlite(config.path);
+      const db = openSqlite(config.path, config.wal_limit_mib * 1024 * 1024);
       return {
         kind: 'sqlite',
-        directory: sqliteDirectoryStore(db),
+        directory: sqliteDirectoryStore(db, o.presenceMaxEntries),
         circuits: sqliteCircuitStore(db),
         artifacts: fileArtifactStore(o.artifactDir),
         ledger: sqliteLedgerStore(db),
@@ -86,6 +86,11 @@ export async function openStore(config: Config['storage'], o: StoreOptions): Pro
     }
     case 'postgres':
       if (!config.url) throw new Error('storage.url is required when storage.kind = "postgres"');
-      return openPostgresStore({ url: config.url, poolSize: config.pool_size, onIdleError: o.onBackendError ?? (() => undefined) });
+      return openPostgresStore({
+        url: config.url,
+        poolSize: config.pool_size,
+        presenceMaxEntries: o.presenceMaxEntries,
+        onIdleError: o.onBackendError ?? (() => undefined),
+      });
   }
 }

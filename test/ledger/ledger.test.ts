@@ -11,7 +11,8 @@ for (const kind of ['sqlite', 'memory'] as const) {
     let reg: Awaited<ReturnType<typeof startTestRegistry>>;
     let base: string;
     before(async () => {
-      reg = await startTestRegistry({ rate_limit: { enabled: false }, ...(kind === 'memory' && { storage: { kind: 'memory' } }) });
+      // The race test opens 100 connections from one address.
+      reg = await startTestRegistry({ rate_limit: { enabled: false }, http: { max_connections_per_ip: 128 }, ...(kind === 'memory' && { storage: { kind: 'memory' } }) });
       base = `${reg.url}/api/ledger`;
     });
     after(() => reg.close());

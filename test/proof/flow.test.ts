@@ -55,6 +55,7 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
       admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
       ledger: { allowed_urls: [ledger.url] },
       proof: { lockout_after: 3, lockout_seconds: 60, challenge_rps: 1000, validate_rps: 1000, cli_rps: 1000, handle_rps: 1000, burst: 1000 },
+      http: { max_connections_per_ip: 128 }, // the race test opens 100 connections from one address
     });
     base = reg.url;
     recipient = (await call<SealRecipient>(base, 'GET', '/api/circuits/sealing-key')).body;

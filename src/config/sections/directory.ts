@@ -67,6 +67,8 @@ export const StorageSection = Type.Object(
     /** PostgreSQL connection URL for kind = "postgres". */
     url: Type.Optional(Type.String({ minLength: 1 })),
     pool_size: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+    /** SQLite: past this WAL size, writes pause while a checkpoint copies and empties it. */
+    wal_limit_mib: Type.Integer({ minimum: 1, default: 64 }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -46,7 +46,8 @@ export async function transaction<T>(pool: PgPool, fn: (c: PgClient) => Promise<
  * a seq-ordered feed are serialized, because a bigserial value is taken at insert but becomes visible at
  * commit; two concurrent appenders could commit out of order and a reader paging with `seq > after` would
  * skip the slower one for good. With the lock taken before the insert, commit order is seq order.
- * `nodes`: the max_nodes bound is checked and filled atomically. `presence_gc`: one replica collects.
+ * `nodes`: the max_nodes bound is checked and filled atomically. `presence_gc`: one replica collects, and
+ * trims beyond presence.max_entries run one at a time.
  */
 export type LockName = 'migrate' | 'ledger_events' | 'audit_events' | 'nodes' | 'presence_gc';
 

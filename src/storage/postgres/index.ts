@@ -9,6 +9,8 @@ import { LEDGER_MIGRATIONS, postgresLedgerStore } from './ledger.js';
 export interface PostgresOptions {
   url: string;
   poolSize: number;
+  /** presence.max_entries: an insert beyond drops the least recently seen. */
+  presenceMaxEntries: number;
   /** Errors of idle pooled connections (the pool recovers; they are worth a log line). */
   onIdleError: (err: Error) => void;
 }
@@ -34,7 +36,7 @@ export async function openPostgresStore(o: PostgresOptions): Promise<Store> {
   let closed: Promise<void> | undefined;
   return {
     kind: 'postgres',
-    directory: postgresDirectoryStore(pool),
+    directory: postgresDirectoryStore(pool, o.presenceMaxEntries),
     circuits: postgresCircuitStore(pool),
     artifacts: postgresArtifactStore(pool),
     ledger: postgresLedgerStore(pool),

@@ -22,6 +22,24 @@ export class Checkpointer {
     });
   }
 
+  /**
+   * Copies the whole WAL into the database file and empties it. The caller must hold its writes back until
+   * this settles: with a writer going on, a checkpoint never catches up and the WAL only grows. Resolves
+   * false if it could not complete (a reader held on, or the thread stopped).
+   */
+  truncate(): Promise<boolean> {
+    if (!this.alive || this.stopping) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onExit = () => resolve(false);
+      this.worker.once('exit', onExit);
+      this.worker.once('message', (m: { truncated: boolean }) => {
+        this.worker.off('exit', onExit);
+        resolve(m.truncated);
+      });
+      this.worker.postMessage('truncate');
+    });
+  }
+
   async close(): Promise<void> {
     if (!this.alive) return;
     this.stopping = true;

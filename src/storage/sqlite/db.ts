@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, fdatasync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Checkpointer } from './checkpointer.js';
 
@@ -12,8 +12,9 @@ export type SqliteDb = Database.Database;
  * its commit, run on libuv's thread pool (see WalSync). Checkpoints, which must sync the database file before
  * the WAL is reused, run on a thread and connection of their own (Checkpointer). Where WAL is unavailable
  * (`:memory:`, a filesystem without shared memory) SQLite syncs every commit itself (`synchronous = FULL`).
+ * The WAL is kept near `walLimitBytes`: see WalSync.limitWal.
  */
-export function openSqlite(path: string): SqliteDb {
+export function openSqlite(path: string, walLimitBytes = 64 * 1024 * 1024): SqliteDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const db = new Database(path);
   // The file holds sealed identities and ledger state: readable by the service account only.
@@ -28,7 +29,9 @@ export function openSqlite(path: string): SqliteDb {
   }
   db.pragma('synchronous = OFF');
   db.pragma('wal_autocheckpoint = 0'); // an automatic checkpoint would run under OFF and skip its syncs
-  walSyncs.set(db, new WalSync(`${path}-wal`, new Checkpointer(path, CHECKPOINT_INTERVAL_MS)));
+  // When the writer starts the WAL over after a complete checkpoint, the file is cut back to this size.
+  db.pragma(`journal_size_limit = ${walLimitBytes}`);
+  walSyncs.set(db, new WalSync(`${path}-wal`, new Checkpointer(path, CHECKPOINT_INTERVAL_MS), walLimitBytes));
   return db;
 }
 
@@ -92,11 +95,36 @@ class WalSync {
   private queued: Array<(error?: Error) => void> = [];
   failure: Error | undefined;
   lastCheckpoint = Date.now();
+  /** Set while writes are held back for the checkpointer to empty the WAL. */
+  holding: Promise<void> | undefined;
+  private retryAt = 0;
 
   constructor(
     private readonly path: string,
     readonly checkpointer: Checkpointer,
+    readonly limit: number,
   ) {}
+
+  /** The WAL's size on disk (0 before the first commit). */
+  walBytes(): number {
+    return this.fd === undefined ? 0 : fstatSync(this.fd).size;
+  }
+
+  /**
+   * Called after a commit. Under a steady stream of writes a PASSIVE checkpoint never catches up with the
+   * writer, so SQLite never starts the WAL over and it grows without end (1.6 GiB for a 61 MiB database).
+   * Past the limit, writes are held back (queued, not blocking the event loop) while the checkpointer copies
+   * everything, syncs the database file and truncates the WAL; then `resume` commits what queued meanwhile.
+   * A truncation that could not complete is retried a checkpoint interval later.
+   */
+  limitWal(resume: () => void): void {
+    if (this.holding || Date.now() < this.retryAt || this.walBytes() <= this.limit) return;
+    this.holding = this.checkpointer.truncate().then((done) => {
+      this.holding = undefined;
+      this.retryAt = done ? 0 : Date.now() + CHECKPOINT_INTERVAL_MS;
+      resume();
+    });
+  }
 
   /** Calls `done` once everything written to the WAL before this call is on disk (or with the error). */
   after(done: (error?: Error) => void): void {
@@ -153,6 +181,8 @@ export function write<T>(db: SqliteDb, op: () => T): Promise<T> {
 }
 
 function flush(db: SqliteDb): void {
+  const sync = walSyncs.get(db);
+  if (sync?.holding) return; // the batch stays queued; limitWal's resume commits it
   const queue = batches.get(db) ?? [];
   batches.delete(db);
   const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
@@ -178,22 +208,23 @@ function flush(db: SqliteDb): void {
       else if (o.ok) w.resolve(o.value);
       else w.reject(o.error);
     });
-  const sync = walSyncs.get(db);
   if (!sync) return settle(); // SQLite synced the commit itself
   sync.after(settle);
-  if (!sync.checkpointer.alive && Date.now() - sync.lastCheckpoint >= CHECKPOINT_INTERVAL_MS) checkpoint(db, sync);
+  if (sync.checkpointer.alive) sync.limitWal(() => batches.has(db) && flush(db));
+  else if (Date.now() - sync.lastCheckpoint >= CHECKPOINT_INTERVAL_MS) checkpoint(db, sync);
 }
 
 /**
  * The fallback when the checkpointer thread has died: the same checkpoint on the event loop. Under
  * `synchronous = NORMAL` it syncs the WAL before and the database file after copying, so the WAL may be
- * reused (overwritten) afterwards without losing data.
+ * reused (overwritten) afterwards without losing data. Here no write runs meanwhile, so past the limit a
+ * TRUNCATE checkpoint completes and empties the WAL.
  */
 function checkpoint(db: SqliteDb, sync: WalSync): void {
   sync.lastCheckpoint = Date.now();
   db.pragma('synchronous = NORMAL');
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    db.pragma(`wal_checkpoint(${sync.walBytes() > sync.limit ? 'TRUNCATE' : 'PASSIVE'})`);
   } finally {
     db.pragma('synchronous = OFF');
   }

@@ -9,9 +9,15 @@ const MIGRATIONS = [
   // Who added each node url, for the per-client share of the list; NULL for authenticated peers and older rows.
   `ALTER TABLE nodes ADD COLUMN contributor BLOB;
    CREATE INDEX nodes_contributor ON nodes (contributor);`,
+  // The presence row count, kept by triggers, so an insert can enforce max_entries without counting rows.
+  `CREATE TABLE presence_count (id INTEGER PRIMARY KEY CHECK (id = 0), n INTEGER NOT NULL);
+   INSERT INTO presence_count (id, n) SELECT 0, count(*) FROM presence;
+   CREATE TRIGGER presence_added AFTER INSERT ON presence BEGIN UPDATE presence_count SET n = n + 1; END;
+   CREATE TRIGGER presence_removed AFTER DELETE ON presence BEGIN UPDATE presence_count SET n = n - 1; END;`,
 ];
 
-export function sqliteDirectoryStore(db: SqliteDb): DirectoryStore {
+/** The directory in SQLite. Presence never holds more than `maxPresence` rows: an insert beyond drops the oldest. */
+export function sqliteDirectoryStore(db: SqliteDb, maxPresence: number): DirectoryStore {
   migrate(db, 'directory', MIGRATIONS);
   const insert = db.prepare('INSERT OR IGNORE INTO identities (blind, sealed, created_ms) VALUES (?, ?, ?)');
   const get = db.prepare('SELECT sealed FROM identities WHERE blind = ?').pluck();
@@ -20,8 +26,8 @@ export function sqliteDirectoryStore(db: SqliteDb): DirectoryStore {
     'INSERT INTO presence (blind, sealed, seen_ms) VALUES (?, ?, ?) ON CONFLICT (blind) DO UPDATE SET sealed = excluded.sealed, seen_ms = excluded.seen_ms',
   );
   const purgeOld = db.prepare('DELETE FROM presence WHERE seen_ms < ?');
-  const purgeExcess = db.prepare('DELETE FROM presence WHERE blind IN (SELECT blind FROM presence ORDER BY seen_ms ASC LIMIT max(0, (SELECT count(*) FROM presence) - ?))');
-  const countPresence = db.prepare('SELECT count(*) FROM presence').pluck();
+  const dropOldest = db.prepare('DELETE FROM presence WHERE blind IN (SELECT blind FROM presence ORDER BY seen_ms ASC LIMIT ?)');
+  const countPresence = db.prepare('SELECT n FROM presence_count').pluck();
   const listNodes = db.prepare('SELECT base_url FROM nodes ORDER BY seq').pluck();
   const countNodes = db.prepare('SELECT count(*) FROM nodes').pluck();
   const countContributed = db.prepare('SELECT count(*) FROM nodes WHERE contributor = ?').pluck();
@@ -42,7 +48,11 @@ export function sqliteDirectoryStore(db: SqliteDb): DirectoryStore {
     }
     return added;
   });
-  const purge = db.transaction((before: number, maxEntries: number) => purgeOld.run(before).changes + purgeExcess.run(maxEntries).changes);
+  const trim = (maxEntries: number) => {
+    const excess = (countPresence.get() as number) - maxEntries;
+    return excess > 0 ? dropOldest.run(excess).changes : 0;
+  };
+  const purge = db.transaction((before: number, maxEntries: number) => purgeOld.run(before).changes + trim(maxEntries));
 
   return {
     insertIdentity: (index, sealed) => write(db, () => insert.run(index, sealed, Date.now()).changes === 1),
@@ -55,6 +65,7 @@ export function sqliteDirectoryStore(db: SqliteDb): DirectoryStore {
     upsertPresence: (index, sealed, seenMs) =>
       write(db, () => {
         upsertPresence.run(index, sealed, seenMs);
+        trim(maxPresence);
       }),
     purgePresence: (before, maxEntries) => write(db, () => purge(before, maxEntries)),
     countPresence: async () => countPresence.get() as number,
