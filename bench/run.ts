@@ -89,20 +89,66 @@ interface Measured {
   cpu_us_per_op: number | null;
   main_thread_us_per_op: number | null;
 }
+type Load = (seconds: number) => Promise<Figures>;
 
-/** Warm-up, then the measured run, with the server's CPU time per request (all threads, and its event loop alone). */
-async function measure(pid: number | undefined, run: (seconds: number) => Promise<Figures>): Promise<Measured> {
-  await run(WARMUP);
-  const before = { all: cpuSeconds(pid), main: cpuSeconds(pid, pid) };
-  const started = performance.now();
-  const figures = await run(SECONDS);
-  const ops = (figures.rps * (performance.now() - started)) / 1000;
-  const perOp = (t0: number | null, t1: number | null) => (t0 === null || t1 === null || ops === 0 ? null : Math.round(((t1 - t0) / ops) * 1e6));
-  return { figures, cpu_us_per_op: perOp(before.all, cpuSeconds(pid)), main_thread_us_per_op: perOp(before.main, cpuSeconds(pid, pid)) };
+/** Sums of the measured slices of one server's load. */
+class Tally {
+  private ops = 0;
+  private seconds = 0;
+  private cpu: number | null = 0;
+  private main: number | null = 0;
+  private readonly p50: number[] = [];
+  private p99 = 0;
+  constructor(
+    private readonly pid: number | undefined,
+    readonly run: Load,
+  ) {}
+
+  async slice(seconds: number): Promise<void> {
+    const pid = this.pid;
+    const before = { all: cpuSeconds(pid), main: cpuSeconds(pid, pid) };
+    const started = performance.now();
+    const f = await this.run(seconds);
+    const elapsed = (performance.now() - started) / 1000;
+    const add = (sum: number | null, t0: number | null, t1: number | null) => (sum === null || t0 === null || t1 === null ? null : sum + t1 - t0);
+    this.cpu = add(this.cpu, before.all, cpuSeconds(pid));
+    this.main = add(this.main, before.main, cpuSeconds(pid, pid));
+    this.ops += f.rps * elapsed;
+    this.seconds += elapsed;
+    this.p50.push(f.p50_ms);
+    this.p99 = Math.max(this.p99, f.p99_ms);
+  }
+
+  /** rps over all slices; p50 the median of the slices' (exact with one slice), p99 the worst slice's. */
+  result(): Measured {
+    const perOp = (t: number | null) => (t === null || this.ops === 0 ? null : Math.round((t / this.ops) * 1e6));
+    const p50 = [...this.p50].sort((a, b) => a - b)[Math.floor(this.p50.length / 2)] ?? 0;
+    return { figures: { rps: Math.round(this.ops / this.seconds), p50_ms: p50, p99_ms: this.p99 }, cpu_us_per_op: perOp(this.cpu), main_thread_us_per_op: perOp(this.main) };
+  }
 }
 
-/** Measures the baseline again; set once the baseline server runs. */
-let remeasureBaseline: (() => Promise<Measured>) | undefined;
+/** Warm-up, then the measured run, with the server's CPU time per request (all threads, and its event loop alone). */
+async function measure(pid: number | undefined, run: Load): Promise<Measured> {
+  await run(WARMUP);
+  const t = new Tally(pid, run);
+  await t.slice(SECONDS);
+  return t.result();
+}
+
+/**
+ * A scenario and the baseline in alternating slices (ABBA ABBA, SECONDS in all for each): on a shared machine
+ * the speed swings within seconds (the same route's CPU per request doubled between two runs a minute apart),
+ * and slices interleaved this way see the same swings, so their ratio does not carry them.
+ */
+async function measureAgainstBaseline(scenarioTally: Tally, baselineTally: Tally): Promise<{ scenario: Measured; baseline: Measured }> {
+  await baselineTally.run(WARMUP);
+  await scenarioTally.run(WARMUP);
+  for (const t of [baselineTally, scenarioTally, scenarioTally, baselineTally, baselineTally, scenarioTally, scenarioTally, baselineTally]) await t.slice(SECONDS / 4);
+  return { scenario: scenarioTally.result(), baseline: baselineTally.result() };
+}
+
+/** The baseline server's pid and load; set once it runs. */
+let baselineLoad: { pid: number | undefined; run: Load } | undefined;
 /** The unavoidable crypto and storage work, measured once per run when a directory scenario runs. */
 let floorParts: FloorParts | undefined;
 
@@ -117,21 +163,22 @@ function floorFields(name: string, cpu: number | null, baselineCpu: number | nul
 
 /**
  * Warm-up, then the measured run; the row records the server's peak RSS, its CPU time per request and the
- * ratio to the baseline. A scenario judged by its ratio gets a baseline measured right before it: this VM's
- * speed drifts within a run (the same baseline gave 39k and 22k req/s half an hour apart), and a ratio
- * against a figure from minutes earlier would carry that drift.
+ * ratio to the baseline. A scenario judged against the baseline is measured in slices alternating with it:
+ * this VM's speed drifts within a run (the same baseline gave 39k and 22k req/s half an hour apart), and a
+ * ratio against a figure from minutes, or even seconds, earlier would carry that drift.
  */
-async function scenario(name: string, server: SpawnedRegistry | undefined, run: (seconds: number) => Promise<Figures>): Promise<void> {
+async function scenario(name: string, server: SpawnedRegistry | undefined, run: Load): Promise<void> {
   if (only && !only.test(name) && name !== 'baseline') return;
-  const adjacent = targetOf(name)?.ratio ? await remeasureBaseline?.() : undefined;
   const pid = server?.child.pid;
-  const { figures, cpu_us_per_op, main_thread_us_per_op } = await measure(pid, run);
+  const paired = targetOf(name)?.ratio && baselineLoad ? await measureAgainstBaseline(new Tally(pid, run), new Tally(baselineLoad.pid, baselineLoad.run)) : undefined;
+  const adjacent = paired?.baseline;
+  const { figures, cpu_us_per_op, main_thread_us_per_op } = paired?.scenario ?? (await measure(pid, run));
   const baselineRow = rows.find((r) => r.scenario === 'baseline');
   const baseline_rps = name.includes('[in-process]') ? null : (adjacent?.figures ?? baselineRow ?? figures).rps;
   const ratio_to_baseline = baseline_rps === null ? null : Number((figures.rps / baseline_rps).toFixed(3));
   const floor = floorFields(name, cpu_us_per_op, (adjacent ?? baselineRow)?.cpu_us_per_op);
   rows.push({ scenario: name, ...figures, rss_mb: peakRssMb(pid), cpu_us_per_op, main_thread_us_per_op, baseline_rps, ratio_to_baseline, ...floor });
-  const against = adjacent ? `, baseline just before ${adjacent.figures.rps} /s at ${adjacent.cpu_us_per_op ?? '?'} µs/op` : '';
+  const against = adjacent ? `, baseline alongside ${adjacent.figures.rps} /s at ${adjacent.cpu_us_per_op ?? '?'} µs/op` : '';
   const floorText = floor.floor_us_per_op === undefined ? '' : `, floor ${floor.floor_us_per_op} µs/op ${JSON.stringify(floor.floor_parts_us)} → ${floor.cpu_ratio_to_floor}× floor`;
   log(`${name}: ${figures.rps} /s, p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms, server CPU ${cpu_us_per_op ?? '?'} µs/op (event loop ${main_thread_us_per_op ?? '?'})${against}${floorText}`);
 }
@@ -292,7 +339,7 @@ async function main(): Promise<void> {
     place(baseline.child.pid, 'server');
     const loadBaseline = (s: number) => httpLoad({ url: baseline.url, connections: CONNECTIONS, seconds: s, requests: get('/baseline') });
     await scenario('baseline', baseline, loadBaseline);
-    remeasureBaseline = () => measure(baseline.child.pid, loadBaseline);
+    baselineLoad = { pid: baseline.child.pid, run: loadBaseline };
 
     const sqlite = await startRegistry(dir.path, `[storage]\nkind = "sqlite"\npath = "${join(dir.path, 'bench.sqlite3')}"`);
     started.push(sqlite);
