@@ -31,7 +31,9 @@ export class Vault {
   }
 
   seal(purpose: VaultPurpose, index: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    const blob = Buffer.allocUnsafe(HEADER + plaintext.length + AEAD_TAG_BYTES);
+    // Memory of its own: a store may keep the blob (the memory store does), and a slice of Buffer's shared
+    // pool would pin a whole 8 KiB slab for it.
+    const blob = Buffer.allocUnsafeSlow(HEADER + plaintext.length + AEAD_TAG_BYTES);
     blob[0] = FORMAT_V1;
     const nonce = randomInto(blob.subarray(1, HEADER));
     aeadSeal(this.key, nonce, this.aad(purpose, index), plaintext, blob.subarray(HEADER));
