@@ -14,6 +14,12 @@ export interface Row {
   /** The baseline the ratio was taken against (measured right before this scenario when it has a ratio target). */
   baseline_rps: number | null;
   ratio_to_baseline: number | null;
+  /** Directory scenarios: the least a request can cost, in CPU µs (the baseline's plus the unavoidable work, bench/floor.ts). */
+  floor_us_per_op?: number;
+  /** What the floor is made of, µs each: `baseline` and the scenario's unavoidable parts. */
+  floor_parts_us?: Record<string, number>;
+  /** cpu_us_per_op / floor_us_per_op. */
+  cpu_ratio_to_floor?: number;
 }
 
 export type Figures = Pick<Row, 'rps' | 'p50_ms' | 'p99_ms'>;

@@ -17,6 +17,7 @@ import { closeSqlite, openSqlite } from '../src/storage/sqlite/db.js';
 import { sqliteLedgerStore } from '../src/storage/sqlite/ledger.js';
 import { runCli, spawnCli, spawnNode, tempDir, type SpawnedRegistry } from '../test/helpers/registry.js';
 import { benchExecutor } from './executor.js';
+import { floorOf, measureFloorParts, type FloorParts } from './floor.js';
 import { closedLoop, httpLoad, type Figures, type Row } from './measure.js';
 import { canPin, cpuSeconds, peakRssMb, pin } from './proc.js';
 import { postgresBenchStorage } from './postgres.js';
@@ -46,19 +47,25 @@ const PINNING = !opts['no-pin'] && CPUS >= 2 && canPin;
 const CORES = { loadgen: '0', server: `1-${CPUS - 1}`, all: `0-${CPUS - 1}` };
 const place = (pid: number | undefined, where: keyof typeof CORES) => PINNING && pin(pid, CORES[where]);
 
-/** Targets of this round: a ratio to the baseline, a rate, or a p99 (the same apply to the [postgres] rows). */
+/** Targets of this round: server CPU against the floor, a rate, or a p99 (the same apply to the [postgres] rows). */
 interface Target {
   text: string;
-  met: (r: Row) => boolean;
-  /** Judged by its ratio to the baseline (which is then measured right before it). */
+  /** undefined: the row lacks what the target is judged on (a floor not measured for it). */
+  met: (r: Row) => boolean | undefined;
+  /** Judged against the baseline (which is then measured right before it). */
   ratio?: true;
 }
-const atLeastRatio = (min: number): Target => ({ text: `ratio ≥ ${min}`, met: (r) => (r.ratio_to_baseline ?? 0) >= min, ratio: true });
+/** Server CPU per request within `max` times the scenario's floor (see bench/floor.ts); optionally a req/s ratio too. */
+const cpuToFloor = (max: number, minRatio?: number): Target => ({
+  text: `cpu ≤ ${max}× floor${minRatio === undefined ? '' : `, ratio ≥ ${minRatio}`}`,
+  met: (r) => (r.cpu_ratio_to_floor === undefined ? undefined : r.cpu_ratio_to_floor <= max && (minRatio === undefined || (r.ratio_to_baseline ?? 0) >= minRatio)),
+  ratio: true,
+});
 const TARGETS: Record<string, Target> = {
-  envelope_pubkey: atLeastRatio(0.7),
-  check_user: atLeastRatio(0.5),
-  resolve: atLeastRatio(0.3),
-  register: atLeastRatio(0.15),
+  envelope_pubkey: cpuToFloor(1.2, 0.8),
+  check_user: cpuToFloor(1.6),
+  resolve: cpuToFloor(1.3),
+  register: cpuToFloor(1.6),
   'proof pair (challenge+solve+validate)': { text: '≥ 1000 pairs/s', met: (r) => r.rps >= 1000 },
   [`validate @ ${VALIDATE_RATE}/s`]: { text: 'p99 < 20 ms', met: (r) => r.p99_ms < 20 },
 };
@@ -77,32 +84,103 @@ async function stop(p: SpawnedRegistry): Promise<void> {
   await p.exited;
 }
 
-/** Measures the baseline again; set once the baseline server runs. */
-let remeasureBaseline: (() => Promise<Figures>) | undefined;
+interface Measured {
+  figures: Figures;
+  cpu_us_per_op: number | null;
+  main_thread_us_per_op: number | null;
+}
+type Load = (seconds: number) => Promise<Figures>;
+
+/** Sums of the measured slices of one server's load. */
+class Tally {
+  private ops = 0;
+  private seconds = 0;
+  private cpu: number | null = 0;
+  private main: number | null = 0;
+  private readonly p50: number[] = [];
+  private p99 = 0;
+  constructor(
+    private readonly pid: number | undefined,
+    readonly run: Load,
+  ) {}
+
+  async slice(seconds: number): Promise<void> {
+    const pid = this.pid;
+    const before = { all: cpuSeconds(pid), main: cpuSeconds(pid, pid) };
+    const started = performance.now();
+    const f = await this.run(seconds);
+    const elapsed = (performance.now() - started) / 1000;
+    const add = (sum: number | null, t0: number | null, t1: number | null) => (sum === null || t0 === null || t1 === null ? null : sum + t1 - t0);
+    this.cpu = add(this.cpu, before.all, cpuSeconds(pid));
+    this.main = add(this.main, before.main, cpuSeconds(pid, pid));
+    this.ops += f.rps * elapsed;
+    this.seconds += elapsed;
+    this.p50.push(f.p50_ms);
+    this.p99 = Math.max(this.p99, f.p99_ms);
+  }
+
+  /** rps over all slices; p50 the median of the slices' (exact with one slice), p99 the worst slice's. */
+  result(): Measured {
+    const perOp = (t: number | null) => (t === null || this.ops === 0 ? null : Math.round((t / this.ops) * 1e6));
+    const p50 = [...this.p50].sort((a, b) => a - b)[Math.floor(this.p50.length / 2)] ?? 0;
+    return { figures: { rps: Math.round(this.ops / this.seconds), p50_ms: p50, p99_ms: this.p99 }, cpu_us_per_op: perOp(this.cpu), main_thread_us_per_op: perOp(this.main) };
+  }
+}
+
+/** Warm-up, then the measured run, with the server's CPU time per request (all threads, and its event loop alone). */
+async function measure(pid: number | undefined, run: Load): Promise<Measured> {
+  await run(WARMUP);
+  const t = new Tally(pid, run);
+  await t.slice(SECONDS);
+  return t.result();
+}
+
+/**
+ * A scenario and the baseline in alternating slices (ABBA ABBA, SECONDS in all for each): on a shared machine
+ * the speed swings within seconds (the same route's CPU per request doubled between two runs a minute apart),
+ * and slices interleaved this way see the same swings, so their ratio does not carry them.
+ */
+async function measureAgainstBaseline(scenarioTally: Tally, baselineTally: Tally): Promise<{ scenario: Measured; baseline: Measured }> {
+  await baselineTally.run(WARMUP);
+  await scenarioTally.run(WARMUP);
+  for (const t of [baselineTally, scenarioTally, scenarioTally, baselineTally, baselineTally, scenarioTally, scenarioTally, baselineTally]) await t.slice(SECONDS / 4);
+  return { scenario: scenarioTally.result(), baseline: baselineTally.result() };
+}
+
+/** The baseline server's pid and load; set once it runs. */
+let baselineLoad: { pid: number | undefined; run: Load } | undefined;
+/** The unavoidable crypto and storage work, measured once per run when a directory scenario runs. */
+let floorParts: FloorParts | undefined;
+
+/** The row's floor: the baseline's CPU per request plus the scenario's unavoidable parts (bench/floor.ts). */
+function floorFields(name: string, cpu: number | null, baselineCpu: number | null | undefined): Partial<Row> {
+  const parts = floorParts && floorOf(name, floorParts);
+  if (!parts || cpu === null || baselineCpu === null || baselineCpu === undefined) return {};
+  const floor_parts_us = Object.fromEntries(Object.entries({ baseline: baselineCpu, ...parts }).map(([k, v]) => [k, Number(v.toFixed(1))]));
+  const floor_us_per_op = Math.round(Object.values(floor_parts_us).reduce((a, b) => a + b, 0));
+  return { floor_us_per_op, floor_parts_us, cpu_ratio_to_floor: Number((cpu / floor_us_per_op).toFixed(2)) };
+}
 
 /**
  * Warm-up, then the measured run; the row records the server's peak RSS, its CPU time per request and the
- * ratio to the baseline. A scenario judged by its ratio gets a baseline measured right before it: this VM's
- * speed drifts within a run (the same baseline gave 39k and 22k req/s half an hour apart), and a ratio
- * against a figure from minutes earlier would carry that drift.
+ * ratio to the baseline. A scenario judged against the baseline is measured in slices alternating with it:
+ * this VM's speed drifts within a run (the same baseline gave 39k and 22k req/s half an hour apart), and a
+ * ratio against a figure from minutes, or even seconds, earlier would carry that drift.
  */
-async function scenario(name: string, server: SpawnedRegistry | undefined, run: (seconds: number) => Promise<Figures>): Promise<void> {
+async function scenario(name: string, server: SpawnedRegistry | undefined, run: Load): Promise<void> {
   if (only && !only.test(name) && name !== 'baseline') return;
-  const adjacent = targetOf(name)?.ratio ? await remeasureBaseline?.() : undefined;
-  await run(WARMUP);
   const pid = server?.child.pid;
-  const before = { all: cpuSeconds(pid), main: cpuSeconds(pid, pid) };
-  const started = performance.now();
-  const figures = await run(SECONDS);
-  const ops = (figures.rps * (performance.now() - started)) / 1000;
-  const perOp = (t0: number | null, t1: number | null) => (t0 === null || t1 === null || ops === 0 ? null : Math.round(((t1 - t0) / ops) * 1e6));
-  const cpu_us_per_op = perOp(before.all, cpuSeconds(pid));
-  const main_thread_us_per_op = perOp(before.main, cpuSeconds(pid, pid));
-  const baseline_rps = name.includes('[in-process]') ? null : (adjacent ?? rows.find((r) => r.scenario === 'baseline') ?? figures).rps;
+  const paired = targetOf(name)?.ratio && baselineLoad ? await measureAgainstBaseline(new Tally(pid, run), new Tally(baselineLoad.pid, baselineLoad.run)) : undefined;
+  const adjacent = paired?.baseline;
+  const { figures, cpu_us_per_op, main_thread_us_per_op } = paired?.scenario ?? (await measure(pid, run));
+  const baselineRow = rows.find((r) => r.scenario === 'baseline');
+  const baseline_rps = name.includes('[in-process]') ? null : (adjacent?.figures ?? baselineRow ?? figures).rps;
   const ratio_to_baseline = baseline_rps === null ? null : Number((figures.rps / baseline_rps).toFixed(3));
-  rows.push({ scenario: name, ...figures, rss_mb: peakRssMb(pid), cpu_us_per_op, main_thread_us_per_op, baseline_rps, ratio_to_baseline });
-  const against = adjacent ? `, baseline just before ${adjacent.rps} /s` : '';
-  log(`${name}: ${figures.rps} /s, p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms, server CPU ${cpu_us_per_op ?? '?'} µs/op (event loop ${main_thread_us_per_op ?? '?'})${against}`);
+  const floor = floorFields(name, cpu_us_per_op, (adjacent ?? baselineRow)?.cpu_us_per_op);
+  rows.push({ scenario: name, ...figures, rss_mb: peakRssMb(pid), cpu_us_per_op, main_thread_us_per_op, baseline_rps, ratio_to_baseline, ...floor });
+  const against = adjacent ? `, baseline alongside ${adjacent.figures.rps} /s at ${adjacent.cpu_us_per_op ?? '?'} µs/op` : '';
+  const floorText = floor.floor_us_per_op === undefined ? '' : `, floor ${floor.floor_us_per_op} µs/op ${JSON.stringify(floor.floor_parts_us)} → ${floor.cpu_ratio_to_floor}× floor`;
+  log(`${name}: ${figures.rps} /s, p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms, server CPU ${cpu_us_per_op ?? '?'} µs/op (event loop ${main_thread_us_per_op ?? '?'})${against}${floorText}`);
 }
 
 const get = (path: string): autocannon.Request[] => [{ method: 'GET', path }];
@@ -166,6 +244,9 @@ async function startRegistry(dir: string, storageToml: string): Promise<SpawnedR
   return reg;
 }
 
+const DIRECTORY_SCENARIOS = ['envelope_pubkey', 'check_user', 'resolve', 'register'];
+const benchIdentity = (user_id: string) => ({ user_id, username_hint: null, signing_public_key: [1, 2, 3], encryption_public_key: [4, 5, 6], signature: [7, 8, 9], created_at_ms: Date.now() });
+
 async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: string): Promise<void> {
   const url = reg.url;
   const suffix = label ? ` [${label}]` : '';
@@ -178,12 +259,17 @@ async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: s
   const registerBody = () => {
     const username = `bench-${process.pid}-${label}-${n++}-${randomUUID()}`;
     const handle = userIdOf(username);
-    const identity = { user_id: bytesToHex(handle), username_hint: null, signing_public_key: [1, 2, 3], encryption_public_key: [4, 5, 6], signature: [7, 8, 9], created_at_ms: Date.now() };
+    const identity = benchIdentity(bytesToHex(handle));
     const envelope = sealEnvelope({ pepper, handle, ...pepperFree, sender, plaintext: utf8ToBytes(JSON.stringify(identity)) });
     return JSON.stringify({ handle: identity.user_id, envelope });
   };
   // One registered identity for check_user and resolve.
   const fixed = JSON.parse(registerBody()) as { handle: string };
+  if (!floorParts && DIRECTORY_SCENARIOS.some((n) => !only || only.test(n))) {
+    const identityBytes = Buffer.byteLength(JSON.stringify(benchIdentity(fixed.handle)));
+    floorParts = await measureFloorParts({ dir: keysDir, seconds: opts.quick ? 0.3 : 2, identityBytes, inFlight: CONNECTIONS });
+    log(`floor parts (CPU µs/op in this process): ${JSON.stringify(floorParts, (_, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(1)) : v))}`);
+  }
   await json(`${url}/register`, 'POST', fixed);
 
   place(reg.child.pid, 'server');
@@ -253,10 +339,7 @@ async function main(): Promise<void> {
     place(baseline.child.pid, 'server');
     const loadBaseline = (s: number) => httpLoad({ url: baseline.url, connections: CONNECTIONS, seconds: s, requests: get('/baseline') });
     await scenario('baseline', baseline, loadBaseline);
-    remeasureBaseline = async () => {
-      await loadBaseline(WARMUP);
-      return loadBaseline(SECONDS);
-    };
+    baselineLoad = { pid: baseline.child.pid, run: loadBaseline };
 
     const sqlite = await startRegistry(dir.path, `[storage]\nkind = "sqlite"\npath = "${join(dir.path, 'bench.sqlite3')}"`);
     started.push(sqlite);
@@ -326,9 +409,11 @@ async function main(): Promise<void> {
       'rss MB': r.rss_mb ?? '',
       'cpu µs/op': r.cpu_us_per_op ?? '',
       'loop µs/op': r.main_thread_us_per_op ?? '',
+      'floor µs/op': r.floor_us_per_op ?? '',
+      'cpu/floor': r.cpu_ratio_to_floor ?? '',
       ratio: r.ratio_to_baseline ?? '',
       target: target?.text ?? '',
-      met: met === undefined ? '' : met ? 'yes' : 'NO',
+      met: met === undefined ? (target ? 'n/a' : '') : met ? 'yes' : 'NO',
     };
   });
   console.table(table);

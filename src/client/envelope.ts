@@ -6,8 +6,8 @@ import type { EnvelopeSchema } from '../directory/schemas.js';
 import { bytesToHex, concatBytes, fromBase64, parseHex, randomBytes, toBase64, utf8ToBytes } from './encoding.js';
 import { RegistryError } from './errors.js';
 
-// The directory envelope of enigma-node-registry 0.0.2 with @noble/curves X25519 (the server's
-// src/directory/envelope.ts uses Node's X25519; a test checks both against the published vector).
+// The directory envelope of enigma-node-registry 0.0.2 on @noble/* (the server's src/directory/envelope.ts
+// uses libsodium; test/crypto/cross-check.test.ts checks both on the published vector and random inputs).
 
 export type EnvelopeWire = Static<typeof EnvelopeSchema>;
 

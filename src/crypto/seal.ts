@@ -1,7 +1,6 @@
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { randomBytes } from '@noble/hashes/utils.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { hkdfSync } from 'node:crypto';
+import { aeadOpen, aeadSeal } from './aead.js';
+import { randomInto } from './sodium.js';
 import { bytesToHex, concatBytes, parseHex, utf8ToBytes } from './encoding.js';
 import { x25519Generate, x25519PrivateFromRaw, x25519Shared, type X25519Private } from './x25519.js';
 
@@ -62,7 +61,7 @@ function aad(binding: SealBinding, kid_hex: string): Uint8Array {
 function deriveKey(shared: Uint8Array, epk: Uint8Array, recipient: Uint8Array): Uint8Array {
   // An all-zero shared secret means a low-order public key: nothing secret would protect the box.
   if (shared.every((b) => b === 0)) throw new SealError('refused', 'sealed secret refused: low-order X25519 key');
-  return hkdf(sha256, shared, concatBytes(epk, recipient), INFO, 32);
+  return new Uint8Array(hkdfSync('sha256', shared, concatBytes(epk, recipient), INFO, 32));
 }
 
 export function sealSecret(plaintext: Uint8Array, recipient: SealRecipient, binding: SealBinding): SealedSecret {
@@ -70,17 +69,17 @@ export function sealSecret(plaintext: Uint8Array, recipient: SealRecipient, bind
   const recipientPub = parseHex(recipient.x25519_public_key_hex, 32);
   if (!kid || !recipientPub) throw new Error('sealing key must have an 8-byte kid_hex and a 32-byte x25519_public_key_hex');
   const eph = x25519Generate();
-  const ephPriv = x25519PrivateFromRaw(eph.privateKey);
+  const shared = x25519Shared(eph, recipientPub);
   eph.privateKey.fill(0);
-  const key = deriveKey(x25519Shared(ephPriv, recipientPub), eph.publicKey, recipientPub);
-  const nonce = randomBytes(24);
+  const key = deriveKey(shared, eph.publicKey, recipientPub);
+  const nonce = randomInto(new Uint8Array(24));
   const kid_hex = bytesToHex(kid);
-  const ct = xchacha20poly1305(key, nonce, aad(binding, kid_hex)).encrypt(plaintext);
+  const ct = aeadSeal(key, nonce, aad(binding, kid_hex), plaintext);
   key.fill(0);
   return { v: 1, kid_hex, epk_hex: bytesToHex(eph.publicKey), nonce_hex: bytesToHex(nonce), ct_hex: bytesToHex(ct) };
 }
 
-// Importing a raw key into a KeyObject costs more than the unseal itself; keys are long-lived config objects.
+// Deriving a key's public half costs as much as the unseal's own X25519; keys are long-lived config objects.
 const importedKeys = new WeakMap<UnsealKey, X25519Private>();
 
 function privateKeyOf(entry: UnsealKey, kidHex: string): X25519Private {
@@ -113,13 +112,10 @@ export function unsealSecret(sealed: SealedSecret, keys: readonly UnsealKey[], b
   }
   const priv = privateKeyOf(entry, sealed.kid_hex);
   const key = deriveKey(x25519Shared(priv, epk), epk, priv.publicKey);
-  try {
-    return xchacha20poly1305(key, nonce, aad(binding, sealed.kid_hex)).decrypt(ct);
-  } catch {
-    throw new SealError('refused', 'sealed secret does not authenticate: wrong sealing key, tampered, or sealed for another circuit handle or build');
-  } finally {
-    key.fill(0);
-  }
+  const plaintext = aeadOpen(key, nonce, aad(binding, sealed.kid_hex), ct);
+  key.fill(0);
+  if (!plaintext) throw new SealError('refused', 'sealed secret does not authenticate: wrong sealing key, tampered, or sealed for another circuit handle or build');
+  return plaintext;
 }
 
 export function encodeSealedSecret(sealed: SealedSecret): Uint8Array {

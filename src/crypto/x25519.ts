@@ -1,44 +1,40 @@
-import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { randomInto, sodium, sodiumBytes } from './sodium.js';
 
-// Node's X25519 (OpenSSL) is several times faster than a JS implementation; DER wrappers turn raw keys
-// into KeyObjects. The prefixes are the fixed ASN.1 headers of PKCS#8 / SPKI for OID 1.3.101.110.
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+// X25519 through libsodium: 44 µs per call here against 59 µs for node:crypto (whose KeyObject import
+// dominates) and ~400 µs for a JS implementation. Keys stay raw bytes; nothing to import per call.
 
 export interface X25519Private {
-  key: KeyObject;
+  /** The 32-byte scalar (libsodium clamps it, as RFC 7748 says). */
+  privateKey: Buffer;
   publicKey: Uint8Array;
 }
 
 export function x25519PrivateFromRaw(raw: Uint8Array): X25519Private {
   if (raw.length !== 32) throw new Error('x25519 private key must be 32 bytes');
-  const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' });
-  const spki = createPublicKey(key).export({ format: 'der', type: 'spki' });
-  return { key, publicKey: new Uint8Array(spki.subarray(SPKI_PREFIX.length)) };
+  const privateKey = Buffer.from(raw);
+  const publicKey = Buffer.alloc(32);
+  sodium.crypto_scalarmult_base(publicKey, privateKey);
+  return { privateKey, publicKey };
 }
 
-export function x25519Generate(): { privateKey: Uint8Array; publicKey: Uint8Array } {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
-  const spki = publicKey.export({ format: 'der', type: 'spki' });
-  return {
-    privateKey: new Uint8Array(pkcs8.subarray(PKCS8_PREFIX.length)),
-    publicKey: new Uint8Array(spki.subarray(SPKI_PREFIX.length)),
-  };
+export function x25519Generate(): X25519Private {
+  const privateKey = randomInto(Buffer.alloc(32));
+  const publicKey = Buffer.alloc(32);
+  sodium.crypto_scalarmult_base(publicKey, privateKey);
+  return { privateKey, publicKey };
 }
 
 /**
- * X25519(private, peer). A low-order peer key makes OpenSSL refuse the all-zero result; the Rust
+ * X25519(private, peer). A low-order peer key makes libsodium refuse the all-zero result; the Rust
  * registry (x25519-dalek) returns the zeros instead, and so do we, so that both derive the same key.
  */
-export function x25519Shared(priv: X25519Private, peerPublic: Uint8Array): Uint8Array {
+export function x25519Shared(priv: X25519Private, peerPublic: Uint8Array): Buffer {
   if (peerPublic.length !== 32) throw new Error('x25519 public key must be 32 bytes');
-  // JWK import is ~13x cheaper than parsing DER (measured 8 vs 100 µs); this runs on every register and resolve.
-  const x = Buffer.from(peerPublic.buffer, peerPublic.byteOffset, peerPublic.byteLength).toString('base64url');
-  const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
+  const shared = Buffer.allocUnsafe(32);
   try {
-    return new Uint8Array(diffieHellman({ privateKey: priv.key, publicKey }));
+    sodium.crypto_scalarmult(shared, priv.privateKey, sodiumBytes(peerPublic));
   } catch {
-    return new Uint8Array(32);
+    shared.fill(0);
   }
+  return shared;
 }

@@ -1,11 +1,12 @@
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { blake3 } from '@noble/hashes/blake3.js';
-import { randomBytes } from 'node:crypto';
-import { concatBytes, parseBase64, parseHex, toBase64, utf8ToBytes, bytesToHex } from '../crypto/encoding.js';
+import { aeadOpen, aeadSeal } from '../crypto/aead.js';
+import { randomInto } from '../crypto/sodium.js';
+import { blake3 } from '../crypto/blake3.js';
+import { bytesToHex, parseBase64, parseHex, toBase64, utf8ToBytes } from '../crypto/encoding.js';
 import { x25519Shared, type X25519Private } from '../crypto/x25519.js';
 
 // Wire format of enigma-node-registry 0.0.2. Pure functions: the server, the SDK tests and the
-// known-answer vector all go through these.
+// known-answer vector all go through these. The SDK's own copy (src/client/envelope.ts) runs on @noble/*
+// in browsers; test/crypto/cross-check.test.ts keeps the two byte-identical.
 
 const ENVELOPE_DOMAIN = utf8ToBytes('enigma:registry:envelope:v1');
 const USER_ID_DOMAIN = utf8ToBytes('enigma:user_id:v1');
@@ -18,11 +19,11 @@ export interface EnvelopeWire {
 }
 
 /** user_id = BLAKE3("enigma:user_id:v1" || username) */
-export const userIdOf = (username: string): Uint8Array => blake3(concatBytes(USER_ID_DOMAIN, utf8ToBytes(username)));
+export const userIdOf = (username: string): Uint8Array => blake3(USER_ID_DOMAIN, utf8ToBytes(username));
 
 /** key = BLAKE3("enigma:registry:envelope:v1" || pepper || handle || X25519 shared) */
 export function envelopeKey(pepper: Uint8Array, handle: Uint8Array, shared: Uint8Array): Uint8Array {
-  return blake3(concatBytes(ENVELOPE_DOMAIN, pepper, handle, shared));
+  return blake3(ENVELOPE_DOMAIN, pepper, handle, shared);
 }
 
 export interface SealInput {
@@ -37,14 +38,13 @@ export interface SealInput {
 }
 
 export function sealEnvelope(i: SealInput): EnvelopeWire {
-  const nonce = i.nonce ?? new Uint8Array(randomBytes(24));
+  const nonce = i.nonce ?? randomInto(Buffer.allocUnsafe(24));
   const key = envelopeKey(i.pepper, i.handle, x25519Shared(i.sender, i.recipientPublic));
-  const ciphertext = xchacha20poly1305(key, nonce, i.handle).encrypt(i.plaintext);
+  const ciphertext = aeadSeal(key, nonce, i.handle, i.plaintext);
   return { kid: bytesToHex(i.kid), sender_pubkey: bytesToHex(i.sender.publicKey), nonce: bytesToHex(nonce), ciphertext: toBase64(ciphertext) };
 }
 
 export interface ParsedEnvelope {
-  kid: Uint8Array;
   senderPublic: Uint8Array;
   nonce: Uint8Array;
   ciphertext: Uint8Array;
@@ -52,23 +52,18 @@ export interface ParsedEnvelope {
 
 /** Checks field encodings; returns the field name at fault on failure. */
 export function parseEnvelope(e: EnvelopeWire): ParsedEnvelope | { bad: keyof EnvelopeWire } {
-  const kid = parseHex(e.kid, 8);
-  if (!kid) return { bad: 'kid' };
+  if (!parseHex(e.kid, 8)) return { bad: 'kid' };
   const senderPublic = parseHex(e.sender_pubkey, 32);
   if (!senderPublic) return { bad: 'sender_pubkey' };
   const nonce = parseHex(e.nonce, 24);
   if (!nonce) return { bad: 'nonce' };
   const ciphertext = parseBase64(e.ciphertext);
   if (!ciphertext || ciphertext.length < 16) return { bad: 'ciphertext' };
-  return { kid, senderPublic, nonce, ciphertext };
+  return { senderPublic, nonce, ciphertext };
 }
 
 /** Opens an envelope addressed to `recipient`; undefined when authentication fails. */
 export function openEnvelope(pepper: Uint8Array, handle: Uint8Array, recipient: X25519Private, env: ParsedEnvelope): Uint8Array | undefined {
   const key = envelopeKey(pepper, handle, x25519Shared(recipient, env.senderPublic));
-  try {
-    return xchacha20poly1305(key, env.nonce, handle).decrypt(env.ciphertext);
-  } catch {
-    return undefined;
-  }
+  return aeadOpen(key, env.nonce, handle, env.ciphertext);
 }

@@ -8,6 +8,8 @@ export interface EnvelopeKey {
   priv: X25519Private;
   active: boolean;
   notAfterMs?: number;
+  /** Its public form, built once: `GET /envelope_pubkey` answers it on every call. */
+  public: EnvelopePublicKey;
 }
 
 export interface EnvelopePublicKey {
@@ -24,13 +26,19 @@ export interface EnvelopePublicKey {
 export class EnvelopeKeyring {
   readonly keys: EnvelopeKey[];
   constructor(config: EnvelopeKeyConfig[]) {
-    this.keys = config.map((k) => ({
-      kid: hexToBytes(k.kid_hex.toLowerCase()),
-      kidHex: k.kid_hex.toLowerCase(),
-      priv: x25519PrivateFromRaw(hexToBytes(k.x25519_private_key_hex.toLowerCase())),
-      active: k.active,
-      ...(k.not_after_epoch_ms !== undefined && { notAfterMs: k.not_after_epoch_ms }),
-    }));
+    this.keys = config.map((k) => {
+      const kidHex = k.kid_hex.toLowerCase();
+      const priv = x25519PrivateFromRaw(hexToBytes(k.x25519_private_key_hex.toLowerCase()));
+      const notAfterMs = k.not_after_epoch_ms;
+      return {
+        kid: hexToBytes(kidHex),
+        kidHex,
+        priv,
+        active: k.active,
+        ...(notAfterMs !== undefined && { notAfterMs }),
+        public: { kid_hex: kidHex, x25519_public_key_hex: bytesToHex(priv.publicKey), active: k.active, ...(notAfterMs !== undefined && { not_after_epoch_ms: notAfterMs }) },
+      };
+    });
   }
 
   private static usable(k: EnvelopeKey, now: number): boolean {
@@ -51,11 +59,6 @@ export class EnvelopeKeyring {
   }
 
   static publicOf(k: EnvelopeKey): EnvelopePublicKey {
-    return {
-      kid_hex: k.kidHex,
-      x25519_public_key_hex: bytesToHex(k.priv.publicKey),
-      active: k.active,
-      ...(k.notAfterMs !== undefined && { not_after_epoch_ms: k.notAfterMs }),
-    };
+    return k.public;
   }
 }

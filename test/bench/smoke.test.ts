@@ -30,6 +30,16 @@ test('npm run bench -- --quick runs every scenario and writes results.json', { t
       assert.ok((row.cpu_us_per_op ?? 0) > 0, `${row.scenario} has no CPU time per request`);
       assert.ok((row.main_thread_us_per_op ?? 0) > 0 && row.main_thread_us_per_op! <= row.cpu_us_per_op!, `${row.scenario}: event-loop CPU ${row.main_thread_us_per_op} vs ${row.cpu_us_per_op}`);
     }
+    // The directory rows carry their floor: the adjacent baseline's CPU plus the parts the scenario cannot avoid.
+    const parts: Record<string, string[]> = { envelope_pubkey: [], check_user: [], resolve: ['x25519', 'aead_x2'], register: ['x25519', 'aead_x2', 'durable_write'] };
+    for (const [name, unavoidable] of Object.entries(parts)) {
+      const row = rows.find((x) => x.scenario === name)!;
+      assert.deepEqual(Object.keys(row.floor_parts_us ?? {}), ['baseline', ...unavoidable], `${name}: floor parts`);
+      assert.ok(Object.values(row.floor_parts_us!).every((us) => us > 0), `${name}: a floor part measured nothing`);
+      assert.equal(row.floor_us_per_op, Math.round(Object.values(row.floor_parts_us!).reduce((a, b) => a + b, 0)), `${name}: floor is the sum of its parts`);
+      assert.equal(row.cpu_ratio_to_floor, Number((row.cpu_us_per_op! / row.floor_us_per_op!).toFixed(2)), `${name}: ratio to its floor`);
+    }
+    assert.match(r.stdout, /cpu\/floor/);
     assert.match(r.stdout, /ratio/);
     assert.match(r.stdout, /peak RSS/);
   } finally {

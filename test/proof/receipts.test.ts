@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createPrivateKey } from 'node:crypto';
+import fc from 'fast-check';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import pino from 'pino';
 import { ReceiptSigner } from '../../src/proof/receipts.js';
 import { tempDir } from '../helpers/registry.js';
@@ -49,6 +51,44 @@ describe('receipt keys', () => {
       const b = new ReceiptSigner(cfg, log).jwks();
       assert.equal(a.keys.length, 1);
       assert.deepEqual(a, b);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test('every receipt signed on the calling thread verifies with jose, carries its claims, and is what jose would sign', async () => {
+    const dir = tempDir();
+    try {
+      const signer = new ReceiptSigner({ state_dir: dir.path, proof: { receipt_ttl_seconds: 90, receipt_keys: [key('07', '5a', true)] } as never }, log);
+      const set = createLocalJWKSet(signer.jwks());
+      const joseKey = createPrivateKey({ key: Buffer.from(`302e020100300506032b657004220420${'5a'.repeat(32)}`, 'hex'), format: 'der', type: 'pkcs8' });
+      const text = fc.string({ unit: 'grapheme', maxLength: 40 });
+      await fc.assert(
+        fc.asyncProperty(text, text, fc.stringMatching(/^[0-9a-f]{64}$/), fc.uuid(), text, fc.integer({ min: 1e12, max: 4e12 }), async (handle, build_id, sha256, nonce_uuid, issuer, now) => {
+          const c = { handle, build_id, sha256, nonce_uuid };
+          const receipt = signer.sign(issuer, c, now);
+          assert.equal(typeof receipt, 'string');
+          const { payload, protectedHeader } = await jwtVerify(receipt, set, { issuer, subject: handle, currentDate: new Date(now) });
+          assert.deepEqual(protectedHeader, { alg: 'EdDSA', kid: '07'.repeat(8), typ: 'JWT' });
+          assert.deepEqual(payload, { circuit_sha256: sha256, build_id, nonce: nonce_uuid, iss: issuer, sub: handle, jti: nonce_uuid, iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + 90 });
+          // Ed25519 is deterministic: jose's own SignJWT over the same header and claims gives the same bytes.
+          const iat = Math.floor(now / 1000);
+          const byJose = await new SignJWT({ circuit_sha256: sha256, build_id, nonce: nonce_uuid })
+            .setProtectedHeader({ alg: 'EdDSA', kid: '07'.repeat(8), typ: 'JWT' })
+            .setIssuer(issuer)
+            .setSubject(handle)
+            .setJti(nonce_uuid)
+            .setIssuedAt(iat)
+            .setExpirationTime(iat + 90)
+            .sign(joseKey);
+          assert.equal(receipt, byJose);
+          // A receipt whose claims were rewritten (another circuit) does not verify.
+          const [h, , sig] = receipt.split('.');
+          const forged = `${h}.${Buffer.from(JSON.stringify({ ...payload, sub: `${handle}x` })).toString('base64url')}.${sig}`;
+          await assert.rejects(jwtVerify(forged, set));
+        }),
+        { seed: 0x5eed, numRuns: 60 },
+      );
     } finally {
       dir.remove();
     }

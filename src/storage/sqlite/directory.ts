@@ -57,10 +57,7 @@ export function sqliteDirectoryStore(db: SqliteDb, maxPresence: number): Directo
   return {
     insertIdentity: (index, sealed) => write(db, () => insert.run(index, sealed, Date.now()).changes === 1),
     insertIdentities: (rows) => write(db, () => insertMany(rows, Date.now())),
-    getIdentity: async (index) => {
-      const row = get.get(index) as Buffer | undefined;
-      return row && new Uint8Array(row);
-    },
+    getIdentity: async (index) => get.get(index) as Buffer | undefined,
     hasIdentity: async (index) => has.get(index) !== undefined,
     upsertPresence: (index, sealed, seenMs) =>
       write(db, () => {
