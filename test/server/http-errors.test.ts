@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { clientErrorHandler } from '../../src/server/errors-plugin.js';
 import { identityFor } from '../helpers/directory-client.js';
 import { rawRequest, type RawResponse } from '../helpers/raw-http.js';
 import { call, startTestRegistry, tempDir } from '../helpers/registry.js';
@@ -87,6 +89,18 @@ describe('every error is the JSON envelope, down to requests Node cannot parse',
     const r = await rawRequest(reg.url, 'GET /nodes HTTP/1.0\r\n\r\n');
     assert.equal(r.status, 200, r.raw.slice(0, 300));
   });
+});
+
+test("Node's request timeout (ERR_HTTP_REQUEST_TIMEOUT, emitted by the HTTP server) is answered 408 REQUEST_TIMEOUT", async () => {
+  // The HTTP server emits it only after its request timeout; the handler is given the same error on a real socket.
+  const server = createServer((socket) => clientErrorHandler(Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    assertEnvelope(await rawRequest(`http://127.0.0.1:${port}`, 'GET /nodes HTTP/1.1\r\nHost: r\r\n'), 408, 'REQUEST_TIMEOUT');
+  } finally {
+    server.close();
+  }
 });
 
 describe('the same envelopes over HTTPS', () => {
