@@ -53,7 +53,6 @@ function httpsOptions(ctx: RegistryContext): HttpsOptions | undefined {
  * (in-flight requests finish, new ones get 503).
  */
 export function createHttpApp(log: Logger, extra: Pick<FastifyHttpOptions<Server>, 'trustProxy'> & { https?: HttpsOptions } = {}) {
-  // Node's own answer to a request without Host is an empty 400: errors-plugin answers it with the envelope.
   const { https, ...rest } = extra;
   const options: FastifyHttpOptions<Server> & { https?: HttpsOptions } = {
     loggerInstance: log,
@@ -61,6 +60,7 @@ export function createHttpApp(log: Logger, extra: Pick<FastifyHttpOptions<Server
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Node's own answer to a request without Host is an empty 400: errors-plugin answers it with the envelope.
     http: { requireHostHeader: false },
     frameworkErrors,
     clientErrorHandler,
