@@ -50,7 +50,7 @@ export async function measureFloorParts(o: { dir: string; seconds: number; ident
   const sealed = aeadSeal(key, nonce, ad, randomBytes(o.identityBytes));
   const aead = await cpuPerOp(o.seconds, 1, () => aeadOpen(key, nonce, ad, sealed));
   const db = openSqlite(join(o.dir, `floor-${process.pid}.sqlite3`));
-  const store = sqliteDirectoryStore(db);
+  const store = sqliteDirectoryStore(db, 1_000_000);
   const blob = randomBytes(1 + sealed.length + 24);
   const durable_write = await cpuPerOp(o.seconds, o.inFlight, () => store.insertIdentity(randomBytes(32), blob)).finally(() => closeSqlite(db));
   return { x25519, aead, durable_write };

@@ -14,12 +14,18 @@ export const ERROR_STATUS = {
   PROOF_REJECTED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  /** The client did not send a complete request in time (the HTTP server's request timeout). */
+  REQUEST_TIMEOUT: 408,
   CONFLICT: 409,
   REPLAY: 409,
   EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** An `Expect` header other than `100-continue`. */
+  EXPECTATION_FAILED: 417,
   RANGE_NOT_SATISFIABLE: 416,
+  /** The request line and headers exceed the HTTP server's header size limit. */
+  HEADERS_TOO_LARGE: 431,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   BAD_GATEWAY: 502,
@@ -51,6 +57,8 @@ export class ApiError extends Error {
 }
 
 export const invalidInput = (message: string, details?: unknown) => new ApiError('INVALID_INPUT', message, details);
+/** The shape of every field-level refusal (schema validation, body parsing): names the field and the problem. */
+export const invalidField = (field: string, problem: string) => new ApiError('INVALID_INPUT', `invalid input: ${field} ${problem}`, [{ field, problem }]);
 export const notFound = (message: string, details?: unknown) => new ApiError('NOT_FOUND', message, details);
 export const conflict = (message: string, details?: unknown) => new ApiError('CONFLICT', message, details);
 export const unauthorized = (message: string) => new ApiError('UNAUTHORIZED', message);

@@ -24,6 +24,8 @@ export const proofRoutes: FastifyPluginAsync<{ gateway: ProofGateway; receipts: 
           'Optional header `x-eni6ma-ledger-url` picks the ledger that reserves the nonce; only URLs in ledger.allowed_urls are accepted (400 otherwise, and no request leaves the registry). ' +
           'The ledger and build are bound into `tau` (MAC), so validate burns at that ledger whatever it is sent. A revoked build is 403 FORBIDDEN; a locked-out handle 429.',
         params: HandleParams,
+        // No body or `{}`. Fastify validates a missing body as null; a JSON `null` body never gets here (JSON bodies are objects).
+        body: Type.Unsafe<Record<string, never> | null>({ type: 'object', nullable: true, maxProperties: 0, description: 'none, or an empty object' }),
         headers: Type.Object({ 'x-eni6ma-ledger-url': Type.Optional(Type.String({ description: 'ledger to reserve the nonce at (allow-listed)' })) }),
         response: { 200: ChallengeReply, 400: E, 403: E, 404: E, 429: E, 502: E },
       },

@@ -12,8 +12,10 @@ import { ErrorBodySchema } from '../errors.js';
 import { version } from '../version.js';
 import { auditRoutes } from './audit.js';
 import type { RegistryContext } from './context.js';
-import { installErrorHandling } from './errors-plugin.js';
+import { decodeBodies } from './content-encoding.js';
+import { clientErrorHandler, expectationFailed, frameworkErrors, installErrorHandling } from './errors-plugin.js';
 import { healthRoutes } from './health.js';
+import { useJsonBodies } from './json-body.js';
 import { validatorCompiler } from './validation.js';
 import { circuitApi } from '../proof/api.js';
 import { openapiRoutes } from './openapi.js';
@@ -21,6 +23,12 @@ import { ceremonyRoutes } from '../web/routes.js';
 import { capConnectionsPerClient, timeoutOptions, TLS_POLICY } from './transport.js';
 
 export const BODY_LIMIT = 2 * 1024 * 1024;
+/**
+ * Longest path parameter the router matches. Fastify's default (100) answered longer ones with its own 414
+ * before our schemas could say which field is wrong; the request line is bounded anyway by Node's 16 KiB
+ * header limit, and every parameter schema bounds its own length.
+ */
+const MAX_PARAM_LENGTH = 16 * 1024;
 
 function httpsOptions(ctx: RegistryContext): HttpsOptions | undefined {
   const tls = ctx.config.tls;
@@ -42,26 +50,37 @@ function httpsOptions(ctx: RegistryContext): HttpsOptions | undefined {
 }
 
 /**
- * A Fastify instance with what every server of ours shares: the 2 MiB body limit, one error envelope,
- * strict body validation, JSON-only bodies, and a graceful close (in-flight requests finish, new ones get 503).
+ * A Fastify instance with what every server of ours shares: the 2 MiB body limit, one error envelope (down
+ * to requests Node's HTTP parser refuses), strict body validation, JSON-only bodies, and a graceful close
+ * (in-flight requests finish, new ones get 503).
  */
 export function createHttpApp(
   log: Logger,
   extra: Pick<FastifyHttpOptions<Server>, 'trustProxy' | 'http' | 'requestTimeout' | 'keepAliveTimeout' | 'connectionTimeout'> & { https?: HttpsOptions } = {},
 ) {
+  const { https, http, ...rest } = extra;
   const options: FastifyHttpOptions<Server> & { https?: HttpsOptions } = {
     loggerInstance: log,
     bodyLimit: BODY_LIMIT,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ...extra,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Node's own answer to a request without Host is an empty 400: errors-plugin answers it with the envelope.
+    http: { ...http, requireHostHeader: false },
+    frameworkErrors,
+    clientErrorHandler,
+    ...rest,
+    ...(https && { https: { ...https, requireHostHeader: false } }),
   };
   // With `https` Fastify builds a TLS server; its HTTP/1 typings are the same, so one instance type serves both.
   const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
-  installErrorHandling(app);
+  installErrorHandling(app, { maxParamLength: MAX_PARAM_LENGTH });
+  app.server.on('checkExpectation', expectationFailed);
   // Only JSON bodies are accepted; Fastify's default text/plain parser would let other types through.
   app.removeContentTypeParser('text/plain');
+  useJsonBodies(app);
+  decodeBodies(app);
   app.addSchema(ErrorBodySchema);
   return app;
 }
@@ -90,7 +109,11 @@ export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  await app.register(directoryRoutes, { ctx });
+  // The directory's wire format (Rust serde, u64 fields) has no fractions or exponents.
+  await app.register(async (scope) => {
+    useJsonBodies(scope, { integersOnly: true });
+    await scope.register(directoryRoutes, { ctx });
+  });
   await app.register(healthRoutes, { ctx, prefix: '/api' });
   await app.register(auditRoutes, { ctx, prefix: '/api' });
   await app.register(registryLedgerRoutes, { ctx, prefix: '/api/ledger' });
