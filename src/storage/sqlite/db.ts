@@ -227,7 +227,10 @@ function flush(db: SqliteDb): void {
     });
   if (!sync) return settle(); // SQLite synced the commit itself
   sync.after(settle);
-  if (sync.checkpointer.alive) sync.limitWal(() => batches.has(db) && flush(db));
+  if (sync.checkpointer.alive)
+    sync.limitWal(() => {
+      if (batches.has(db)) flush(db);
+    });
   else if (Date.now() - sync.lastCheckpoint >= CHECKPOINT_INTERVAL_MS) checkpoint(db, sync);
 }
 
