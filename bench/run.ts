@@ -86,21 +86,27 @@ let remeasureBaseline: (() => Promise<Figures>) | undefined;
  * speed drifts within a run (the same baseline gave 39k and 22k req/s half an hour apart), and a ratio
  * against a figure from minutes earlier would carry that drift.
  */
-async function scenario(name: string, server: SpawnedRegistry | undefined, run: (seconds: number) => Promise<Figures>): Promise<void> {
+async function scenario(name: string, server: SpawnedRegistry | SpawnedRegistry[] | undefined, run: (seconds: number) => Promise<Figures>): Promise<void> {
   if (only && !only.test(name) && name !== 'baseline') return;
   const adjacent = targetOf(name)?.ratio ? await remeasureBaseline?.() : undefined;
   await run(WARMUP);
-  const pid = server?.child.pid;
-  const before = { all: cpuSeconds(pid), main: cpuSeconds(pid, pid) };
+  // Several servers (replicas): their CPU adds up per op, and the RSS is the largest one's.
+  const pids = [server ?? []].flat().map((s) => s.child.pid);
+  const cpu = (thread: 'all' | 'main') => {
+    const each = pids.map((pid) => (thread === 'all' ? cpuSeconds(pid) : cpuSeconds(pid, pid)));
+    return each.length === 0 || each.includes(null) ? null : each.reduce((a, b) => a! + b!, 0);
+  };
+  const before = { all: cpu('all'), main: cpu('main') };
   const started = performance.now();
   const figures = await run(SECONDS);
   const ops = (figures.rps * (performance.now() - started)) / 1000;
   const perOp = (t0: number | null, t1: number | null) => (t0 === null || t1 === null || ops === 0 ? null : Math.round(((t1 - t0) / ops) * 1e6));
-  const cpu_us_per_op = perOp(before.all, cpuSeconds(pid));
-  const main_thread_us_per_op = perOp(before.main, cpuSeconds(pid, pid));
+  const cpu_us_per_op = perOp(before.all, cpu('all'));
+  const main_thread_us_per_op = perOp(before.main, cpu('main'));
+  const rss = pids.map(peakRssMb);
   const baseline_rps = name.includes('[in-process]') ? null : (adjacent ?? rows.find((r) => r.scenario === 'baseline') ?? figures).rps;
   const ratio_to_baseline = baseline_rps === null ? null : Number((figures.rps / baseline_rps).toFixed(3));
-  rows.push({ scenario: name, ...figures, rss_mb: peakRssMb(pid), cpu_us_per_op, main_thread_us_per_op, baseline_rps, ratio_to_baseline });
+  rows.push({ scenario: name, ...figures, rss_mb: rss.length === 0 || rss.includes(null) ? null : Math.max(...(rss as number[])), cpu_us_per_op, main_thread_us_per_op, baseline_rps, ratio_to_baseline });
   const against = adjacent ? `, baseline just before ${adjacent.rps} /s` : '';
   log(`${name}: ${figures.rps} /s, p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms, server CPU ${cpu_us_per_op ?? '?'} µs/op (event loop ${main_thread_us_per_op ?? '?'})${against}`);
 }
@@ -142,8 +148,11 @@ function validateBody(c: ChallengeReply): string {
   return JSON.stringify({ kind: 'bearings', nonce_uuid: c.nonce_uuid, payload: { tau: c.tau, bearings, proof_hash } });
 }
 
-/** A registry process on `storage`, with the operator keys from `keys gen`, limits off, one sixzone circuit published. */
-async function startRegistry(dir: string, storageToml: string): Promise<SpawnedRegistry> {
+/**
+ * A registry process on `storage`, with the operator keys from `keys gen`, limits off, one sixzone circuit
+ * published (unless `publishCircuit` is false: a further replica of a store that has it).
+ */
+async function startRegistry(dir: string, storageToml: string, publishCircuit = true): Promise<SpawnedRegistry> {
   const keys = join(dir, 'keys');
   const cfg = join(dir, `registry-${randomUUID()}.toml`);
   writeFileSync(
@@ -161,9 +170,28 @@ async function startRegistry(dir: string, storageToml: string): Promise<SpawnedR
   // BENCH_PROFILE=DIR writes a V8 CPU profile of the registry (open it in Chrome DevTools or speedscope).
   const profile = process.env.BENCH_PROFILE;
   const reg = await spawnCli(['serve', '--config', cfg], profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profile}`] } : {});
+  if (!publishCircuit) return reg;
   const published = await runCli(['circuit', 'publish', '--registry', reg.url, '--token-file', join(dir, 'token'), '--dir', join(dir, 'minted')]);
   if (published.code !== 0) throw new Error(`publish failed: ${published.stderr}`);
   return reg;
+}
+
+const PROOF_PAIR = 'proof pair (challenge+solve+validate)';
+
+/** Proof pairs on one registry: challenge, solve, validate per connection loop. */
+const proofPairs = (url: string, connections: number, seconds: number) =>
+  httpLoad({
+    url,
+    connections,
+    seconds,
+    perUnit: 2,
+    requests: twoStep<ChallengeReply>({ path: `/api/circuits/${HANDLE}/challenge`, body: '{}' }, { path: `/api/circuits/${HANDLE}/validate`, body: validateBody }),
+  });
+
+/** Proof pairs with the connections split evenly over replicas: pairs/s add up; p50 and p99 are the worst replica's. */
+async function proofPairsOver(urls: string[], seconds: number): Promise<Figures> {
+  const each = await Promise.all(urls.map((url) => proofPairs(url, Math.max(1, Math.round(CONNECTIONS / urls.length)), seconds)));
+  return { rps: each.reduce((n, f) => n + f.rps, 0), p50_ms: Math.max(...each.map((f) => f.p50_ms)), p99_ms: Math.max(...each.map((f) => f.p99_ms)) };
 }
 
 async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: string): Promise<void> {
@@ -202,15 +230,7 @@ async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: s
   );
 
   place(reg.child.pid, 'all');
-  await scenario(`proof pair (challenge+solve+validate)${suffix}`, reg, (s) =>
-    httpLoad({
-      url,
-      connections: CONNECTIONS,
-      seconds: s,
-      perUnit: 2,
-      requests: twoStep<ChallengeReply>({ path: `/api/circuits/${HANDLE}/challenge`, body: '{}' }, { path: `/api/circuits/${HANDLE}/validate`, body: validateBody }),
-    }),
-  );
+  await scenario(`${PROOF_PAIR}${suffix}`, reg, (s) => proofPairs(url, CONNECTIONS, s));
 
   await scenario(`validate @ ${VALIDATE_RATE}/s${suffix}`, reg, async (s) => {
     // Challenges are fetched first, so that only validates are timed, at a fixed open-loop rate.
@@ -229,6 +249,28 @@ async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: s
       requests: [{ method: 'POST', path: `/api/circuits/${HANDLE}/validate`, headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: bodies.pop()! }) }],
     });
   });
+}
+
+const REPLICAS_SCENARIO = `${PROOF_PAIR} [postgres, 2 replicas]`;
+
+/**
+ * The scale-out targets, from the same run: PostgreSQL proof pairs at least 0.8× SQLite's, and two replicas
+ * at least as fast as one (the CPU, not a lock, must be the ceiling).
+ */
+function printScaleOut(): void {
+  const rps = (name: string) => rows.find((r) => r.scenario === name)?.rps;
+  const sqlite = rps(PROOF_PAIR);
+  const one = rps(`${PROOF_PAIR} [postgres]`);
+  const two = rps(REPLICAS_SCENARIO);
+  if (one === undefined && two === undefined) return;
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : Number((a / b).toFixed(2)));
+  const judged = (r: number | undefined, min: number) => (r === undefined ? '' : r >= min ? 'yes' : 'NO');
+  const [oneVsSqlite, twoVsSqlite, twoVsOne] = [ratio(one, sqlite), ratio(two, sqlite), ratio(two, one)];
+  console.table([
+    { 'proof pairs': 'SQLite', 'pairs/s': sqlite ?? '', 'vs SQLite': '', 'vs 1 replica': '', target: '', met: '' },
+    { 'proof pairs': 'PostgreSQL, 1 replica', 'pairs/s': one ?? '', 'vs SQLite': oneVsSqlite ?? '', 'vs 1 replica': '', target: '≥ 0.8 × SQLite', met: judged(oneVsSqlite, 0.8) },
+    { 'proof pairs': 'PostgreSQL, 2 replicas', 'pairs/s': two ?? '', 'vs SQLite': twoVsSqlite ?? '', 'vs 1 replica': twoVsOne ?? '', target: '≥ 1 × 1 replica', met: judged(twoVsOne, 1) },
+  ]);
 }
 
 async function main(): Promise<void> {
@@ -299,13 +341,20 @@ async function main(): Promise<void> {
       const pg = await postgresBenchStorage();
       if (!pg) log('PostgreSQL not reachable: postgres scenarios skipped');
       else {
-        let reg: SpawnedRegistry | undefined;
+        const replicas: SpawnedRegistry[] = [];
         try {
-          reg = await startRegistry(dir.path, pg.toml);
+          const reg = await startRegistry(dir.path, pg.toml);
+          replicas.push(reg);
           await directoryAndProof('postgres', reg, join(dir.path, 'keys'));
+          // Scale-out: a second replica on the same schema, the load split over both.
+          if (!only || only.test(REPLICAS_SCENARIO)) {
+            replicas.push(await startRegistry(dir.path, pg.toml, false));
+            for (const r of replicas) place(r.child.pid, 'all');
+            await scenario(REPLICAS_SCENARIO, replicas, (s) => proofPairsOver(replicas.map((r) => r.url), s));
+          }
         } finally {
-          // The registry holds the schema's connections: stop it before the schema is dropped.
-          if (reg) await stop(reg);
+          // The registries hold the schema's connections: stop them before the schema is dropped.
+          await Promise.all(replicas.map(stop));
           await pg.drop();
         }
       }
@@ -332,6 +381,7 @@ async function main(): Promise<void> {
     };
   });
   console.table(table);
+  printScaleOut();
   const rss = Math.max(...rows.map((r) => r.rss_mb ?? 0));
   console.log(`peak RSS of any server process: ${rss} MB (target < 300 MB)${opts.quick ? '  [quick run: 1 s per scenario, figures are indicative only]' : ''}`);
   writeFileSync(opts.out, `${JSON.stringify(rows, null, 2)}\n`);
