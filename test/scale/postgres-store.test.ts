@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { ArtifactCorruptError } from '../../src/storage/artifacts.js';
 import type { Store } from '../../src/storage/index.js';
-import { feedAppendLock, lockKey, type Feed } from '../../src/storage/postgres/db.js';
+import { feedAppendLock, feedPages, lockKey, type Feed, type PgPool } from '../../src/storage/postgres/db.js';
 import { openPostgresStore } from '../../src/storage/postgres/index.js';
 import { freshSchema, postgresSkip, type TestSchema } from '../helpers/services.js';
 
@@ -226,6 +226,24 @@ describe('PostgreSQL store', { skip }, () => {
     const expected = [`${slow}:reserved`, ...nonces.flatMap((n) => [`${n.uuid}:reserved`, `${n.uuid}:spent`])];
     assert.deepEqual([...seen].sort(), expected.sort(), 'every event seen exactly once');
     for (const n of nonces) assert.ok(seen.indexOf(`${n.uuid}:reserved`) < seen.indexOf(`${n.uuid}:spent`), 'a reservation precedes its burn');
+  });
+
+  test('pages read at once on one replica share barriers: appends are held back by one at a time', async () => {
+    const pool = new pg.Pool({ connectionString: schema.url, max: 8 });
+    let barriers = 0;
+    const counting = { query: (...args: Parameters<PgPool['query']>) => (String(args[0]).includes('pg_advisory_xact_lock(') && barriers++, pool.query(...args)) } as unknown as PgPool;
+    try {
+      const page = feedPages<{ seq: number; outcome: string }>(counting, 'audit_events', 'seq, outcome');
+      const from = Math.max(0, ...(await page(0, 100_000)).map((e) => e.seq));
+      barriers = 0;
+      const commitSlow = await slowAppend('audit_events', "INSERT INTO audit_events (at, actor, step, outcome) SELECT 0, 'x', 'shared-barrier', 'slow'");
+      const pages = Promise.all(Array.from({ length: 20 }, () => page(from, 100)));
+      await commitSlow(pages);
+      for (const p of await pages) assert.deepEqual(p.map((e) => e.outcome), ['slow'], 'every page waited for the append in flight');
+      assert.ok(barriers <= 2, `20 pages at once took ${barriers} barriers (one running, one queued at most)`);
+    } finally {
+      await pool.end();
+    }
   });
 
   test('artifacts: stored in the database, shared by replicas, digest checked on write and read', async () => {

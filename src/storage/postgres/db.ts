@@ -43,7 +43,7 @@ export async function transaction<T>(pool: PgPool, fn: (c: PgClient) => Promise<
 
 /**
  * What advisory locks guard. `migrate`: one replica at a time applies migrations. `*_events`: a seq-ordered
- * feed (see feedPage). `nodes`: the max_nodes bound is checked and filled atomically. `presence_gc`: one
+ * feed (see feedPages). `nodes`: the max_nodes bound is checked and filled atomically. `presence_gc`: one
  * replica collects.
  */
 export type LockName = 'migrate' | 'ledger_events' | 'audit_events' | 'nodes' | 'presence_gc';
@@ -55,29 +55,57 @@ export type Feed = Extract<LockName, 'ledger_events' | 'audit_events'>;
 export const lockKey = (name: LockName) => `hashtext('enigma-registry:${name}:' || current_schema())`;
 
 /**
- * SQL that an append to a feed evaluates before its seq is drawn (see feedPage): the feed's lock, shared,
+ * SQL that an append to a feed evaluates before its seq is drawn (see feedPages): the feed's lock, shared,
  * held to the commit. Appenders never wait for each other, so their commits are flushed together.
  */
 export const feedAppendLock = (feed: Feed) => `pg_advisory_xact_lock_shared(${lockKey(feed)})`;
 
 /**
- * A page of a feed with a bigserial `seq`, read so that a cursor never moves past an event that commits
+ * Pages of a feed with a bigserial `seq`, read so that a cursor never moves past an event that commits
  * later. A seq is drawn at insert but becomes visible at commit, so appends may commit out of seq order; a
  * reader paging with `seq > after` could see seq 11 committed while seq 10 is still in flight, and skip 10
  * for good. So: appends hold the feed's lock shared from before they draw a seq to their commit
- * (feedAppendLock), and the reader takes it exclusive for an instant, a barrier that waits for the appends
+ * (feedAppendLock), and a reader takes it exclusive for an instant, a barrier that waits for the appends
  * in flight. Under the barrier it reads the last seq drawn; every seq up to it is then committed or rolled
  * back, and every later one is larger. The page stops there. Appenders wait only while a barrier is queued
- * (their commits in flight), never for each other.
+ * (their commits in flight), never for each other. Pages read at once on one replica share a barrier (one
+ * begun after each of them was asked for), so however many readers come, appends are held back by at most
+ * one barrier per replica at a time.
  */
-export async function feedPage<T extends pg.QueryResultRow>(pool: PgPool, feed: Feed, columns: string, after: number, limit: number): Promise<T[]> {
-  const { rows } = await pool.query<{ last: number | null }>(
-    `WITH barrier AS MATERIALIZED (SELECT pg_advisory_xact_lock(${lockKey(feed)}))
-     SELECT pg_sequence_last_value(pg_get_serial_sequence('${feed}', 'seq')::regclass) AS last FROM barrier`,
-  );
-  const last = rows[0]?.last ?? 0;
-  if (last <= after) return [];
-  return (await pool.query<T>(`SELECT ${columns} FROM ${feed} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [after, last, limit])).rows;
+export function feedPages<T extends pg.QueryResultRow>(pool: PgPool, feed: Feed, columns: string): (after: number, limit: number) => Promise<T[]> {
+  const barrier = async () => {
+    const { rows } = await pool.query<{ last: number | null }>(
+      `WITH barrier AS MATERIALIZED (SELECT pg_advisory_xact_lock(${lockKey(feed)}))
+       SELECT pg_sequence_last_value(pg_get_serial_sequence('${feed}', 'seq')::regclass) AS last FROM barrier`,
+    );
+    return rows[0]?.last ?? 0;
+  };
+  let running: Promise<number> | undefined;
+  let queued: Promise<number> | undefined;
+  const start = (): Promise<number> => {
+    const b = barrier();
+    running = b;
+    const done = () => {
+      if (running === b) running = undefined;
+    };
+    b.then(done, done);
+    return b;
+  };
+  // A reader that comes while a barrier runs cannot use it (it may have begun before this reader's own
+  // append was answered): it joins the one queued to begin when the running one ends.
+  const startQueued = () => {
+    queued = undefined;
+    return start();
+  };
+  const next = (): Promise<number> => {
+    if (!running) return start();
+    return (queued ??= running.then(startQueued, startQueued));
+  };
+  return async (after, limit) => {
+    const last = await next();
+    if (last <= after) return [];
+    return (await pool.query<T>(`SELECT ${columns} FROM ${feed} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [after, last, limit])).rows;
+  };
 }
 
 /**

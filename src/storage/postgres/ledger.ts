@@ -1,6 +1,6 @@
 import type { LedgerEvent } from '../../ledger/ledger.js';
 import { classifyRefusal, statusFromRow, type LedgerStore, type NonceRow } from '../ledger.js';
-import { feedAppendLock, feedPage, transaction, type PgPool } from './db.js';
+import { feedAppendLock, feedPages, transaction, type PgPool } from './db.js';
 
 export const LEDGER_MIGRATIONS = [
   `CREATE TABLE ledger_nonces (
@@ -15,7 +15,7 @@ export const LEDGER_MIGRATIONS = [
    CREATE INDEX ledger_events_at ON ledger_events (at);`,
 ];
 
-/** Appends an event: one statement, the feed's shared lock taken before seq is drawn (see feedPage in db.ts). */
+/** Appends an event: one statement, the feed's shared lock taken before seq is drawn (see feedPages in db.ts). */
 async function record(pool: PgPool, at: number, uuid: string, type: LedgerEvent['type']): Promise<void> {
   await pool.query(
     `WITH l AS (SELECT ${feedAppendLock('ledger_events')})
@@ -35,10 +35,11 @@ async function nonceRow(pool: PgPool, uuid: string): Promise<NonceRow | undefine
  * the update, to say why.
  */
 export function postgresLedgerStore(pool: PgPool): LedgerStore {
+  const page = feedPages<LedgerEvent>(pool, 'ledger_events', 'seq, at, uuid, type');
   return {
     async reserve(uuid, tau, expiresAt, now) {
       // One statement, one implicit transaction, one round trip: the feed's shared lock (taken before the
-      // event's seq is drawn, see feedPage in db.ts) is held only to the commit, not across round trips.
+      // event's seq is drawn, see feedPages in db.ts) is held only to the commit, not across round trips.
       await pool.query(
         `WITH l AS (SELECT ${feedAppendLock('ledger_events')}),
               n AS (INSERT INTO ledger_nonces (uuid, tau, state, expires_at) VALUES ($1, $2, 'RESERVED', $3) RETURNING uuid)
@@ -62,7 +63,7 @@ export function postgresLedgerStore(pool: PgPool): LedgerStore {
       return { ok: false, reason } as const;
     },
     status: async (uuid, now) => statusFromRow(uuid, await nonceRow(pool, uuid), now),
-    events: (after, limit) => feedPage<LedgerEvent>(pool, 'ledger_events', 'seq, at, uuid, type', after, limit),
+    events: page,
     prune: (now, retainMs) =>
       transaction(pool, async (c) => {
         const cutoff = now - retainMs;
