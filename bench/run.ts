@@ -91,7 +91,19 @@ interface Measured {
 }
 type Load = (seconds: number) => Promise<Figures>;
 
-/** Sums of the measured slices of one server's load. */
+/** CPU seconds of the servers together (all threads, or the event loops alone); null if any is unknown. */
+function cpuOf(pids: readonly (number | undefined)[], thread: 'all' | 'main'): number | null {
+  const each = pids.map((pid) => (thread === 'all' ? cpuSeconds(pid) : cpuSeconds(pid, pid)));
+  return each.length === 0 || each.includes(null) ? null : each.reduce((a, b) => a! + b!, 0);
+}
+
+/** The largest peak RSS of the servers, or null if any is unknown. */
+function maxRssMb(pids: readonly (number | undefined)[]): number | null {
+  const rss = pids.map(peakRssMb);
+  return rss.length === 0 || rss.includes(null) ? null : Math.max(...(rss as number[]));
+}
+
+/** Sums of the measured slices of one load on its servers. */
 class Tally {
   private ops = 0;
   private seconds = 0;
@@ -100,19 +112,19 @@ class Tally {
   private readonly p50: number[] = [];
   private p99 = 0;
   constructor(
-    private readonly pid: number | undefined,
+    private readonly pids: readonly (number | undefined)[],
     readonly run: Load,
   ) {}
 
   async slice(seconds: number): Promise<void> {
-    const pid = this.pid;
-    const before = { all: cpuSeconds(pid), main: cpuSeconds(pid, pid) };
+    const pids = this.pids;
+    const before = { all: cpuOf(pids, 'all'), main: cpuOf(pids, 'main') };
     const started = performance.now();
     const f = await this.run(seconds);
     const elapsed = (performance.now() - started) / 1000;
     const add = (sum: number | null, t0: number | null, t1: number | null) => (sum === null || t0 === null || t1 === null ? null : sum + t1 - t0);
-    this.cpu = add(this.cpu, before.all, cpuSeconds(pid));
-    this.main = add(this.main, before.main, cpuSeconds(pid, pid));
+    this.cpu = add(this.cpu, before.all, cpuOf(pids, 'all'));
+    this.main = add(this.main, before.main, cpuOf(pids, 'main'));
     this.ops += f.rps * elapsed;
     this.seconds += elapsed;
     this.p50.push(f.p50_ms);
@@ -128,9 +140,9 @@ class Tally {
 }
 
 /** Warm-up, then the measured run, with the server's CPU time per request (all threads, and its event loop alone). */
-async function measure(pid: number | undefined, run: Load): Promise<Measured> {
+async function measure(pids: readonly (number | undefined)[], run: Load): Promise<Measured> {
   await run(WARMUP);
-  const t = new Tally(pid, run);
+  const t = new Tally(pids, run);
   await t.slice(SECONDS);
   return t.result();
 }
@@ -148,7 +160,7 @@ async function measureAgainstBaseline(scenarioTally: Tally, baselineTally: Tally
 }
 
 /** The baseline server's pid and load; set once it runs. */
-let baselineLoad: { pid: number | undefined; run: Load } | undefined;
+let baselineLoad: { pids: (number | undefined)[]; run: Load } | undefined;
 /** The unavoidable crypto and storage work, measured once per run when a directory scenario runs. */
 let floorParts: FloorParts | undefined;
 
@@ -167,17 +179,18 @@ function floorFields(name: string, cpu: number | null, baselineCpu: number | nul
  * this VM's speed drifts within a run (the same baseline gave 39k and 22k req/s half an hour apart), and a
  * ratio against a figure from minutes, or even seconds, earlier would carry that drift.
  */
-async function scenario(name: string, server: SpawnedRegistry | undefined, run: Load): Promise<void> {
+async function scenario(name: string, server: SpawnedRegistry | SpawnedRegistry[] | undefined, run: Load): Promise<void> {
   if (only && !only.test(name) && name !== 'baseline') return;
-  const pid = server?.child.pid;
-  const paired = targetOf(name)?.ratio && baselineLoad ? await measureAgainstBaseline(new Tally(pid, run), new Tally(baselineLoad.pid, baselineLoad.run)) : undefined;
+  // Several servers (replicas): their CPU adds up per op, and the RSS is the largest one's.
+  const pids = [server ?? []].flat().map((s) => s.child.pid);
+  const paired = targetOf(name)?.ratio && baselineLoad ? await measureAgainstBaseline(new Tally(pids, run), new Tally(baselineLoad.pids, baselineLoad.run)) : undefined;
   const adjacent = paired?.baseline;
-  const { figures, cpu_us_per_op, main_thread_us_per_op } = paired?.scenario ?? (await measure(pid, run));
+  const { figures, cpu_us_per_op, main_thread_us_per_op } = paired?.scenario ?? (await measure(pids, run));
   const baselineRow = rows.find((r) => r.scenario === 'baseline');
   const baseline_rps = name.includes('[in-process]') ? null : (adjacent?.figures ?? baselineRow ?? figures).rps;
   const ratio_to_baseline = baseline_rps === null ? null : Number((figures.rps / baseline_rps).toFixed(3));
   const floor = floorFields(name, cpu_us_per_op, (adjacent ?? baselineRow)?.cpu_us_per_op);
-  rows.push({ scenario: name, ...figures, rss_mb: peakRssMb(pid), cpu_us_per_op, main_thread_us_per_op, baseline_rps, ratio_to_baseline, ...floor });
+  rows.push({ scenario: name, ...figures, rss_mb: maxRssMb(pids), cpu_us_per_op, main_thread_us_per_op, baseline_rps, ratio_to_baseline, ...floor });
   const against = adjacent ? `, baseline alongside ${adjacent.figures.rps} /s at ${adjacent.cpu_us_per_op ?? '?'} µs/op` : '';
   const floorText = floor.floor_us_per_op === undefined ? '' : `, floor ${floor.floor_us_per_op} µs/op ${JSON.stringify(floor.floor_parts_us)} → ${floor.cpu_ratio_to_floor}× floor`;
   log(`${name}: ${figures.rps} /s, p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms, server CPU ${cpu_us_per_op ?? '?'} µs/op (event loop ${main_thread_us_per_op ?? '?'})${against}${floorText}`);
@@ -220,8 +233,11 @@ function validateBody(c: ChallengeReply): string {
   return JSON.stringify({ kind: 'bearings', nonce_uuid: c.nonce_uuid, payload: { tau: c.tau, bearings, proof_hash } });
 }
 
-/** A registry process on `storage`, with the operator keys from `keys gen`, limits off, one sixzone circuit published. */
-async function startRegistry(dir: string, storageToml: string): Promise<SpawnedRegistry> {
+/**
+ * A registry process on `storage`, with the operator keys from `keys gen`, limits off, one sixzone circuit
+ * published (unless `publishCircuit` is false: a further replica of a store that has it).
+ */
+async function startRegistry(dir: string, storageToml: string, publishCircuit = true): Promise<SpawnedRegistry> {
   const keys = join(dir, 'keys');
   const cfg = join(dir, `registry-${randomUUID()}.toml`);
   writeFileSync(
@@ -239,6 +255,7 @@ async function startRegistry(dir: string, storageToml: string): Promise<SpawnedR
   // BENCH_PROFILE=DIR writes a V8 CPU profile of the registry (open it in Chrome DevTools or speedscope).
   const profile = process.env.BENCH_PROFILE;
   const reg = await spawnCli(['serve', '--config', cfg], profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profile}`] } : {});
+  if (!publishCircuit) return reg;
   const published = await runCli(['circuit', 'publish', '--registry', reg.url, '--token-file', join(dir, 'token'), '--dir', join(dir, 'minted')]);
   if (published.code !== 0) throw new Error(`publish failed: ${published.stderr}`);
   return reg;
@@ -246,6 +263,23 @@ async function startRegistry(dir: string, storageToml: string): Promise<SpawnedR
 
 const DIRECTORY_SCENARIOS = ['envelope_pubkey', 'check_user', 'resolve', 'register'];
 const benchIdentity = (user_id: string) => ({ user_id, username_hint: null, signing_public_key: [1, 2, 3], encryption_public_key: [4, 5, 6], signature: [7, 8, 9], created_at_ms: Date.now() });
+const PROOF_PAIR = 'proof pair (challenge+solve+validate)';
+
+/** Proof pairs on one registry: challenge, solve, validate per connection loop. */
+const proofPairs = (url: string, connections: number, seconds: number) =>
+  httpLoad({
+    url,
+    connections,
+    seconds,
+    perUnit: 2,
+    requests: twoStep<ChallengeReply>({ path: `/api/circuits/${HANDLE}/challenge`, body: '{}' }, { path: `/api/circuits/${HANDLE}/validate`, body: validateBody }),
+  });
+
+/** Proof pairs with the connections split evenly over replicas: pairs/s add up; p50 and p99 are the worst replica's. */
+async function proofPairsOver(urls: string[], seconds: number): Promise<Figures> {
+  const each = await Promise.all(urls.map((url) => proofPairs(url, Math.max(1, Math.round(CONNECTIONS / urls.length)), seconds)));
+  return { rps: each.reduce((n, f) => n + f.rps, 0), p50_ms: Math.max(...each.map((f) => f.p50_ms)), p99_ms: Math.max(...each.map((f) => f.p99_ms)) };
+}
 
 async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: string): Promise<void> {
   const url = reg.url;
@@ -288,15 +322,7 @@ async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: s
   );
 
   place(reg.child.pid, 'all');
-  await scenario(`proof pair (challenge+solve+validate)${suffix}`, reg, (s) =>
-    httpLoad({
-      url,
-      connections: CONNECTIONS,
-      seconds: s,
-      perUnit: 2,
-      requests: twoStep<ChallengeReply>({ path: `/api/circuits/${HANDLE}/challenge`, body: '{}' }, { path: `/api/circuits/${HANDLE}/validate`, body: validateBody }),
-    }),
-  );
+  await scenario(`${PROOF_PAIR}${suffix}`, reg, (s) => proofPairs(url, CONNECTIONS, s));
 
   await scenario(`validate @ ${VALIDATE_RATE}/s${suffix}`, reg, async (s) => {
     // Challenges are fetched first, so that only validates are timed, at a fixed open-loop rate.
@@ -315,6 +341,28 @@ async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: s
       requests: [{ method: 'POST', path: `/api/circuits/${HANDLE}/validate`, headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: bodies.pop()! }) }],
     });
   });
+}
+
+const REPLICAS_SCENARIO = `${PROOF_PAIR} [postgres, 2 replicas]`;
+
+/**
+ * The scale-out targets, from the same run: PostgreSQL proof pairs at least 0.8× SQLite's, and two replicas
+ * at least as fast as one (the CPU, not a lock, must be the ceiling).
+ */
+function printScaleOut(): void {
+  const rps = (name: string) => rows.find((r) => r.scenario === name)?.rps;
+  const sqlite = rps(PROOF_PAIR);
+  const one = rps(`${PROOF_PAIR} [postgres]`);
+  const two = rps(REPLICAS_SCENARIO);
+  if (one === undefined && two === undefined) return;
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : Number((a / b).toFixed(2)));
+  const judged = (r: number | undefined, min: number) => (r === undefined ? '' : r >= min ? 'yes' : 'NO');
+  const [oneVsSqlite, twoVsSqlite, twoVsOne] = [ratio(one, sqlite), ratio(two, sqlite), ratio(two, one)];
+  console.table([
+    { 'proof pairs': 'SQLite', 'pairs/s': sqlite ?? '', 'vs SQLite': '', 'vs 1 replica': '', target: '', met: '' },
+    { 'proof pairs': 'PostgreSQL, 1 replica', 'pairs/s': one ?? '', 'vs SQLite': oneVsSqlite ?? '', 'vs 1 replica': '', target: '≥ 0.8 × SQLite', met: judged(oneVsSqlite, 0.8) },
+    { 'proof pairs': 'PostgreSQL, 2 replicas', 'pairs/s': two ?? '', 'vs SQLite': twoVsSqlite ?? '', 'vs 1 replica': twoVsOne ?? '', target: '≥ 1 × 1 replica', met: judged(twoVsOne, 1) },
+  ]);
 }
 
 async function main(): Promise<void> {
@@ -339,7 +387,7 @@ async function main(): Promise<void> {
     place(baseline.child.pid, 'server');
     const loadBaseline = (s: number) => httpLoad({ url: baseline.url, connections: CONNECTIONS, seconds: s, requests: get('/baseline') });
     await scenario('baseline', baseline, loadBaseline);
-    baselineLoad = { pid: baseline.child.pid, run: loadBaseline };
+    baselineLoad = { pids: [baseline.child.pid], run: loadBaseline };
 
     const sqlite = await startRegistry(dir.path, `[storage]\nkind = "sqlite"\npath = "${join(dir.path, 'bench.sqlite3')}"`);
     started.push(sqlite);
@@ -382,13 +430,20 @@ async function main(): Promise<void> {
       const pg = await postgresBenchStorage();
       if (!pg) log('PostgreSQL not reachable: postgres scenarios skipped');
       else {
-        let reg: SpawnedRegistry | undefined;
+        const replicas: SpawnedRegistry[] = [];
         try {
-          reg = await startRegistry(dir.path, pg.toml);
+          const reg = await startRegistry(dir.path, pg.toml);
+          replicas.push(reg);
           await directoryAndProof('postgres', reg, join(dir.path, 'keys'));
+          // Scale-out: a second replica on the same schema, the load split over both.
+          if (!only || only.test(REPLICAS_SCENARIO)) {
+            replicas.push(await startRegistry(dir.path, pg.toml, false));
+            for (const r of replicas) place(r.child.pid, 'all');
+            await scenario(REPLICAS_SCENARIO, replicas, (s) => proofPairsOver(replicas.map((r) => r.url), s));
+          }
         } finally {
-          // The registry holds the schema's connections: stop it before the schema is dropped.
-          if (reg) await stop(reg);
+          // The registries hold the schema's connections: stop them before the schema is dropped.
+          await Promise.all(replicas.map(stop));
           await pg.drop();
         }
       }
@@ -417,6 +472,7 @@ async function main(): Promise<void> {
     };
   });
   console.table(table);
+  printScaleOut();
   const rss = Math.max(...rows.map((r) => r.rss_mb ?? 0));
   console.log(`peak RSS of any server process: ${rss} MB (target < 300 MB)${opts.quick ? '  [quick run: 1 s per scenario, figures are indicative only]' : ''}`);
   writeFileSync(opts.out, `${JSON.stringify(rows, null, 2)}\n`);

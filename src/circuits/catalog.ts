@@ -4,12 +4,14 @@ import type { Config } from '../config/schema.js';
 import { ApiError, conflict, invalidInput, notFound } from '../errors.js';
 import { checkWasmModule, type Artifact } from '../executor/index.js';
 import type { ArtifactStore } from '../storage/artifacts.js';
-import type { BuildRecord, CircuitStore } from '../storage/circuits.js';
+import type { BuildRecord, CatalogChanges, CircuitStore } from '../storage/circuits.js';
 import { BoundedMap } from '../guard/bounded-map.js';
 import { ManifestSchema, verifyManifest, type Manifest } from './manifest.js';
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 const ARTIFACT_CACHE_BYTES = 64 * 1024 * 1024;
+/** Builds kept by (handle, build id or current): far more than a catalog in use has, a bound for memory. */
+const BUILD_CACHE_ENTRIES = 10_000;
 /** Handles that would be shadowed by static routes under /api/circuits/. */
 const RESERVED_HANDLES = new Set(['sealing-key']);
 
@@ -21,13 +23,40 @@ export function revoked(b: BuildRecord): ApiError {
   return new ApiError('FORBIDDEN', `circuit build ${b.handle}/${b.build_id} is revoked`, { reason: 'revoked', sha256: b.sha256 });
 }
 
-/** Publishing, lookup and artifact access over the catalog and artifact stores. */
+/**
+ * Publishing, lookup and artifact access over the catalog and artifact stores. Lookups (every challenge and
+ * validate makes one) are answered from memory; a publish or revoke through any replica empties that memory
+ * at once (this one's own writes right away, the others' through `changes`), and while `changes` is not
+ * live nothing is answered from it.
+ */
 export class CircuitCatalog {
+  /** Builds looked up, by [handle, build id or null for the current one]. Unknown ones are not kept (a flood of them would push out the real ones). */
+  private builds = new BoundedMap<string, BuildRecord>(BUILD_CACHE_ENTRIES);
+  /** Counts invalidations: a lookup stores what it read only when none happened while it read. */
+  private generation = 0;
+
   constructor(
     private readonly circuits: CircuitStore,
     private readonly artifacts: ArtifactStore,
     private readonly config: Pick<Config, 'circuits' | 'executor'>,
-  ) {}
+    private readonly changes: CatalogChanges,
+  ) {
+    changes.subscribe(() => this.forget());
+  }
+
+  private forget(): void {
+    this.generation++;
+    this.builds = new BoundedMap(BUILD_CACHE_ENTRIES);
+  }
+
+  /** A catalog write through this replica: whatever it did (even when it failed midway), forget what was read. */
+  private async writing<T>(write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } finally {
+      this.forget();
+    }
+  }
 
   /**
    * Verifies and stores a build, making it the handle's current one. Refuses: a manifest out of schema or
@@ -63,14 +92,20 @@ export class CircuitCatalog {
       manifest: manifest as unknown as Record<string, unknown>,
       created_at: Date.now(),
     };
-    if (!(await this.circuits.insertBuild(build))) throw conflict(`build ${manifest.handle}/${manifest.build_id} already exists`);
+    if (!(await this.writing(this.circuits.insertBuild(build)))) throw conflict(`build ${manifest.handle}/${manifest.build_id} already exists`);
     return { ...build, revoked: false };
   }
 
   /** The pinned build, or the handle's current one; 404 NOT_FOUND when either is unknown. */
   async build(handle: string, buildId?: string): Promise<BuildRecord> {
+    const key = JSON.stringify([handle, buildId ?? null]);
+    const live = this.changes.live; // read first: it may tell of a change, which empties the cache
+    const cached = live ? this.builds.get(key) : undefined;
+    if (cached) return cached;
+    const generation = this.generation;
     const b = buildId === undefined ? await this.circuits.currentBuild(handle) : await this.circuits.getBuild(handle, buildId);
     if (!b) throw notFound(buildId === undefined ? `unknown circuit ${handle}` : `unknown build ${handle}/${buildId}`);
+    if (live && generation === this.generation) this.builds.set(key, b);
     return b;
   }
 
@@ -83,7 +118,7 @@ export class CircuitCatalog {
 
   listBuilds = (handle: string) => this.circuits.listBuilds(handle);
   list = (page: { after?: string; limit: number }) => this.circuits.listCircuits(page);
-  revoke = (sha256: string) => this.circuits.revokeSha256(sha256);
+  revoke = (sha256: string) => this.writing(this.circuits.revokeSha256(sha256));
 
   /** The build's artifact, hash-verified; 500 INTERNAL when it is missing or corrupt on disk. */
   /** Every challenge and validate needs the artifact: keep recently used ones (verified once on read) in memory. */

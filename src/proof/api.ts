@@ -25,7 +25,7 @@ function seedSecret(ctx: RegistryContext): Uint8Array {
 /** The circuit registry and proof gateway (`/api/...`, `/.well-known/jwks.json`) as one plugin. */
 export const circuitApi: FastifyPluginAsync<{ ctx: RegistryContext }> = async (app, { ctx }) => {
   const { config, store } = ctx;
-  const catalog = new CircuitCatalog(store.circuits, store.artifacts, config);
+  const catalog = new CircuitCatalog(store.circuits, store.artifacts, config, store.catalogChanges());
   const sealingKeys = new SealingKeys(config, ctx.log);
   const receipts = new ReceiptSigner(config, ctx.log);
   const executor = new Executor(config.executor, ctx.log);

@@ -40,6 +40,20 @@ export interface CircuitStore {
   isRevoked(sha256: string): Promise<boolean>;
 }
 
+/**
+ * Changes to the catalog made through other processes sharing the store (replicas), for a cache of it.
+ * While `live` is false changes may go unseen (the PostgreSQL listener is reconnecting): a cache must not
+ * answer then.
+ */
+export interface CatalogChanges {
+  readonly live: boolean;
+  /** `fn` runs after each change by any process, and whenever `live` changes (changes may have been missed). */
+  subscribe(fn: () => void): void;
+}
+
+/** The memory backend: nothing outside this process changes it, so its own catalog sees every change. */
+export const localCatalogChanges: CatalogChanges = { live: true, subscribe: () => undefined };
+
 /** A catalog row as both SQL backends select it (BUILD_COLUMNS); `revoked` is 0/1 on SQLite, boolean on PostgreSQL. */
 export type BuildRow = Omit<BuildRecord, 'manifest' | 'revoked'> & { manifest: string; revoked: number | boolean; builds?: number };
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { ArtifactStore } from './artifacts.js';
 import type { AuditStore } from './audit.js';
-import type { CircuitStore } from './circuits.js';
+import { localCatalogChanges, type CatalogChanges, type CircuitStore } from './circuits.js';
 import type { DirectoryStore } from './directory.js';
 import type { LedgerStore } from './ledger.js';
 import { memoryAuditStore } from './memory/audit.js';
@@ -17,7 +17,7 @@ import { checkWritable, closeSqlite, openSqlite } from './sqlite/db.js';
 import { sqliteDirectoryStore } from './sqlite/directory.js';
 import { sqliteLedgerStore } from './sqlite/ledger.js';
 import { fileArtifactStore } from './sqlite/artifacts.js';
-import { sqliteCircuitStore } from './sqlite/circuits.js';
+import { sqliteCatalogChanges, sqliteCircuitStore } from './sqlite/circuits.js';
 
 /** Every domain's storage, opened together on one backend. */
 export interface Store {
@@ -27,6 +27,8 @@ export interface Store {
   readonly artifacts: ArtifactStore;
   readonly ledger: LedgerStore;
   readonly audit: AuditStore;
+  /** Changes to the catalog by other processes on this store; PostgreSQL starts listening at the first call. */
+  catalogChanges(): CatalogChanges;
   /** Throws when the backend cannot answer (health checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -64,12 +66,14 @@ export async function openStore(config: Config['storage'], o: StoreOptions): Pro
         artifacts: memoryArtifactStore(),
         ledger: memoryLedgerStore(o.ledgerMaxEntries),
         audit: memoryAuditStore(o.auditMaxEntries),
+        catalogChanges: () => localCatalogChanges,
         ping: async () => undefined,
         close: async () => undefined,
       };
     case 'sqlite':
     case 'sled': {
       const db = openSqlite(config.path, config.wal_limit_mib * 1024 * 1024);
+      let changes: CatalogChanges | undefined;
       return {
         kind: 'sqlite',
         directory: sqliteDirectoryStore(db, o.presenceMaxEntries),
@@ -77,6 +81,7 @@ export async function openStore(config: Config['storage'], o: StoreOptions): Pro
         artifacts: fileArtifactStore(o.artifactDir),
         ledger: sqliteLedgerStore(db),
         audit: sqliteAuditStore(db),
+        catalogChanges: () => (changes ??= sqliteCatalogChanges(db)),
         ping: async () => {
           checkWritable(db);
           db.prepare('SELECT 1').get();

@@ -20,6 +20,11 @@ test('npm run bench -- --quick runs every scenario and writes results.json', { t
     for (const expected of ['baseline', 'envelope_pubkey', 'check_user', 'resolve', 'register', 'proof pair (challenge+solve+validate)', 'validate @ 1000/s', 'ledger reserve+burn [in-process]', 'ledger reserve+burn over HTTP'])
       assert.ok(names.includes(expected), `missing scenario ${expected} in ${names.join(', ')}`);
     assert.ok(names.some((n) => n.startsWith('executor: wasm')), 'executor wasm scenario');
+    // With PostgreSQL reachable, the scale-out row and its comparison with one replica and SQLite.
+    if (names.includes('proof pair (challenge+solve+validate) [postgres]')) {
+      assert.ok(names.includes('proof pair (challenge+solve+validate) [postgres, 2 replicas]'), 'two-replica scenario');
+      assert.match(r.stdout, /PostgreSQL, 2 replicas/);
+    }
     for (const row of rows) {
       assert.ok(row.rps > 0, `${row.scenario} measured nothing`);
       assert.ok(row.p99_ms >= row.p50_ms, `${row.scenario} percentiles out of order`);

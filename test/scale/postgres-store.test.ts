@@ -5,6 +5,7 @@ import pg from 'pg';
 import { ArtifactCorruptError } from '../../src/storage/artifacts.js';
 import type { Store } from '../../src/storage/index.js';
 import { DIRECTORY_MIGRATIONS } from '../../src/storage/postgres/directory.js';
+import { feedAppendLock, feedPages, lockKey, type Feed, type PgPool } from '../../src/storage/postgres/db.js';
 import { openPostgresStore } from '../../src/storage/postgres/index.js';
 import { freshSchema, postgresSkip, type TestSchema } from '../helpers/services.js';
 
@@ -35,6 +36,35 @@ describe('PostgreSQL store', { skip }, () => {
     } finally {
       await c.end();
     }
+  };
+
+  /**
+   * The race a feed guards against, made certain to happen: an append that draws its seq as the stores do
+   * (the feed's lock shared, then the insert) and stays in flight while later appends commit with higher
+   * seqs. It commits once a feed reader waits for it, or once `reading` has settled without waiting; a
+   * reader that answered without it has then moved its cursor past its seq.
+   */
+  const slowAppend = async (feed: Feed, insert: string) => {
+    const c = new pg.Client({ connectionString: schema.url });
+    await c.connect();
+    await c.query('BEGIN');
+    await c.query(`WITH l AS (SELECT ${feedAppendLock(feed)}) ${insert} FROM l`);
+    // A reader's barrier queued on this schema's feed lock (objid holds the key's low 32 bits).
+    const waitedFor = async () =>
+      Number((await sql<{ n: string }>(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid::bigint = ${lockKey(feed)}::bigint & 4294967295`))[0]!.n) > 0;
+    return async (reading: Promise<unknown>) => {
+      let settled = false;
+      reading.then(() => (settled = true), () => (settled = true));
+      try {
+        for (let polls = 0; !settled && !(await waitedFor()); polls++) {
+          assert.ok(polls < 4000, 'the reader neither answered nor waited');
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        await c.query('COMMIT');
+      } finally {
+        await c.end();
+      }
+    };
   };
 
   test('concurrent starts applied each migration exactly once; a newer schema is refused', async () => {
@@ -147,6 +177,8 @@ describe('PostgreSQL store', { skip }, () => {
   });
 
   test('event feeds page in seq order with nothing skipped while replicas append concurrently', async () => {
+    // Event 80 draws its seq first and commits last (see slowAppend).
+    const commitSlow = await slowAppend('audit_events', "INSERT INTO audit_events (at, actor, step, outcome) SELECT 80, 'x', 'feed-test', '80'");
     const appends = Array.from({ length: 80 }, (_, i) => (i % 2 ? a : b).audit.append({ at: i, actor: 'x', step: 'feed-test', outcome: String(i) }));
     // Page through while the appends are in flight, then to the end.
     const seen: number[] = [];
@@ -159,9 +191,14 @@ describe('PostgreSQL store', { skip }, () => {
         if (r.next === null) return;
       }
     };
-    await Promise.all([page(), ...appends]);
+    // The reading includes a page after every other append committed: then at the latest it meets the slow one.
+    const reading = (async () => {
+      await Promise.all([page(), ...appends]);
+      await page();
+    })();
+    await Promise.all([reading, commitSlow(reading)]);
     await page();
-    assert.deepEqual([...seen].sort((x, y) => x - y), Array.from({ length: 80 }, (_, i) => i), 'every event seen exactly once');
+    assert.deepEqual([...seen].sort((x, y) => x - y), Array.from({ length: 81 }, (_, i) => i), 'every event seen exactly once');
     const all = (await b.audit.list({ limit: 1000 })).events;
     assert.ok(all.every((e, i) => i === 0 || e.seq > all[i - 1]!.seq));
     const one = all.find((e) => e.outcome === '3')!;
@@ -172,12 +209,15 @@ describe('PostgreSQL store', { skip }, () => {
     const now = Date.now();
     const nonces = Array.from({ length: 40 }, () => ({ uuid: randomUUID(), tau: randomBytes(16).toString('hex') }));
     let after = (await a.ledger.events(0, 100_000)).at(-1)?.seq ?? 0;
+    // This one draws its seq first and commits last (see slowAppend).
+    const slow = randomUUID();
+    const commitSlow = await slowAppend('ledger_events', `INSERT INTO ledger_events (at, uuid, type) SELECT 0, '${slow}', 'reserved'`);
     const writes = nonces.map(async (n, i) => {
       const [x, y] = i % 2 ? [a, b] : [b, a];
       await x.ledger.reserve(n.uuid, n.tau, now + 60_000, now);
       assert.deepEqual(await y.ledger.spend(n.uuid, n.tau, Date.now()), { ok: true });
     });
-    const mine = new Set<string>(nonces.map((n) => n.uuid));
+    const mine = new Set<string>([slow, ...nonces.map((n) => n.uuid)]);
     const seen: string[] = [];
     const page = async () => {
       for (;;) {
@@ -187,11 +227,34 @@ describe('PostgreSQL store', { skip }, () => {
         if (events.length < 7) return;
       }
     };
-    await Promise.all([page(), ...writes]);
+    // The reading includes a page after every other append committed: then at the latest it meets the slow one.
+    const reading = (async () => {
+      await Promise.all([page(), ...writes]);
+      await page();
+    })();
+    await Promise.all([reading, commitSlow(reading)]);
     await page();
-    const expected = nonces.flatMap((n) => [`${n.uuid}:reserved`, `${n.uuid}:spent`]);
+    const expected = [`${slow}:reserved`, ...nonces.flatMap((n) => [`${n.uuid}:reserved`, `${n.uuid}:spent`])];
     assert.deepEqual([...seen].sort(), expected.sort(), 'every event seen exactly once');
     for (const n of nonces) assert.ok(seen.indexOf(`${n.uuid}:reserved`) < seen.indexOf(`${n.uuid}:spent`), 'a reservation precedes its burn');
+  });
+
+  test('pages read at once on one replica share barriers: appends are held back by one at a time', async () => {
+    const pool = new pg.Pool({ connectionString: schema.url, max: 8 });
+    let barriers = 0;
+    const counting = { query: (...args: Parameters<PgPool['query']>) => (String(args[0]).includes('pg_advisory_xact_lock(') && barriers++, pool.query(...args)) } as unknown as PgPool;
+    try {
+      const page = feedPages<{ seq: number; outcome: string }>(counting, 'audit_events', 'seq, outcome');
+      const from = Math.max(0, ...(await page(0, 100_000)).map((e) => e.seq));
+      barriers = 0;
+      const commitSlow = await slowAppend('audit_events', "INSERT INTO audit_events (at, actor, step, outcome) SELECT 0, 'x', 'shared-barrier', 'slow'");
+      const pages = Promise.all(Array.from({ length: 20 }, () => page(from, 100)));
+      await commitSlow(pages);
+      for (const p of await pages) assert.deepEqual(p.map((e) => e.outcome), ['slow'], 'every page waited for the append in flight');
+      assert.ok(barriers <= 2, `20 pages at once took ${barriers} barriers (one running, one queued at most)`);
+    } finally {
+      await pool.end();
+    }
   });
 
   test('artifacts: stored in the database, shared by replicas, digest checked on write and read', async () => {

@@ -9,7 +9,7 @@ import { SIXZONE_BEARINGS, solveSixzone, type SixzoneChallenge, type SixzoneSecr
 import { identityFor, sealTo } from '../helpers/directory-client.js';
 import { call, spawnCli, tempDir, type SpawnedRegistry } from '../helpers/registry.js';
 import { dropRedisPrefix, freshSchema, postgresSkip, REDIS_URL, redisPrefix, redisSkip, type TestSchema } from '../helpers/services.js';
-import { mintSixzone, newPublisher, publish, sha256Hex } from '../proof/mint.js';
+import { adminHeaders, mintSixzone, newPublisher, publish, sha256Hex } from '../proof/mint.js';
 
 const skip = (await postgresSkip()) ?? (await redisSkip());
 const hex = (n: number) => randomBytes(n).toString('hex');
@@ -152,6 +152,37 @@ lockout_seconds = 60
       const locked = await call(url, 'POST', '/api/circuits/guarded/challenge', {}, anyClient());
       assert.equal(locked.status, 429, JSON.stringify(locked.body));
       assert.equal(locked.body.error.details.reason, 'locked_out');
+    }
+  });
+
+  test('catalog caches: a revoke through one replica refuses the next challenge and validate at the others; a new build shows at once', async () => {
+    await publishCircuit('cached');
+    const challenge = (i: number) => call<{ circuit: { build_id: string; sha256: string } }>(at(i), 'POST', '/api/circuits/cached/challenge', {}, anyClient());
+    // Every replica has looked the build up, twice (the second from its cache).
+    const first = await challenge(0);
+    for (let i = 0; i < 6; i++) assert.equal((await challenge(i)).status, 200);
+    const pending = await challengeAt(2, 'cached');
+    // Replica 1 looks the pinned build up at validate, and keeps it too.
+    assert.equal((await call(at(1), 'POST', '/api/circuits/cached/validate', await challengeAt(0, 'cached'), anyClient())).status, 200);
+
+    const revoke = await call(urls[0]!, 'POST', '/api/admin/revocations', { sha256: first.body.circuit.sha256 }, adminHeaders(TOKEN));
+    assert.equal(revoke.status, 200, JSON.stringify(revoke.body));
+    for (const i of [1, 2]) {
+      const r = await challenge(i);
+      assert.equal(r.status, 403, `replica ${i} served a revoked build (answered ${r.status})`);
+      assert.equal((r.body as unknown as { error: { details: { reason: string } } }).error.details.reason, 'revoked');
+    }
+    const late = await call(at(1), 'POST', '/api/circuits/cached/validate', pending, anyClient());
+    assert.equal(late.status, 403, JSON.stringify(late.body));
+
+    // A new build published through replica 0 is the current one at the others at once.
+    const recipient = (await call(urls[0]!, 'GET', '/api/circuits/sealing-key')).body;
+    const next = mintSixzone({ handle: 'cached', secret: SECRET, recipient, publisher });
+    assert.equal((await publish(urls[0]!, TOKEN, next)).status, 201);
+    for (const i of [1, 2]) {
+      const r = await challenge(i);
+      assert.equal(r.status, 200, JSON.stringify((r.body as unknown as { error?: unknown }).error));
+      assert.equal(r.body.circuit.build_id, next.manifest.build_id, `replica ${i} still serves the old build`);
     }
   });
 

@@ -1,6 +1,6 @@
 import { auditEventFromRow, type AuditRow, type AuditStore } from '../audit.js';
 import { nextCursor } from '../page.js';
-import { lockKey, type PgPool } from './db.js';
+import { feedAppendLock, feedPages, type PgPool } from './db.js';
 
 export const AUDIT_MIGRATIONS = [
   `CREATE TABLE audit_events (
@@ -17,18 +17,18 @@ export const AUDIT_MIGRATIONS = [
 ];
 
 export function postgresAuditStore(pool: PgPool): AuditStore {
+  const page = feedPages<AuditRow>(pool, 'audit_events', 'seq, at, actor, handle, sha256, nonce, step, outcome, detail');
   return {
     async append(e) {
-      // One statement, one implicit transaction: the lock is taken before seq is drawn (see LockName in db.ts).
+      // One statement, one implicit transaction: the feed's shared lock is taken before seq is drawn (see feedPages in db.ts).
       await pool.query(
-        `WITH l AS (SELECT pg_advisory_xact_lock(${lockKey('audit_events')}))
+        `WITH l AS (SELECT ${feedAppendLock('audit_events')})
          INSERT INTO audit_events (at, actor, handle, sha256, nonce, step, outcome, detail) SELECT $1::bigint, $2, $3, $4, $5, $6, $7, $8 FROM l`,
         [e.at, e.actor, e.handle ?? null, e.sha256 ?? null, e.nonce ?? null, e.step, e.outcome, e.detail ?? null],
       );
     },
     async list({ after = 0, limit }) {
-      const { rows } = await pool.query<AuditRow>('SELECT seq, at, actor, handle, sha256, nonce, step, outcome, detail FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2', [after, limit]);
-      const events = rows.map(auditEventFromRow);
+      const events = (await page(after, limit)).map(auditEventFromRow);
       return { events, next: nextCursor(events, limit) };
     },
   };

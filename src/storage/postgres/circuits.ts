@@ -1,4 +1,5 @@
 import { BUILD_COLUMNS, buildFromRow, type BuildRow, type CircuitStore } from '../circuits.js';
+import { notifyCatalogChange } from './catalog-changes.js';
 import { transaction, type PgPool } from './db.js';
 
 export const CIRCUITS_MIGRATIONS = [
@@ -27,13 +28,17 @@ export function postgresCircuitStore(pool: PgPool): CircuitStore {
     return r && buildFromRow(r);
   };
   return {
-    async insertBuild(b) {
-      const r = await pool.query(
-        'INSERT INTO circuit_builds (handle, build_id, version, sha256, kind, size, manifest, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (handle, build_id) DO NOTHING',
-        [b.handle, b.build_id, b.version, b.sha256, b.kind, b.size, JSON.stringify(b.manifest), b.created_at],
-      );
-      return r.rowCount === 1;
-    },
+    // Each write notifies the replicas' catalog caches in its own transaction (see catalog-changes.ts).
+    insertBuild: (b) =>
+      transaction(pool, async (c) => {
+        const r = await c.query(
+          'INSERT INTO circuit_builds (handle, build_id, version, sha256, kind, size, manifest, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (handle, build_id) DO NOTHING',
+          [b.handle, b.build_id, b.version, b.sha256, b.kind, b.size, JSON.stringify(b.manifest), b.created_at],
+        );
+        if (r.rowCount !== 1) return false;
+        await c.query(notifyCatalogChange);
+        return true;
+      }),
     getBuild: (handle, buildId) => one(`SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = $1 AND b.build_id = $2`, [handle, buildId]),
     currentBuild: (handle) => one(`SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = $1 ORDER BY b.seq DESC LIMIT 1`, [handle]),
     async listBuilds(handle) {
@@ -55,6 +60,7 @@ export function postgresCircuitStore(pool: PgPool): CircuitStore {
       transaction(pool, async (c) => {
         const r = await c.query('INSERT INTO circuit_revocations (sha256, revoked_at) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [sha256, Date.now()]);
         if (r.rowCount !== 1) return 0;
+        await c.query(notifyCatalogChange);
         return (await c.query<{ n: number }>('SELECT count(*) AS n FROM circuit_builds WHERE sha256 = $1', [sha256])).rows[0]!.n;
       }),
     async isRevoked(sha256) {

@@ -42,17 +42,71 @@ export async function transaction<T>(pool: PgPool, fn: (c: PgClient) => Promise<
 }
 
 /**
- * What advisory locks guard. `migrate`: one replica at a time applies migrations. `*_events`: appends to
- * a seq-ordered feed are serialized, because a bigserial value is taken at insert but becomes visible at
- * commit; two concurrent appenders could commit out of order and a reader paging with `seq > after` would
- * skip the slower one for good. With the lock taken before the insert, commit order is seq order.
- * `nodes`: the max_nodes bound is checked and filled atomically. `presence_gc`: one replica collects, and
- * trims beyond presence.max_entries run one at a time.
+ * What advisory locks guard. `migrate`: one replica at a time applies migrations. `*_events`: a seq-ordered
+ * feed (see feedPages). `nodes`: the max_nodes bound is checked and filled atomically. `presence_gc`: one
+ * replica collects, and trims beyond presence.max_entries run one at a time.
  */
 export type LockName = 'migrate' | 'ledger_events' | 'audit_events' | 'nodes' | 'presence_gc';
 
 /** SQL for the lock's key, scoped to the current schema so that registries in separate schemas never contend. */
+/** The seq-ordered feeds: each is a table of that name with a bigserial `seq`, and has a lock of that name. */
+export type Feed = Extract<LockName, 'ledger_events' | 'audit_events'>;
+
 export const lockKey = (name: LockName) => `hashtext('enigma-registry:${name}:' || current_schema())`;
+
+/**
+ * SQL that an append to a feed evaluates before its seq is drawn (see feedPages): the feed's lock, shared,
+ * held to the commit. Appenders never wait for each other, so their commits are flushed together.
+ */
+export const feedAppendLock = (feed: Feed) => `pg_advisory_xact_lock_shared(${lockKey(feed)})`;
+
+/**
+ * Pages of a feed with a bigserial `seq`, read so that a cursor never moves past an event that commits
+ * later. A seq is drawn at insert but becomes visible at commit, so appends may commit out of seq order; a
+ * reader paging with `seq > after` could see seq 11 committed while seq 10 is still in flight, and skip 10
+ * for good. So: appends hold the feed's lock shared from before they draw a seq to their commit
+ * (feedAppendLock), and a reader takes it exclusive for an instant, a barrier that waits for the appends
+ * in flight. Under the barrier it reads the last seq drawn; every seq up to it is then committed or rolled
+ * back, and every later one is larger. The page stops there. Appenders wait only while a barrier is queued
+ * (their commits in flight), never for each other. Pages read at once on one replica share a barrier (one
+ * begun after each of them was asked for), so however many readers come, appends are held back by at most
+ * one barrier per replica at a time.
+ */
+export function feedPages<T extends pg.QueryResultRow>(pool: PgPool, feed: Feed, columns: string): (after: number, limit: number) => Promise<T[]> {
+  const barrier = async () => {
+    const { rows } = await pool.query<{ last: number | null }>(
+      `WITH barrier AS MATERIALIZED (SELECT pg_advisory_xact_lock(${lockKey(feed)}))
+       SELECT pg_sequence_last_value(pg_get_serial_sequence('${feed}', 'seq')::regclass) AS last FROM barrier`,
+    );
+    return rows[0]?.last ?? 0;
+  };
+  let running: Promise<number> | undefined;
+  let queued: Promise<number> | undefined;
+  const start = (): Promise<number> => {
+    const b = barrier();
+    running = b;
+    const done = () => {
+      if (running === b) running = undefined;
+    };
+    b.then(done, done);
+    return b;
+  };
+  // A reader that comes while a barrier runs cannot use it (it may have begun before this reader's own
+  // append was answered): it joins the one queued to begin when the running one ends.
+  const startQueued = () => {
+    queued = undefined;
+    return start();
+  };
+  const next = (): Promise<number> => {
+    if (!running) return start();
+    return (queued ??= running.then(startQueued, startQueued));
+  };
+  return async (after, limit) => {
+    const last = await next();
+    if (last <= after) return [];
+    return (await pool.query<T>(`SELECT ${columns} FROM ${feed} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [after, last, limit])).rows;
+  };
+}
 
 /**
  * Applies each domain's migrations in order. `migrations[domain][i]` is version i+1; released versions are

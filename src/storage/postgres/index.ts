@@ -1,6 +1,7 @@
 import type { Store } from '../index.js';
 import { ARTIFACTS_MIGRATIONS, postgresArtifactStore } from './artifacts.js';
 import { AUDIT_MIGRATIONS, postgresAuditStore } from './audit.js';
+import { listenCatalogChanges, type CatalogListener } from './catalog-changes.js';
 import { CIRCUITS_MIGRATIONS, postgresCircuitStore } from './circuits.js';
 import { migrate, openPool } from './db.js';
 import { DIRECTORY_MIGRATIONS, postgresDirectoryStore } from './directory.js';
@@ -34,6 +35,7 @@ export async function openPostgresStore(o: PostgresOptions): Promise<Store> {
     throw e;
   }
   let closed: Promise<void> | undefined;
+  let listener: CatalogListener | undefined;
   return {
     kind: 'postgres',
     directory: postgresDirectoryStore(pool, o.presenceMaxEntries),
@@ -41,9 +43,10 @@ export async function openPostgresStore(o: PostgresOptions): Promise<Store> {
     artifacts: postgresArtifactStore(pool),
     ledger: postgresLedgerStore(pool),
     audit: postgresAuditStore(pool),
+    catalogChanges: () => (listener ??= listenCatalogChanges(o.url, o.onIdleError)),
     ping: async () => {
       await pool.query('SELECT 1');
     },
-    close: () => (closed ??= pool.end()),
+    close: () => (closed ??= Promise.all([listener?.close(), pool.end()]).then(() => undefined)),
   };
 }

@@ -1,6 +1,6 @@
 import type { LedgerEvent } from '../../ledger/ledger.js';
 import { classifyRefusal, statusFromRow, type LedgerStore, type NonceRow } from '../ledger.js';
-import { lockKey, transaction, type PgPool } from './db.js';
+import { feedAppendLock, feedPages, transaction, type PgPool } from './db.js';
 
 export const LEDGER_MIGRATIONS = [
   `CREATE TABLE ledger_nonces (
@@ -15,10 +15,10 @@ export const LEDGER_MIGRATIONS = [
    CREATE INDEX ledger_events_at ON ledger_events (at);`,
 ];
 
-/** Appends an event, in seq order: one statement, the lock taken before seq is drawn (see LockName in db.ts). */
+/** Appends an event: one statement, the feed's shared lock taken before seq is drawn (see feedPages in db.ts). */
 async function record(pool: PgPool, at: number, uuid: string, type: LedgerEvent['type']): Promise<void> {
   await pool.query(
-    `WITH l AS (SELECT pg_advisory_xact_lock(${lockKey('ledger_events')}))
+    `WITH l AS (SELECT ${feedAppendLock('ledger_events')})
      INSERT INTO ledger_events (at, uuid, type) SELECT $1::bigint, $2, $3 FROM l`,
     [at, uuid, type],
   );
@@ -35,12 +35,13 @@ async function nonceRow(pool: PgPool, uuid: string): Promise<NonceRow | undefine
  * the update, to say why.
  */
 export function postgresLedgerStore(pool: PgPool): LedgerStore {
+  const page = feedPages<LedgerEvent>(pool, 'ledger_events', 'seq, at, uuid, type');
   return {
     async reserve(uuid, tau, expiresAt, now) {
-      // One statement, one implicit transaction, one round trip: the event lock (taken before the event's
-      // seq is drawn, see LockName in db.ts) is then held only for the commit, not across round trips.
+      // One statement, one implicit transaction, one round trip: the feed's shared lock (taken before the
+      // event's seq is drawn, see feedPages in db.ts) is held only to the commit, not across round trips.
       await pool.query(
-        `WITH l AS (SELECT pg_advisory_xact_lock(${lockKey('ledger_events')})),
+        `WITH l AS (SELECT ${feedAppendLock('ledger_events')}),
               n AS (INSERT INTO ledger_nonces (uuid, tau, state, expires_at) VALUES ($1, $2, 'RESERVED', $3) RETURNING uuid)
          INSERT INTO ledger_events (at, uuid, type) SELECT $4::bigint, n.uuid, 'reserved' FROM n, l`,
         [uuid, tau, expiresAt, now],
@@ -51,7 +52,7 @@ export function postgresLedgerStore(pool: PgPool): LedgerStore {
       const spent = await pool.query(
         `WITH s AS (UPDATE ledger_nonces SET state = 'SPENT', spent_at = $3, tau = NULL
                     WHERE uuid = $1 AND tau = $2 AND state = 'RESERVED' AND expires_at > $3 RETURNING uuid),
-              l AS (SELECT pg_advisory_xact_lock(${lockKey('ledger_events')}) FROM s)
+              l AS (SELECT ${feedAppendLock('ledger_events')} FROM s)
          INSERT INTO ledger_events (at, uuid, type) SELECT $3::bigint, s.uuid, 'spent' FROM s, l`,
         [uuid, tau, now],
       );
@@ -62,9 +63,7 @@ export function postgresLedgerStore(pool: PgPool): LedgerStore {
       return { ok: false, reason } as const;
     },
     status: async (uuid, now) => statusFromRow(uuid, await nonceRow(pool, uuid), now),
-    async events(after, limit) {
-      return (await pool.query<LedgerEvent>('SELECT seq, at, uuid, type FROM ledger_events WHERE seq > $1 ORDER BY seq LIMIT $2', [after, limit])).rows;
-    },
+    events: page,
     prune: (now, retainMs) =>
       transaction(pool, async (c) => {
         const cutoff = now - retainMs;

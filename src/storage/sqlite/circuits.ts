@@ -1,4 +1,4 @@
-import { BUILD_COLUMNS, buildFromRow, type BuildRow, type CircuitStore } from '../circuits.js';
+import { BUILD_COLUMNS, buildFromRow, type BuildRow, type CatalogChanges, type CircuitStore } from '../circuits.js';
 import { migrate, write, type SqliteDb } from './db.js';
 
 const MIGRATIONS = [
@@ -58,5 +58,27 @@ export function sqliteCircuitStore(db: SqliteDb): CircuitStore {
     },
     revokeSha256: (sha256) => write(db, () => revokeTx(sha256)),
     isRevoked: async (sha256) => isRevoked.get(sha256) !== undefined,
+  };
+}
+
+/**
+ * A second process on the same file (another `serve`, an operator's tool) commits unseen by this one's
+ * catalog: `PRAGMA data_version` changes when another connection has committed, and costs no I/O, so it is
+ * read at each look and any change tells the subscribers.
+ */
+export function sqliteCatalogChanges(db: SqliteDb): CatalogChanges {
+  const version = db.prepare('PRAGMA data_version').pluck();
+  let seen = version.get();
+  const subscribers: Array<() => void> = [];
+  return {
+    get live() {
+      const now = version.get();
+      if (now !== seen) {
+        seen = now;
+        subscribers.forEach((fn) => fn());
+      }
+      return true;
+    },
+    subscribe: (fn) => void subscribers.push(fn),
   };
 }
