@@ -69,6 +69,8 @@ function crossCheck(c: Config): void {
     if (dup) throw new ConfigError(`envelope.keys: kid_hex ${dup} appears twice; kids must be unique`);
     if (!c.envelope.keys.some((k) => k.active)) throw new ConfigError('envelope.keys: at least one key must be active');
   }
+  if ((c.storage.kind === 'sqlite' || c.storage.kind === 'sled') && c.storage.path === '')
+    throw new ConfigError(`storage.path must name a file when storage.kind = "${c.storage.kind}"`);
   if (c.storage.kind === 'postgres' && !c.storage.url) throw new ConfigError('storage.url is required when storage.kind = "postgres"');
   if (c.rate_limit.store === 'redis' && !c.rate_limit.redis_url)
     throw new ConfigError('rate_limit.redis_url is required when rate_limit.store = "redis"');
