@@ -13,9 +13,11 @@ import { ExecutorSection } from './sections/runtime.js';
 
 const LogSection = Type.Object(
   {
-    level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), {
-      default: 'info',
-    }),
+    // Spelt out (not mapped from a list) so the resolved type is the union of these names.
+    level: Type.Union(
+      [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
+      { default: 'info' },
+    ),
   },
   { additionalProperties: false, default: {} },
 );
@@ -53,3 +55,7 @@ export const ConfigSchema = Type.Object(
 
 export type Config = Static<typeof ConfigSchema>;
 export type EnvelopeKeyConfig = NonNullable<Config['envelope']>['keys'][number];
+
+/** A configuration as a caller writes it (TOML parsed, or an object): any key may be left out for its default. */
+export type ConfigInput = DeepPartial<Config>;
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
