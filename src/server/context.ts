@@ -13,7 +13,7 @@ import { RedisConnection } from '../guard/redis-connection.js';
 import { RedisRateLimiter } from '../guard/redis-limiter.js';
 import { RedisPowStore } from '../guard/redis-pow.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { openLedger } from '../ledger/open.js';
+import { openLedger, type OpenedLedger } from '../ledger/open.js';
 import { openConfiguredStore, type Store } from '../storage/index.js';
 import { randomBytes } from 'node:crypto';
 import { createAudit, type Audit } from './audit.js';
@@ -57,10 +57,20 @@ export async function createContext(config: Config, log: Logger): Promise<Regist
   if (rl.store === 'redis' && !rl.redis_url) throw new Error('rate_limit.redis_url is required when rate_limit.store = "redis"');
 
   const store = await openConfiguredStore(config, log);
-  const ledger = openLedger(config, store, log);
-  const audit = createAudit(store.audit, config);
-  // Replicas share buckets, bans, lockouts and PoW challenges through one Redis.
-  const redis = rl.store === 'redis' ? await RedisConnection.open({ url: rl.redis_url!, prefix: rl.redis_key_prefix, log }) : undefined;
+  let ledger: OpenedLedger | undefined;
+  let audit: Audit;
+  let redis: RedisConnection | undefined;
+  try {
+    ledger = openLedger(config, store, log);
+    audit = createAudit(store.audit, config);
+    // Replicas share buckets, bans, lockouts and PoW challenges through one Redis.
+    redis = rl.store === 'redis' ? await RedisConnection.open({ url: rl.redis_url!, prefix: rl.redis_key_prefix, log }) : undefined;
+  } catch (e) {
+    // A failed start must not leave the store open (SQLite's WAL and checkpoint thread, PostgreSQL's pool).
+    ledger?.stop();
+    await store.close();
+    throw e;
+  }
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(config.rate_limit.max_entries);
   const powStore = redis ? new RedisPowStore(redis) : new MemoryPowStore(config.pow.max_outstanding);
   const pow = config.pow.enabled ? new PowGate(powStore, config.pow.difficulty, config.pow.ttl_seconds) : undefined;
