@@ -8,7 +8,7 @@ import {
   SyncSection,
   TlsSection,
 } from './sections/directory.js';
-import { AdminSection, CeremonySection, CircuitsSection, LedgerSection, ProofSection } from './sections/api.js';
+import { AdminSection, CeremonySection, CircuitsSection, DemoSection, LedgerSection, ProofSection } from './sections/api.js';
 import { ExecutorSection } from './sections/runtime.js';
 
 const LogSection = Type.Object(
@@ -49,6 +49,7 @@ export const ConfigSchema = Type.Object(
     ledger: LedgerSection,
     proof: ProofSection,
     ceremony: CeremonySection,
+    demo: DemoSection,
   },
   { additionalProperties: false },
 );

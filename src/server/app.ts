@@ -18,6 +18,7 @@ import { validatorCompiler } from './validation.js';
 import { circuitApi } from '../proof/api.js';
 import { openapiRoutes } from './openapi.js';
 import { ceremonyRoutes } from '../web/routes.js';
+import { landingRoutes } from '../web/landing.js';
 
 export const BODY_LIMIT = 2 * 1024 * 1024;
 
@@ -91,5 +92,6 @@ export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
   await app.register(circuitApi, { ctx });
   await app.register(openapiRoutes, { ctx });
   await app.register(ceremonyRoutes, { ctx });
+  await app.register(landingRoutes, { ctx });
   return app;
 }

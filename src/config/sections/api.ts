@@ -99,3 +99,14 @@ export const CeremonySection = Type.Object(
   },
   { additionalProperties: false, default: {} },
 );
+
+export const DemoSection = Type.Object(
+  {
+    /**
+     * Publish the local demo circuit `demo` (the reference sixzone circuit with a public, documented secret)
+     * at start. On when no config file is given; off otherwise unless set here. Never on a shared registry.
+     */
+    enabled: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false, default: {} },
+);
