@@ -8,7 +8,7 @@ import {
   SyncSection,
   TlsSection,
 } from './sections/directory.js';
-import { AdminSection, CeremonySection, CircuitsSection, DemoSection, LedgerSection, ProofSection } from './sections/api.js';
+import { AdminSection, AuditSection, CeremonySection, CircuitsSection, DemoSection, LedgerSection, ProofSection } from './sections/api.js';
 import { ExecutorSection } from './sections/runtime.js';
 
 const LogSection = Type.Object(
@@ -50,6 +50,7 @@ export const ConfigSchema = Type.Object(
     proof: ProofSection,
     ceremony: CeremonySection,
     demo: DemoSection,
+    audit: AuditSection,
   },
   { additionalProperties: false },
 );

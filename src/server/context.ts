@@ -82,11 +82,18 @@ export async function createContext(config: Config, log: Logger): Promise<Regist
     presenceMaxEntries: config.presence.max_entries,
   });
 
+  const retainMs = config.audit.retain_days * 86_400_000;
   const gc = setInterval(() => {
     directory.gcPresence(config.presence.ttl_seconds).then(
       (n) => n > 0 && log.debug({ purged: n }, 'presence gc'),
       (err: unknown) => log.error({ err }, 'presence gc failed'),
     );
+    if (retainMs > 0) {
+      audit.prune(Date.now() - retainMs).then(
+        (n) => n > 0 && log.debug({ purged: n }, 'audit gc'),
+        (err: unknown) => log.error({ err }, 'audit gc failed'),
+      );
+    }
   }, config.presence.gc_interval_seconds * 1000).unref();
 
   return {

@@ -110,3 +110,16 @@ export const DemoSection = Type.Object(
   },
   { additionalProperties: false, default: {} },
 );
+
+export const AuditSection = Type.Object(
+  {
+    /**
+     * Key of the audit `actor` hash (HMAC-SHA256 of the client address). Replicas must share it so that one
+     * client's events correlate across them; generated into state_dir/audit.json when absent.
+     */
+    salt_hex: Type.Optional(hex(32, 'salt_hex must be 32 bytes hex')),
+    /** Events older than this many days are deleted by the periodic GC; 0 keeps them forever. */
+    retain_days: Type.Integer({ minimum: 0, maximum: 36_500, default: 0 }),
+  },
+  { additionalProperties: false, default: {} },
+);

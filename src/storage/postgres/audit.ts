@@ -14,6 +14,7 @@ export const AUDIT_MIGRATIONS = [
      outcome TEXT NOT NULL,
      detail TEXT
    );`,
+  'CREATE INDEX audit_events_at ON audit_events (at);',
 ];
 
 export function postgresAuditStore(pool: PgPool): AuditStore {
@@ -30,6 +31,9 @@ export function postgresAuditStore(pool: PgPool): AuditStore {
       const { rows } = await pool.query<AuditRow>('SELECT seq, at, actor, handle, sha256, nonce, step, outcome, detail FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2', [after, limit]);
       const events = rows.map(auditEventFromRow);
       return { events, next: nextCursor(events, limit) };
+    },
+    async prune(before) {
+      return (await pool.query('DELETE FROM audit_events WHERE at < $1', [before])).rowCount ?? 0;
     },
   };
 }
