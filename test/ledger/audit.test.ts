@@ -9,8 +9,10 @@ import { createAudit, hashActor } from '../../src/server/audit.js';
 import { createContext } from '../../src/server/context.js';
 import { memoryAuditStore } from '../../src/storage/memory/audit.js';
 import { call, startTestRegistry, tempDir } from '../helpers/registry.js';
+import { freshSchema, postgresSkip } from '../helpers/services.js';
 
 const TOKEN = 'admin-token-for-tests';
+const pgSkip = await postgresSkip();
 const admin = { token_sha256_hex: [createHash('sha256').update(TOKEN).digest('hex')] };
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
@@ -88,15 +90,16 @@ describe('audit trail', () => {
     }
   });
 
-  for (const kind of ['sqlite', 'memory'] as const) {
-    test(`audit.retain_days: the periodic GC deletes older events and keeps newer ones (${kind} store)`, async (t) => {
+  for (const kind of ['sqlite', 'memory', 'postgres'] as const) {
+    test(`audit.retain_days: the periodic GC deletes older events and keeps newer ones (${kind} store)`, { skip: kind === 'postgres' && pgSkip }, async (t) => {
+      const pg = kind === 'postgres' ? await freshSchema() : undefined;
       const now = Date.UTC(2026, 0, 10);
       t.mock.timers.enable({ apis: ['setInterval', 'Date'], now });
       const dir = tempDir();
       const config = resolveConfig({
         address: '127.0.0.1:0',
         state_dir: dir.path,
-        storage: kind === 'memory' ? { kind } : { kind, path: join(dir.path, 'registry.sqlite3') },
+        storage: pg ? { kind, url: pg.url, pool_size: 2 } : kind === 'memory' ? { kind } : { kind, path: join(dir.path, 'registry.sqlite3') },
         presence: { gc_interval_seconds: 60 },
         audit: { retain_days: 2 },
       });
@@ -115,6 +118,7 @@ describe('audit trail', () => {
         assert.deepEqual(await nonces(), ['new']);
       } finally {
         await ctx.close();
+        await pg?.drop();
         dir.remove();
       }
     });
