@@ -1,28 +1,17 @@
 // Suites that need system packages (not npm ones) skip when they are missing, say so, and record it so that
 // scripts/test.mjs can end the run with one line naming them and the command that installs what they need.
-import { accessSync, appendFileSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { appendFileSync } from 'node:fs';
+import { findOnPath } from '../../src/executor/native.js';
 
 /** Command → the Debian package that provides it (what scripts/setup-system.sh installs). */
-const PACKAGES = { bwrap: 'bubblewrap', chromium: 'chromium', tmux: 'tmux', strace: 'strace', gcc: 'gcc' } as const;
+const PACKAGES = { bwrap: 'bubblewrap', chromium: 'chromium', tmux: 'tmux', strace: 'strace', gcc: 'gcc', prlimit: 'util-linux' } as const;
 export type SystemCommand = keyof typeof PACKAGES;
 
 export const SETUP_COMMAND = 'npm run setup-system';
 
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
 /** `false` when every command is installed; otherwise the skip reason (printed, and recorded for the summary). */
 export function systemSkip(suite: string, commands: SystemCommand[]): string | false {
-  const missing = commands.filter((c) => !onPath(c)).map((c) => PACKAGES[c]);
+  const missing = commands.filter((c) => !findOnPath(c)).map((c) => PACKAGES[c]);
   if (missing.length === 0) return false;
   const reason = `${suite} needs ${missing.join(', ')} (install: ${SETUP_COMMAND})`;
   console.log(`# skipped: ${reason}`);
