@@ -8,7 +8,7 @@ import {
   SyncSection,
   TlsSection,
 } from './sections/directory.js';
-import { AdminSection, AuditSection, CeremonySection, CircuitsSection, DemoSection, LedgerSection, ProofSection } from './sections/api.js';
+import { AdminSection, AuditSection, CeremonySection, CircuitsSection, DemoSection, LedgerSection, MetricsSection, ProofSection } from './sections/api.js';
 import { ExecutorSection } from './sections/runtime.js';
 
 const LogSection = Type.Object(
@@ -51,6 +51,7 @@ export const ConfigSchema = Type.Object(
     ceremony: CeremonySection,
     demo: DemoSection,
     audit: AuditSection,
+    metrics: MetricsSection,
   },
   { additionalProperties: false },
 );

@@ -19,6 +19,7 @@ import { circuitApi } from '../proof/api.js';
 import { openapiRoutes } from './openapi.js';
 import { ceremonyRoutes } from '../web/routes.js';
 import { landingRoutes } from '../web/landing.js';
+import { installMetrics } from './metrics.js';
 
 export const BODY_LIMIT = 2 * 1024 * 1024;
 
@@ -70,6 +71,7 @@ export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
     trustProxy: ctx.config.trusted_proxies.length > 0 ? ctx.config.trusted_proxies : false,
     ...(https && { https }),
   });
+  installMetrics(app, ctx);
 
   await app.register(swagger, {
     openapi: {

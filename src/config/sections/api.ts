@@ -123,3 +123,13 @@ export const AuditSection = Type.Object(
   },
   { additionalProperties: false, default: {} },
 );
+
+export const MetricsSection = Type.Object(
+  {
+    /** Serve `GET /metrics` (Prometheus text format) and count what it reports. */
+    enabled: Type.Boolean({ default: false }),
+    /** Without an admin bearer token (for a scraper on a private network); otherwise admin only. */
+    public: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false, default: {} },
+);
