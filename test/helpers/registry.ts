@@ -66,6 +66,7 @@ export async function call<T = any>(base: string, method: string, path: string, 
 export interface SpawnedRegistry {
   child: ChildProcessWithoutNullStreams;
   url: string;
+  stdout: () => string;
   stderr: () => string;
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
@@ -100,7 +101,7 @@ export function spawnNode(script: string, args: string[], opts: SpawnOptions = {
       const m = waitFor.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, url: m[1] ?? '', stderr: () => err, exited });
+        resolve({ child, url: m[1] ?? '', stdout: () => out, stderr: () => err, exited });
       }
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
