@@ -19,7 +19,7 @@ import { circuitApi } from '../proof/api.js';
 import { openapiRoutes } from './openapi.js';
 import { ceremonyRoutes } from '../web/routes.js';
 import { landingRoutes } from '../web/landing.js';
-import { installMetrics } from './metrics.js';
+import { installMetrics, metricsRoutes } from './metrics.js';
 
 export const BODY_LIMIT = 2 * 1024 * 1024;
 
@@ -95,5 +95,6 @@ export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
   await app.register(openapiRoutes, { ctx });
   await app.register(ceremonyRoutes, { ctx });
   await app.register(landingRoutes, { ctx });
+  await app.register(metricsRoutes, { ctx });
   return app;
 }

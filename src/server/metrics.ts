@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Executor } from '../executor/index.js';
 import type { RateLimiter } from '../guard/limiter.js';
@@ -112,11 +112,15 @@ export class Metrics {
   }
 }
 
-/** With `[metrics] enabled`: the request hooks and `GET /metrics` (Prometheus text format; admin bearer token unless `metrics.public`). */
+/** With `[metrics] enabled`: counts every request. On the root instance, before any route is registered. */
 export function installMetrics(app: FastifyInstance, ctx: RegistryContext): void {
+  ctx.metrics?.installHooks(app);
+}
+
+/** With `[metrics] enabled`: `GET /metrics` (Prometheus text format; admin bearer token unless `metrics.public`). */
+export const metricsRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = async (app, { ctx }) => {
   const metrics = ctx.metrics;
   if (!metrics) return;
-  metrics.installHooks(app);
   app.get(
     '/metrics',
     {
@@ -125,4 +129,4 @@ export function installMetrics(app: FastifyInstance, ctx: RegistryContext): void
     },
     async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
-}
+};
