@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { createHash } from 'node:crypto';
 import { parse } from 'smol-toml';
 import { main, generateOperatorKeys, operatorKeysToml } from '../../src/cli/keys.js';
 import { resolveConfig } from '../../src/config/load.js';
@@ -80,6 +81,15 @@ describe('keys gen', () => {
     const wrong = await runCli(['keys', 'rotate']);
     assert.equal(wrong.code, 2);
     assert.match(wrong.stderr, /unknown subcommand "keys rotate"/);
+  });
+
+  it('--toml alone prints the sections on stdout and the admin token, once, on stderr', async () => {
+    const r = await runCli(['keys', 'gen', '--toml']);
+    assert.equal(r.code, 0, r.stderr);
+    const token = /admin token \(shown once; the config holds only its SHA-256\): ([0-9a-f]{64})/.exec(r.stderr)?.[1];
+    assert.ok(token, r.stderr);
+    assert.deepEqual(resolveConfig(parse(r.stdout)).admin.token_sha256_hex, [createHash('sha256').update(token).digest('hex')]);
+    assert.ok(!r.stdout.includes(token));
   });
 
   it('refuses to run without --out or --toml', async () => {
