@@ -101,6 +101,8 @@ describe('GET /', () => {
       const readme = await fetch(`${reg.url}/README.md`);
       assert.match(readme.headers.get('content-type')!, /^text\/markdown/);
       assert.match(await readme.text(), /^# enigma-registry/);
+      // The README's quick start names the same secret as the code.
+      assert.ok((await (await fetch(`${reg.url}/README.md`)).text()).includes(`public secret ${DEMO_SECRET.symbols} (for trying things only)`));
       // The demo ceremony page names the public secret.
       assert.match(await (await fetch(`${reg.url}/ceremony/demo`)).text(), /Local demo: the secret is DEMO2468/);
     } finally {
