@@ -72,7 +72,6 @@ const TARGETS: Record<string, Target> = {
 const targetOf = (scenario: string): Target | undefined => TARGETS[scenario.replace(/ \[postgres\]$/, '')];
 
 const SECRET: SixzoneSecret = { symbols: 'BENCH42', mapping: { red: 'N', orange: 'NE', yellow: 'SE', green: 'S', blue: 'SW', violet: 'NW' } };
-const ADMIN_TOKEN = `bench-${randomUUID()}`;
 const HANDLE = 'bench-sixzone';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -247,16 +246,15 @@ async function startRegistry(dir: string, storageToml: string, publishCircuit = 
       `state_dir = "${dir}"`,
       storageToml,
       '[rate_limit]\nenabled = false',
-      `[admin]\ntoken_sha256_hex = ["${sha256(ADMIN_TOKEN)}"]`,
       `[log]\nlevel = "${LOG_LEVEL}"`,
-      readFileSync(join(keys, 'registry-keys.toml'), 'utf8'), // envelope, sealing, receipt keys and the publisher's public key
+      readFileSync(join(keys, 'registry-keys.toml'), 'utf8'), // envelope, sealing, receipt keys, the publisher's public key, the admin token's hash
     ].join('\n'),
   );
   // BENCH_PROFILE=DIR writes a V8 CPU profile of the registry (open it in Chrome DevTools or speedscope).
   const profile = process.env.BENCH_PROFILE;
   const reg = await spawnCli(['serve', '--config', cfg], profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profile}`] } : {});
   if (!publishCircuit) return reg;
-  const published = await runCli(['circuit', 'publish', '--registry', reg.url, '--token-file', join(dir, 'token'), '--dir', join(dir, 'minted')]);
+  const published = await runCli(['circuit', 'publish', '--registry', reg.url, '--token-file', join(keys, 'admin.token'), '--dir', join(dir, 'minted')]);
   if (published.code !== 0) throw new Error(`publish failed: ${published.stderr}`);
   return reg;
 }
@@ -374,7 +372,6 @@ async function main(): Promise<void> {
     // Operator keys, a minted circuit and an admin token, made with the real CLI.
     const keys = await runCli(['keys', 'gen', '--out', join(dir.path, 'keys')]);
     if (keys.code !== 0) throw new Error(`keys gen failed: ${keys.stderr}`);
-    writeFileSync(join(dir.path, 'token'), ADMIN_TOKEN);
     writeFileSync(join(dir.path, 'secret.json'), JSON.stringify(SECRET));
     const mint = await runCli([
       'circuit', 'mint', '--handle', HANDLE, '--mapping', '--sealing-key', join(dir.path, 'keys', 'sealing.pub.json'),

@@ -1,7 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HANDLE_RE, signManifest } from '../circuits/manifest.js';
+import { HANDLE_RE } from '../circuits/manifest.js';
+import { MAX_ROUNDS, MIN_ROUNDS, mintSixzone, SIXZONE_WASM } from '../circuits/mint.js';
 import {
   checkSixzoneSecret,
   SIXZONE_BEARINGS,
@@ -10,10 +10,8 @@ import {
   type Colour,
   type SixzoneSecret,
 } from '../client/sixzone.js';
-import { parseHex, utf8ToBytes } from '../crypto/encoding.js';
-import { encodeSealedSecret, sealSecret, type SealRecipient } from '../crypto/seal.js';
-import { embedSealedSecret } from '../executor/sealed-secret.js';
-import { packageRoot } from '../paths.js';
+import { parseHex } from '../crypto/encoding.js';
+import type { SealRecipient } from '../crypto/seal.js';
 import { parseCommandArgs } from './args.js';
 
 // `enigma-registry circuit mint`: personalises the reference sixzone circuit for one person. The secret is
@@ -29,28 +27,6 @@ const USAGE = `usage: enigma-registry circuit mint --handle H (--sealing-key FIL
                       the bearings for ${SIXZONE_COLOURS.join(' ')} on line 2
   Writes DIR/<handle>.wasm and DIR/<handle>.manifest.json and prints the artifact's sha256.
 `;
-
-export const SIXZONE_COMMANDS = ['info', 'challenge', 'validate-response'];
-export const SIXZONE_WASM = join(packageRoot, 'build', 'circuits', 'sixzone.wasm');
-export const MIN_ROUNDS = 1;
-export const MAX_ROUNDS = 64;
-/** Marker in the sixzone module's data; the byte after it is the round count (see circuits/sixzone/README.md). */
-const PARAMS_MARKER = utf8ToBytes('eni6ma.sixzone.p');
-
-/** A copy of the sixzone module that deals `rounds` rounds per challenge. */
-export function setSixzoneRounds(wasm: Uint8Array, rounds: number): Uint8Array {
-  if (!Number.isInteger(rounds) || rounds < MIN_ROUNDS || rounds > MAX_ROUNDS) {
-    throw new Error(`rounds must be an integer from ${MIN_ROUNDS} to ${MAX_ROUNDS}`);
-  }
-  const hits: number[] = [];
-  for (let i = 0; i + PARAMS_MARKER.length < wasm.length; i++) {
-    if (PARAMS_MARKER.every((b, j) => wasm[i + j] === b)) hits.push(i);
-  }
-  if (hits.length !== 1) throw new Error(`not a sixzone module: expected one parameter marker, found ${hits.length}`);
-  const out = wasm.slice();
-  out[hits[0]! + PARAMS_MARKER.length] = rounds;
-  return out;
-}
 
 /** Upper-cases letters and checks the secret against the alphabet; throws with a message for the user. */
 export function normaliseSecret(symbols: string, mapping: Record<string, string> | undefined): SixzoneSecret {
@@ -191,31 +167,21 @@ export async function main(args: string[]): Promise<number> {
       ? parseSecretFile(readFileSync(values['secret-file'], 'utf8'), values.mapping)
       : await askSecret(values.mapping);
 
-    const build_id = randomUUID();
-    const plain = utf8ToBytes(JSON.stringify(secret));
-    const sealed = sealSecret(plain, recipient, { handle, build_id });
-    plain.fill(0);
-    const artifact = embedSealedSecret(setSixzoneRounds(new Uint8Array(readFileSync(SIXZONE_WASM)), rounds), encodeSealedSecret(sealed));
-    const sha256 = createHash('sha256').update(artifact).digest('hex');
-    const manifest = signManifest(
-      {
-        handle,
-        version: values.version,
-        build_id,
-        kind: 'wasm',
-        sha256,
-        size: artifact.length,
-        commands: SIXZONE_COMMANDS,
-        created_at: new Date().toISOString(),
-      },
-      seed,
-    );
+    const { manifest, artifact } = mintSixzone({
+      handle,
+      secret,
+      recipient,
+      publisherSeed: seed,
+      wasm: new Uint8Array(readFileSync(SIXZONE_WASM)),
+      rounds,
+      version: values.version,
+    });
     seed.fill(0);
     mkdirSync(values.out, { recursive: true });
     writeFileSync(join(values.out, `${handle}.wasm`), artifact);
     writeFileSync(join(values.out, `${handle}.manifest.json`), `${JSON.stringify(manifest, null, 2)}\n`);
-    process.stderr.write(`circuit mint: ${handle} build ${build_id}, ${rounds} rounds, sealed to kid ${recipient.kid_hex}\n`);
-    process.stdout.write(`${sha256}\n`);
+    process.stderr.write(`circuit mint: ${handle} build ${manifest.build_id}, ${rounds} rounds, sealed to kid ${recipient.kid_hex}\n`);
+    process.stdout.write(`${manifest.sha256}\n`);
     return 0;
   } catch (e) {
     return fail((e as Error).message, 1);

@@ -1,22 +1,29 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bytesToHex } from '../crypto/encoding.js';
 import { x25519Generate } from '../crypto/x25519.js';
 
-// `enigma-registry keys gen [--out DIR] [--toml]`: the operator's keys. Each key file is JSON, mode 0600,
-// never overwritten. The sealing public file has exactly the shape of GET /api/circuits/sealing-key, so
+// `enigma-registry keys gen [--out DIR] [--toml]`: the operator's keys and an admin token. Each key file is
+// JSON (the token plain text), mode 0600, never overwritten. The sealing public file has exactly the shape of GET /api/circuits/sealing-key, so
 // `circuit mint --sealing-key` accepts either.
 
-const USAGE = 'usage: enigma-registry keys gen [--out DIR] [--toml]\n  --out DIR  write key files (mode 0600) into DIR\n  --toml     print the config sections to paste (contains private keys)\n';
+const USAGE = `usage: enigma-registry keys gen [--out DIR] [--toml]
+  --out DIR  write key files (mode 0600) into DIR: envelope, sealing, receipt and publisher keys, admin.token
+             (the bearer token for circuit publish / revoke) and registry-keys.toml (the config sections)
+  --toml     print the config sections to append to a config (contains private keys); without --out the
+             admin token is printed once on stderr
+`;
 
 export interface OperatorKeys {
   envelope: { kid_hex: string; x25519_private_key_hex: string; x25519_public_key_hex: string; pepper_hex: string };
   sealing: { kid_hex: string; x25519_private_key_hex: string; x25519_public_key_hex: string };
   receipt: { kid_hex: string; ed25519_private_key_hex: string; ed25519_public_key_hex: string };
   publisher: { ed25519_private_key_hex: string; ed25519_public_key_hex: string };
+  /** Admin bearer token; the config lists only its SHA-256. */
+  admin: { token: string; token_sha256_hex: string };
 }
 
 const kid = () => randomBytes(8).toString('hex');
@@ -31,20 +38,27 @@ function ed25519Pair() {
   return { ed25519_private_key_hex: bytesToHex(seed), ed25519_public_key_hex: bytesToHex(ed25519.getPublicKey(seed)) };
 }
 
+function adminToken() {
+  const token = randomBytes(32).toString('hex');
+  return { token, token_sha256_hex: createHash('sha256').update(token).digest('hex') };
+}
+
 export function generateOperatorKeys(): OperatorKeys {
   return {
     envelope: { kid_hex: kid(), ...x25519Pair(), pepper_hex: randomBytes(32).toString('hex') },
     sealing: { kid_hex: kid(), ...x25519Pair() },
     receipt: { kid_hex: kid(), ...ed25519Pair() },
     publisher: ed25519Pair(),
+    admin: adminToken(),
   };
 }
 
-/** Config sections (`[envelope]`, `[circuits]`, `[proof]`) for these keys, ready to merge into the TOML config. */
+/** Config sections (`[envelope]`, `[circuits]`, `[admin]`, `[proof]`) for these keys, ready to append to a TOML config. */
 export function operatorKeysToml(k: OperatorKeys): string {
   return `# enigma-registry operator keys: contains private keys, keep this private.
-# Merge into the registry config; if it already has these tables, move the keys into them.
-# Publisher private key (for \`circuit mint --publisher-key\`) is kept out of the registry config.
+# Append to the registry config (after its top-level keys such as address); if it already has one of these
+# tables, move the keys into that table instead: TOML refuses a table defined twice.
+# Publisher private key (for \`circuit mint --publisher-key\`) and the admin token stay out of the registry config.
 
 [envelope]
 pepper_hex = "${k.envelope.pepper_hex}"
@@ -62,6 +76,9 @@ kid_hex = "${k.sealing.kid_hex}"
 x25519_private_key_hex = "${k.sealing.x25519_private_key_hex}"
 active = true
 
+[admin]
+token_sha256_hex = ["${k.admin.token_sha256_hex}"]
+
 [[proof.receipt_keys]]
 kid_hex = "${k.receipt.kid_hex}"
 ed25519_private_key_hex = "${k.receipt.ed25519_private_key_hex}"
@@ -78,6 +95,7 @@ export function operatorKeyFiles(k: OperatorKeys): Record<string, string> {
     'sealing.pub.json': json({ kid_hex: k.sealing.kid_hex, x25519_public_key_hex: k.sealing.x25519_public_key_hex }),
     'receipt.key.json': json(k.receipt),
     'publisher.key.json': json(k.publisher),
+    'admin.token': `${k.admin.token}\n`,
     'registry-keys.toml': operatorKeysToml(k),
   };
 }
@@ -116,6 +134,9 @@ export async function main(args: string[]): Promise<number> {
         `  sealing kid ${keys.sealing.kid_hex}, publisher public key ${keys.publisher.ed25519_public_key_hex}\n`,
     );
   }
-  if (values.toml) process.stdout.write(operatorKeysToml(keys));
+  if (values.toml) {
+    process.stdout.write(operatorKeysToml(keys));
+    if (!values.out) process.stderr.write(`keys gen: admin token (shown once; the config holds only its SHA-256): ${keys.admin.token}\n`);
+  }
   return 0;
 }

@@ -23,14 +23,13 @@ const COMMANDS: Record<string, Command> = {
 };
 
 const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+const listing = (entries: [string, Command][]) => entries.map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`).join('\n');
 const HELP = `enigma-registry ${version}
 
 usage: enigma-registry <command> [options]
 
 commands:
-${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
-  .join('\n')}
+${listing(Object.entries(COMMANDS))}
 
 A bare config path (enigma-registry registry.toml) means \`serve --config registry.toml\`.
 Run \`enigma-registry <command> --help\` for a command's options.`;
@@ -50,6 +49,17 @@ async function run(argv: string[]): Promise<number> {
   if (two) return (await two.load()).main(rest);
   const one = COMMANDS[first];
   if (one) return (await one.load()).main(argv.slice(1));
+  // A command group (`keys`, `circuit`) without a known subcommand: list the group's subcommands.
+  const group = Object.entries(COMMANDS).filter(([name]) => name.startsWith(`${first} `));
+  if (group.length > 0) {
+    const help = `usage: enigma-registry ${first} <subcommand> [options]\n\nsubcommands:\n${listing(group)}\n\nRun \`enigma-registry ${first} <subcommand> --help\` for its options.`;
+    if (second === '--help' || second === '-h' || second === 'help') {
+      console.log(help);
+      return 0;
+    }
+    console.error(`enigma-registry: ${second === undefined ? `"${first}" needs a subcommand` : `unknown subcommand "${first} ${second}"`}\n\n${help}`);
+    return 2;
+  }
   // As the Rust binary did: a lone path (or --config) starts the server.
   if (first.startsWith('-') || /\.toml$/i.test(first)) return (await COMMANDS.serve!.load()).main(argv);
   console.error(`enigma-registry: unknown command "${first}"\n\n${HELP}`);

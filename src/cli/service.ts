@@ -10,7 +10,8 @@ export interface ServiceSpec {
   name: string;
   /** Config to use when no file is given; without it a file is required. */
   defaults?: () => Config;
-  start(config: Config, log: Logger, fromFile: boolean): Promise<{ url: string; close(): Promise<void> }>;
+  /** `notice`: lines for a person, printed after the status line. */
+  start(config: Config, log: Logger, fromFile: boolean): Promise<{ url: string; close(): Promise<void>; notice?: string }>;
 }
 
 /**
@@ -50,6 +51,7 @@ export async function runService(spec: ServiceSpec, args: string[]): Promise<num
     return 1;
   }
   console.log(`${spec.name} listening on ${running.url}`);
+  if (running.notice) console.log(running.notice);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import Value from 'typebox/value';
 import { ConfigSchema, type Config } from './schema.js';
@@ -50,7 +51,7 @@ function describe(error: { keyword: string; instancePath: string; message: strin
 
 /** Validates a parsed TOML document (or `{}`), fills defaults and checks cross-field rules. */
 export function resolveConfig(raw: unknown): Config {
-  const withDefaults = Value.Default(ConfigSchema, structuredClone(raw ?? {}));
+  const withDefaults = Value.Default(ConfigSchema, withStoragePath(structuredClone(raw ?? {})));
   const problems = [...Value.Errors(ConfigSchema, withDefaults)]
     .map((e) => describe(e as Parameters<typeof describe>[0]))
     .filter((m): m is string => !!m);
@@ -58,6 +59,16 @@ export function resolveConfig(raw: unknown): Config {
   const config = withDefaults as Config;
   crossCheck(config);
   return config;
+}
+
+/** The SQLite file defaults to `<state_dir>/registry.sqlite3`, so a config that moves state_dir moves the data too. */
+function withStoragePath(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null) return raw;
+  const r = raw as { state_dir?: unknown; storage?: unknown };
+  const storage = r.storage === undefined ? {} : r.storage;
+  if (typeof storage !== 'object' || storage === null || 'path' in storage) return raw;
+  const stateDir = typeof r.state_dir === 'string' && r.state_dir !== '' ? r.state_dir : './data';
+  return { ...r, storage: { ...storage, path: join(stateDir, 'registry.sqlite3') } };
 }
 
 function crossCheck(c: Config): void {
@@ -72,6 +83,8 @@ function crossCheck(c: Config): void {
   if (c.sync.allow_anonymous && !c.allow_sync) throw new ConfigError('sync.allow_anonymous = true needs allow_sync = true');
   if (c.http.headers_timeout_seconds > c.http.request_timeout_seconds)
     throw new ConfigError('http.headers_timeout_seconds must not exceed http.request_timeout_seconds (the headers are part of the request)');
+  if ((c.storage.kind === 'sqlite' || c.storage.kind === 'sled') && c.storage.path === '')
+    throw new ConfigError(`storage.path must name a file when storage.kind = "${c.storage.kind}"`);
   if (c.storage.kind === 'postgres' && !c.storage.url) throw new ConfigError('storage.url is required when storage.kind = "postgres"');
   if (c.rate_limit.store === 'redis' && !c.rate_limit.redis_url)
     throw new ConfigError('rate_limit.redis_url is required when rate_limit.store = "redis"');

@@ -9,15 +9,17 @@ import {
   SyncSection,
   TlsSection,
 } from './sections/directory.js';
-import { AdminSection, CeremonySection, CircuitsSection, LedgerSection, ProofSection } from './sections/api.js';
+import { AdminSection, AuditSection, CeremonySection, CircuitsSection, DemoSection, LedgerSection, MetricsSection, ProofSection } from './sections/api.js';
 import { ExecutorSection } from './sections/runtime.js';
 import { HttpSection } from './sections/http.js';
 
 const LogSection = Type.Object(
   {
-    level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), {
-      default: 'info',
-    }),
+    // Spelt out (not mapped from a list) so the resolved type is the union of these names.
+    level: Type.Union(
+      [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
+      { default: 'info' },
+    ),
   },
   { additionalProperties: false, default: {} },
 );
@@ -51,9 +53,16 @@ export const ConfigSchema = Type.Object(
     ledger: LedgerSection,
     proof: ProofSection,
     ceremony: CeremonySection,
+    demo: DemoSection,
+    audit: AuditSection,
+    metrics: MetricsSection,
   },
   { additionalProperties: false },
 );
 
 export type Config = Static<typeof ConfigSchema>;
 export type EnvelopeKeyConfig = NonNullable<Config['envelope']>['keys'][number];
+
+/** A configuration as a caller writes it (TOML parsed, or an object): any key may be left out for its default. */
+export type ConfigInput = DeepPartial<Config>;
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { adminCircuitRoutes } from '../circuits/admin-routes.js';
 import { CircuitCatalog } from '../circuits/catalog.js';
+import { demoPublisher, seedDemoCircuit } from '../circuits/demo.js';
+import { DEMO_SECRET } from '../client/demo.js';
 import { apiLimiter } from '../circuits/limits.js';
 import { circuitRoutes } from '../circuits/routes.js';
 import { SealingKeys } from '../circuits/sealing-keys.js';
@@ -25,15 +27,24 @@ function seedSecret(ctx: RegistryContext): Uint8Array {
 /** The circuit registry and proof gateway (`/api/...`, `/.well-known/jwks.json`) as one plugin. */
 export const circuitApi: FastifyPluginAsync<{ ctx: RegistryContext }> = async (app, { ctx }) => {
   const { config, store } = ctx;
-  const catalog = new CircuitCatalog(store.circuits, store.artifacts, config, store.catalogChanges());
+  // The local demo signs its circuit with its own key: trusted (for publish and /verify) only while it is on.
+  const demo = config.demo.enabled ? demoPublisher(config) : undefined;
+  const publisherKeys = [...config.circuits.publisher_public_keys_hex, ...(demo ? [demo.publicHex] : [])];
+  const catalog = new CircuitCatalog(store.circuits, store.artifacts, { ...config, circuits: { ...config.circuits, publisher_public_keys_hex: publisherKeys } }, store.catalogChanges());
   const sealingKeys = new SealingKeys(config, ctx.log);
   const receipts = new ReceiptSigner(config, ctx.log);
-  const executor = new Executor(config.executor, ctx.log);
+  const bareExecutor = new Executor(config.executor, ctx.log);
+  const executor = ctx.metrics ? ctx.metrics.executor(bareExecutor) : bareExecutor;
   app.addHook('onClose', () => executor.close());
   const limit = apiLimiter(ctx.limiter, config);
   const gateway = new ProofGateway({ ctx, catalog, executor, binder: new TauBinder(seedSecret(ctx)), receipts, sealingKeys, limit });
 
-  await app.register(circuitRoutes, { catalog, artifacts: store.artifacts, sealingKeys, publisherKeys: config.circuits.publisher_public_keys_hex, limit });
+  if (demo) {
+    const b = await seedDemoCircuit({ catalog, sealingKeys, publisher: demo, log: ctx.log });
+    if (b) ctx.log.warn({ handle: b.handle, secret: DEMO_SECRET.symbols, build_id: b.build_id }, 'LOCAL DEMO: circuit "demo" is published with a public secret; never enable [demo] on a shared registry');
+  }
+
+  await app.register(circuitRoutes, { catalog, artifacts: store.artifacts, sealingKeys, publisherKeys, limit });
   await app.register(adminCircuitRoutes, { ctx, catalog });
   await app.register(proofRoutes, { gateway, receipts });
 };

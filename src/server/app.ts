@@ -21,6 +21,8 @@ import { circuitApi } from '../proof/api.js';
 import { openapiRoutes } from './openapi.js';
 import { ceremonyRoutes } from '../web/routes.js';
 import { capConnectionsPerClient, timeoutOptions, TLS_POLICY } from './transport.js';
+import { landingRoutes } from '../web/landing.js';
+import { installMetrics, metricsRoutes } from './metrics.js';
 
 export const BODY_LIMIT = 2 * 1024 * 1024;
 /**
@@ -94,6 +96,7 @@ export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
     ...timeoutOptions(ctx.config.http, https),
   });
   capConnectionsPerClient(app.server, ctx.config.http.max_connections_per_ip, ctx.config.trusted_proxies);
+  installMetrics(app, ctx);
 
   await app.register(swagger, {
     openapi: {
@@ -120,5 +123,7 @@ export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
   await app.register(circuitApi, { ctx });
   await app.register(openapiRoutes, { ctx });
   await app.register(ceremonyRoutes, { ctx });
+  await app.register(landingRoutes, { ctx });
+  await app.register(metricsRoutes, { ctx });
   return app;
 }

@@ -19,11 +19,11 @@ export interface Audit extends AuditStore {
   actor(ip: string): string;
 }
 
-/** The per-registry salt, generated into state_dir on first run and kept, so hashes stay comparable. */
+/** The salt: `audit.salt_hex` (shared by replicas), else generated into state_dir on first run and kept, so hashes stay comparable. */
 export function createAudit(store: AuditStore, config: Config): Audit {
-  const { value } = loadOrCreateSecret(config.state_dir, 'audit', () => ({ salt_hex: randomBytes(32).toString('hex') }));
-  const salt = Buffer.from(value.salt_hex, 'hex');
-  return { append: (e) => store.append(e), list: (o) => store.list(o), actor: (ip) => hashActor(ip, salt) };
+  const salt_hex = config.audit.salt_hex ?? loadOrCreateSecret(config.state_dir, 'audit', () => ({ salt_hex: randomBytes(32).toString('hex') })).value.salt_hex;
+  const salt = Buffer.from(salt_hex, 'hex');
+  return { append: (e) => store.append(e), list: (o) => store.list(o), prune: (before) => store.prune(before), actor: (ip) => hashActor(ip, salt) };
 }
 
 const AuditQuery = Type.Object(

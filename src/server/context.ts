@@ -13,10 +13,11 @@ import { RedisConnection } from '../guard/redis-connection.js';
 import { RedisRateLimiter } from '../guard/redis-limiter.js';
 import { RedisPowStore } from '../guard/redis-pow.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { openLedger } from '../ledger/open.js';
+import { openLedger, type OpenedLedger } from '../ledger/open.js';
 import { openConfiguredStore, type Store } from '../storage/index.js';
 import { randomBytes } from 'node:crypto';
 import { createAudit, type Audit } from './audit.js';
+import { Metrics } from './metrics.js';
 
 /** Everything a running registry holds; built once at start, closed once at shutdown. */
 export interface RegistryContext {
@@ -32,6 +33,8 @@ export interface RegistryContext {
   ledger: Ledger;
   /** Audit trail of proof steps; `audit.actor(req.ip)` hashes the client address. */
   audit: Audit;
+  /** With `[metrics] enabled`: the Prometheus registry the parts above report to. */
+  metrics: Metrics | undefined;
   close(): Promise<void>;
 }
 
@@ -56,12 +59,26 @@ export async function createContext(config: Config, log: Logger): Promise<Regist
   const rl = config.rate_limit;
   if (rl.store === 'redis' && !rl.redis_url) throw new Error('rate_limit.redis_url is required when rate_limit.store = "redis"');
 
-  const store = await openConfiguredStore(config, log);
-  const ledger = openLedger(config, store, log);
-  const audit = createAudit(store.audit, config);
-  // Replicas share buckets, bans, lockouts and PoW challenges through one Redis.
-  const redis = rl.store === 'redis' ? await RedisConnection.open({ url: rl.redis_url!, prefix: rl.redis_key_prefix, log }) : undefined;
-  const limiter: RateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(config.rate_limit.max_entries);
+  const metrics = config.metrics.enabled ? new Metrics() : undefined;
+  const opened = await openConfiguredStore(config, log);
+  const store = metrics ? metrics.store(opened) : opened;
+  let ledger: OpenedLedger | undefined;
+  let audit: Audit;
+  let redis: RedisConnection | undefined;
+  try {
+    ledger = openLedger(config, store, log);
+    audit = createAudit(store.audit, config);
+    if (metrics) audit = metrics.audit(audit);
+    // Replicas share buckets, bans, lockouts and PoW challenges through one Redis.
+    redis = rl.store === 'redis' ? await RedisConnection.open({ url: rl.redis_url!, prefix: rl.redis_key_prefix, log }) : undefined;
+  } catch (e) {
+    // A failed start must not leave the store open (SQLite's WAL and checkpoint thread, PostgreSQL's pool).
+    ledger?.stop();
+    await store.close();
+    throw e;
+  }
+  const bareLimiter: RateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(config.rate_limit.max_entries);
+  const limiter = metrics ? metrics.limiter(bareLimiter) : bareLimiter;
   const powStore = redis ? new RedisPowStore(redis) : new MemoryPowStore(config.pow.max_outstanding);
   const pow = config.pow.enabled ? new PowGate(powStore, config.pow.difficulty, config.pow.ttl_seconds) : undefined;
   const directory = new DirectoryService({
@@ -73,11 +90,18 @@ export async function createContext(config: Config, log: Logger): Promise<Regist
     presenceMaxEntries: config.presence.max_entries,
   });
 
+  const retainMs = config.audit.retain_days * 86_400_000;
   const gc = setInterval(() => {
     directory.gcPresence(config.presence.ttl_seconds).then(
       (n) => n > 0 && log.debug({ purged: n }, 'presence gc'),
       (err: unknown) => log.error({ err }, 'presence gc failed'),
     );
+    if (retainMs > 0) {
+      audit.prune(Date.now() - retainMs).then(
+        (n) => n > 0 && log.debug({ purged: n }, 'audit gc'),
+        (err: unknown) => log.error({ err }, 'audit gc failed'),
+      );
+    }
   }, config.presence.gc_interval_seconds * 1000).unref();
 
   return {
@@ -88,8 +112,9 @@ export async function createContext(config: Config, log: Logger): Promise<Regist
     pow,
     redis,
     directory,
-    ledger: ledger.ledger,
+    ledger: metrics ? metrics.ledger(ledger.ledger) : ledger.ledger,
     audit,
+    metrics,
     async close() {
       clearInterval(gc);
       ledger.stop();

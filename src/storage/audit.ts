@@ -27,6 +27,8 @@ export interface AuditStore {
   append(e: AuditEntry): Promise<void>;
   /** Events with `seq > after`, oldest first; `next` is the cursor for the following page, null at the end. */
   list(opts: { after?: number; limit: number }): Promise<{ events: AuditEvent[]; next: number | null }>;
+  /** Forgets events older than `before` (epoch ms; `audit.retain_days`). Returns how many were removed. */
+  prune(before: number): Promise<number>;
 }
 
 /** An audit row as the SQL backends select it: absent optional fields are NULL. */

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { DEMO_HANDLE, DEMO_SECRET } from '../client/demo.js';
 import { notFound } from '../errors.js';
 import type { RegistryContext } from '../server/context.js';
 import { loadWebAssets } from './assets.js';
@@ -60,7 +61,8 @@ export const ceremonyRoutes: FastifyPluginAsync<{ ctx: RegistryContext; assetsDi
       if (!build) return errorPage(reply, 404, 'Unknown circuit', `There is no circuit called "${handle}" on this registry.`);
       if (build.revoked) return errorPage(reply, 403, 'Circuit revoked', `The current build of "${handle}" has been revoked; ask its owner for a new one.`);
       if (!assets) return errorPage(reply, 503, 'Ceremony page unavailable', 'The page assets have not been built on this server (npm run build).');
-      return html(reply, 200, ceremonyPage({ handle, assets, returnTo: returnTo.value, openerOrigin: opener.value }), opener.value !== undefined);
+      const note = ctx.config.demo.enabled && handle === DEMO_HANDLE ? `Local demo: the secret is ${DEMO_SECRET.symbols}.` : undefined;
+      return html(reply, 200, ceremonyPage({ handle, assets, returnTo: returnTo.value, openerOrigin: opener.value, note }), opener.value !== undefined);
     },
   );
 

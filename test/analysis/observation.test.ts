@@ -9,7 +9,7 @@ import { simulateObservation, watchSession } from '../../src/analysis/observatio
 import { Observer } from '../../src/analysis/observer.js';
 import { HashStream, analysisKey } from '../../src/analysis/stream.js';
 import { main } from '../../src/cli/analyze.js';
-import { setSixzoneRounds } from '../../src/cli/circuit-mint.js';
+import { setSixzoneRounds } from '../../src/circuits/mint.js';
 import type { Artifact } from '../../src/executor/types.js';
 import { repoRoot, sixzoneBytes, wasmArtifact } from '../circuits/sixzone-artifact.js';
 import { directRunner } from '../circuits/wasi-direct.js';

@@ -15,7 +15,7 @@ import {
   type SixzoneChallenge,
   type SixzoneSecret,
 } from '../../src/client/sixzone.js';
-import { setSixzoneRounds } from '../../src/cli/circuit-mint.js';
+import { setSixzoneRounds } from '../../src/circuits/mint.js';
 import type { Artifact } from '../../src/executor/types.js';
 import { repoRoot, sixzoneBytes, wasmArtifact } from './sixzone-artifact.js';
 import { directRunner } from './wasi-direct.js';

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { SIXZONE_BEARINGS, type Colour, type SixzoneSecret } from '../../src/client/sixzone.js';
 import { packageRoot } from '../../src/paths.js';
 import { tempDir } from '../helpers/registry.js';
+import { systemSkip } from '../helpers/system.js';
 import { startProofRegistry } from '../client/proof-registry.js';
 
 // `prove` under a real terminal: tmux runs a shell in a 120×40 pane, the test types into it and reads
@@ -13,7 +14,7 @@ import { startProofRegistry } from '../client/proof-registry.js';
 
 const SECRET: SixzoneSecret = { symbols: 'Z8KP', mapping: { red: 'NW', orange: 'SE', yellow: 'S', green: 'N', blue: 'NE', violet: 'SW' } };
 const ROUNDS = 4;
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const skip = systemSkip('prove in a terminal (tmux)', ['tmux']);
 const SOCKET = `enigma-prove-test-${process.pid}`;
 const CLI = join(packageRoot, 'dist/src/cli/main.js');
 
@@ -37,7 +38,7 @@ function shell(session: string, env: Record<string, string> = {}) {
   tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', '-c', packageRoot, 'env', ...vars, 'bash', '--norc', '--noprofile');
 }
 
-describe('prove in a real terminal (tmux)', { skip: hasTmux ? false : 'tmux is not installed: the terminal test of prove cannot run' }, () => {
+describe('prove in a real terminal (tmux)', { skip }, () => {
   let reg: Awaited<ReturnType<typeof startProofRegistry>>;
   const dir = tempDir();
   before(async () => {

@@ -1,7 +1,6 @@
 // The SDK's PoW solver in Debian's chromium: the Web Worker path (Node has no Worker, so only a browser
 // can run it), its cancellation, and the fallback to the page's thread when a CSP forbids blob: workers.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,10 +9,11 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { powSolves } from '../../src/client/pow.js';
 import { packageRoot } from '../../src/paths.js';
+import { systemSkip } from '../helpers/system.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const skip = existsSync(CHROMIUM) ? false : `chromium is not installed at ${CHROMIUM} (.ci/run installs Debian's package): browser PoW tests skipped`;
+const skip = systemSkip('PoW solving in chromium', ['chromium']);
 
 interface PageWindow {
   sdk: typeof import('../../src/client/index.js');

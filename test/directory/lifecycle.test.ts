@@ -112,9 +112,11 @@ describe('process lifecycle', () => {
   test('with no config: local registry on 127.0.0.1:8443, keys generated under ./data and kept', async () => {
     const dir = tempDir();
     try {
-      const first = await spawnCli([], { cwd: dir.path });
+      // The status line is followed by the local demo's notice (where to go, the public secret).
+      const first = await spawnCli([], { cwd: dir.path, waitFor: /listening on \S+\nLOCAL DEMO: .* secret DEMO2468 .*\n {2}open (\S+)\/ in a browser/ });
       assert.equal(first.url, 'http://127.0.0.1:8443');
       assert.match(first.stderr(), /generated an envelope key/);
+      assert.equal((await call(first.url, 'GET', '/api/circuits/demo')).status, 200);
       const key1 = (await call(first.url, 'GET', '/envelope_pubkey')).body;
       first.child.kill('SIGTERM');
       assert.equal(await first.exited, 0);

@@ -7,11 +7,10 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Executor, type Artifact } from '../../src/executor/index.js';
-import { findOnPath } from '../../src/executor/native.js';
+import { systemSkip } from '../helpers/system.js';
 import { artifact, config } from './helpers.js';
 
-const missing = ['bwrap', 'prlimit', 'gcc'].filter((t) => !findOnPath(t));
-const skip = missing.length > 0 ? `native sandbox tests need ${missing.join(', ')} (apt-get install bubblewrap gcc util-linux)` : false;
+const skip = systemSkip('native sandbox', ['bwrap', 'prlimit', 'gcc']);
 // tsc does not copy .c files: read the source next to the compiled test's source.
 const SOURCE = join(dirname(fileURLToPath(import.meta.url)), '../../../test/executor/fixtures/hostile.c');
 

@@ -4,12 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { resolveConfig } from '../../src/config/load.js';
-import type { Config } from '../../src/config/schema.js';
+import type { ConfigInput } from '../../src/config/schema.js';
 import { packageRoot } from '../../src/paths.js';
 import { startRegistry, type RunningRegistry } from '../../src/server/start.js';
 import { freshSchema } from './services.js';
-
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
 
 export function tempDir(prefix = 'enigma-test-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -21,7 +19,7 @@ export function tempDir(prefix = 'enigma-test-'): { path: string; remove(): void
  * Its default storage is SQLite in that dir, or, with ENIGMA_TEST_STORAGE=postgres (test/scale runs the
  * HTTP suites that way), a fresh PostgreSQL schema dropped at close.
  */
-export async function startTestRegistry(raw: DeepPartial<Config> & Record<string, unknown> = {}): Promise<RunningRegistry & { dir: string }> {
+export async function startTestRegistry(raw: ConfigInput & Record<string, unknown> = {}): Promise<RunningRegistry & { dir: string }> {
   const dir = tempDir();
   const pg = raw.storage === undefined && process.env.ENIGMA_TEST_STORAGE === 'postgres' ? await freshSchema() : undefined;
   const config = resolveConfig({
@@ -68,6 +66,7 @@ export async function call<T = any>(base: string, method: string, path: string, 
 export interface SpawnedRegistry {
   child: ChildProcessWithoutNullStreams;
   url: string;
+  stdout: () => string;
   stderr: () => string;
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
@@ -102,7 +101,7 @@ export function spawnNode(script: string, args: string[], opts: SpawnOptions = {
       const m = waitFor.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, url: m[1] ?? '', stderr: () => err, exited });
+        resolve({ child, url: m[1] ?? '', stdout: () => out, stderr: () => err, exited });
       }
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));

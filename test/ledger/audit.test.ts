@@ -2,11 +2,17 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { resolveConfig } from '../../src/config/load.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
 import { createAudit, hashActor } from '../../src/server/audit.js';
+import { createContext } from '../../src/server/context.js';
 import { memoryAuditStore } from '../../src/storage/memory/audit.js';
 import { call, startTestRegistry, tempDir } from '../helpers/registry.js';
+import { freshSchema, postgresSkip } from '../helpers/services.js';
 
 const TOKEN = 'admin-token-for-tests';
+const pgSkip = await postgresSkip();
 const admin = { token_sha256_hex: [createHash('sha256').update(TOKEN).digest('hex')] };
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
@@ -67,6 +73,56 @@ describe('audit trail', () => {
       other.remove();
     }
   });
+
+  test('audit.salt_hex: replicas with their own state dirs hash a client alike, and no salt file is written', () => {
+    const a = tempDir();
+    const b = tempDir();
+    try {
+      const salt_hex = 'c3'.repeat(32);
+      const actorA = createAudit(memoryAuditStore(100), resolveConfig({ state_dir: a.path, audit: { salt_hex } })).actor('192.0.2.1');
+      assert.equal(createAudit(memoryAuditStore(100), resolveConfig({ state_dir: b.path, audit: { salt_hex } })).actor('192.0.2.1'), actorA);
+      assert.equal(actorA, hashActor('192.0.2.1', Buffer.from(salt_hex, 'hex')));
+      assert.equal(existsSync(join(a.path, 'audit.json')), false);
+      assert.throws(() => resolveConfig({ audit: { salt_hex: 'abc' } }), /audit\.salt_hex: salt_hex must be 32 bytes hex/);
+    } finally {
+      a.remove();
+      b.remove();
+    }
+  });
+
+  for (const kind of ['sqlite', 'memory', 'postgres'] as const) {
+    test(`audit.retain_days: the periodic GC deletes older events and keeps newer ones (${kind} store)`, { skip: kind === 'postgres' && pgSkip }, async (t) => {
+      const pg = kind === 'postgres' ? await freshSchema() : undefined;
+      const now = Date.UTC(2026, 0, 10);
+      t.mock.timers.enable({ apis: ['setInterval', 'Date'], now });
+      const dir = tempDir();
+      const config = resolveConfig({
+        address: '127.0.0.1:0',
+        state_dir: dir.path,
+        storage: pg ? { kind, url: pg.url, pool_size: 2 } : kind === 'memory' ? { kind } : { kind, path: join(dir.path, 'registry.sqlite3') },
+        presence: { gc_interval_seconds: 60 },
+        audit: { retain_days: 2 },
+      });
+      const ctx = await createContext(config, pino({ level: 'silent' }));
+      try {
+        const day = 86_400_000;
+        for (const [nonce, at] of [['old', now - 3 * day], ['edge', now - 2 * day + 60_000], ['new', now - 1000]] as const)
+          await ctx.audit.append({ at, actor: 'x', nonce, step: 'challenge', outcome: 'ok' });
+        const nonces = async () => (await ctx.audit.list({ limit: 10 })).events.map((e) => e.nonce);
+        assert.deepEqual(await nonces(), ['old', 'edge', 'new'], 'nothing is deleted before the GC runs');
+        t.mock.timers.tick(60_000); // one GC round: "edge" is exactly at the cutoff and stays (only strictly older events go)
+        for (let i = 0; i < 1000 && (await nonces()).includes('old'); i++) await new Promise((r) => setImmediate(r));
+        assert.deepEqual(await nonces(), ['edge', 'new']);
+        t.mock.timers.tick(60_000); // a minute later "edge" is past retention too
+        for (let i = 0; i < 1000 && (await nonces()).includes('edge'); i++) await new Promise((r) => setImmediate(r));
+        assert.deepEqual(await nonces(), ['new']);
+      } finally {
+        await ctx.close();
+        await pg?.drop();
+        dir.remove();
+      }
+    });
+  }
 
   test('with no admin token configured, /api/audit refuses everyone', async () => {
     const reg = await startTestRegistry();

@@ -1,12 +1,11 @@
 // Mints the real sixzone circuit for a test person, as `circuit mint` does, and publishes it over HTTP.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { signManifest, type Manifest } from '../../src/circuits/manifest.js';
-import { SIXZONE_COMMANDS, setSixzoneRounds } from '../../src/cli/circuit-mint.js';
+import type { Manifest } from '../../src/circuits/manifest.js';
+import { mintSixzone as mint } from '../../src/circuits/mint.js';
 import type { SixzoneSecret } from '../../src/client/sixzone.js';
-import { bytesToHex, toBase64, utf8ToBytes } from '../../src/crypto/encoding.js';
-import { encodeSealedSecret, sealSecret, type SealRecipient } from '../../src/crypto/seal.js';
-import { embedSealedSecret } from '../../src/executor/sealed-secret.js';
+import { bytesToHex, toBase64 } from '../../src/crypto/encoding.js';
+import type { SealRecipient } from '../../src/crypto/seal.js';
 import { sixzoneBytes } from '../circuits/sixzone-artifact.js';
 import { call } from '../helpers/registry.js';
 
@@ -26,23 +25,8 @@ export interface Minted {
 }
 
 export function mintSixzone(o: { handle: string; secret: SixzoneSecret; recipient: SealRecipient; publisher: Publisher; rounds?: number; commands?: string[] }): Minted {
-  const build_id = randomUUID();
-  const sealed = sealSecret(utf8ToBytes(JSON.stringify(o.secret)), o.recipient, { handle: o.handle, build_id });
-  const bytes = embedSealedSecret(setSixzoneRounds(sixzoneBytes(), o.rounds ?? 12), encodeSealedSecret(sealed));
-  const manifest = signManifest(
-    {
-      handle: o.handle,
-      version: '1.0.0',
-      build_id,
-      kind: 'wasm',
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      size: bytes.length,
-      commands: o.commands ?? SIXZONE_COMMANDS,
-      created_at: new Date().toISOString(),
-    },
-    o.publisher.seed,
-  );
-  return { manifest, bytes };
+  const { manifest, artifact } = mint({ ...o, publisherSeed: o.publisher.seed, wasm: sixzoneBytes() });
+  return { manifest, bytes: artifact };
 }
 
 export const adminHeaders = (token: string) => ({ authorization: `Bearer ${token}` });

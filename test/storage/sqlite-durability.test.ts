@@ -6,9 +6,10 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { packageRoot } from '../../src/paths.js';
 import { tempDir } from '../helpers/registry.js';
+import { systemSkip } from '../helpers/system.js';
 
 const WRITER = join(packageRoot, 'dist/test/helpers/sqlite-writer.js');
-const haveStrace = spawnSync('strace', ['-V']).status === 0;
+const skip = systemSkip('SQLite durability (strace)', ['strace']);
 
 interface Syscall {
   tid: number;
@@ -58,7 +59,7 @@ function fdsOf(calls: Syscall[], path: string): Set<string> {
 
 const fdArg = (c: Syscall) => c.args.split(',')[0]!;
 
-test('an answered SQLite write was synced to disk first, by a thread other than the event loop', { skip: !haveStrace && 'strace is not installed' }, () => {
+test('an answered SQLite write was synced to disk first, by a thread other than the event loop', { skip }, () => {
   const dir = tempDir();
   try {
     const db = join(dir.path, 'd.sqlite3');
@@ -79,7 +80,7 @@ test('an answered SQLite write was synced to disk first, by a thread other than 
   }
 });
 
-test('checkpoints sync the database file off the event loop; closing leaves everything in it and no WAL', { skip: !haveStrace && 'strace is not installed' }, () => {
+test('checkpoints sync the database file off the event loop; closing leaves everything in it and no WAL', { skip }, () => {
   const dir = tempDir();
   try {
     const db = join(dir.path, 'd.sqlite3');
@@ -135,7 +136,7 @@ test('answered writes survive the process being killed (SIGKILL) before any chec
   }
 });
 
-test('when a sync of the WAL fails once (EIO injected), that write and every later one are refused', { skip: !haveStrace && 'strace is not installed' }, () => {
+test('when a sync of the WAL fails once (EIO injected), that write and every later one are refused', { skip }, () => {
   const dir = tempDir();
   try {
     // strace makes the first fdatasync fail with EIO, as a failing disk would (SQLite itself only calls fsync).

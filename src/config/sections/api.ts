@@ -99,3 +99,37 @@ export const CeremonySection = Type.Object(
   },
   { additionalProperties: false, default: {} },
 );
+
+export const DemoSection = Type.Object(
+  {
+    /**
+     * Publish the local demo circuit `demo` (the reference sixzone circuit with a public, documented secret)
+     * at start. On when no config file is given; off otherwise unless set here. Never on a shared registry.
+     */
+    enabled: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const AuditSection = Type.Object(
+  {
+    /**
+     * Key of the audit `actor` hash (HMAC-SHA256 of the client address). Replicas must share it so that one
+     * client's events correlate across them; generated into state_dir/audit.json when absent.
+     */
+    salt_hex: Type.Optional(hex(32, 'salt_hex must be 32 bytes hex')),
+    /** Events older than this many days are deleted by the periodic GC; 0 keeps them forever. */
+    retain_days: Type.Integer({ minimum: 0, maximum: 36_500, default: 0 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const MetricsSection = Type.Object(
+  {
+    /** Serve `GET /metrics` (Prometheus text format) and count what it reports. */
+    enabled: Type.Boolean({ default: false }),
+    /** Without an admin bearer token (for a scraper on a private network); otherwise admin only. */
+    public: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false, default: {} },
+);

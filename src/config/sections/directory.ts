@@ -62,8 +62,11 @@ export const StorageSection = Type.Object(
     kind: Type.Union([Type.Literal('memory'), Type.Literal('sqlite'), Type.Literal('sled'), Type.Literal('postgres')], {
       default: 'sqlite',
     }),
-    /** SQLite file (or the Rust sled directory name, served by SQLite). */
-    path: Type.String({ minLength: 1, default: './data/registry.sqlite3' }),
+    /**
+     * SQLite file (or the Rust sled directory name, served by SQLite). May be empty with kind = "memory",
+     * which ignores it, as the Rust registry does (its own tests write `path = ""`); see crossCheck.
+     */
+    path: Type.String({ default: './data/registry.sqlite3' }), // resolveConfig puts it under state_dir
     /** PostgreSQL connection URL for kind = "postgres". */
     url: Type.Optional(Type.String({ minLength: 1 })),
     pool_size: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),

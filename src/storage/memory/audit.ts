@@ -16,5 +16,12 @@ export function memoryAuditStore(maxEntries: number): AuditStore {
       const events = log.slice(first, first + limit);
       return { events, next: nextCursor(events, limit) };
     },
+    prune: async (before) => {
+      // Only from the front, so seq stays dense (list() finds events by offset).
+      let n = 0;
+      while (n < log.length && log[n]!.at < before) n++;
+      log.splice(0, n);
+      return n;
+    },
   };
 }

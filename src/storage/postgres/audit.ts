@@ -14,6 +14,7 @@ export const AUDIT_MIGRATIONS = [
      outcome TEXT NOT NULL,
      detail TEXT
    );`,
+  'CREATE INDEX audit_events_at ON audit_events (at);',
 ];
 
 export function postgresAuditStore(pool: PgPool): AuditStore {
@@ -30,6 +31,9 @@ export function postgresAuditStore(pool: PgPool): AuditStore {
     async list({ after = 0, limit }) {
       const events = (await page(after, limit)).map(auditEventFromRow);
       return { events, next: nextCursor(events, limit) };
+    },
+    async prune(before) {
+      return (await pool.query('DELETE FROM audit_events WHERE at < $1', [before])).rowCount ?? 0;
     },
   };
 }

@@ -14,11 +14,13 @@ const MIGRATIONS = [
      outcome TEXT NOT NULL,
      detail TEXT
    );`,
+  'CREATE INDEX audit_events_at ON audit_events (at);',
 ];
 
 export function sqliteAuditStore(db: SqliteDb): AuditStore {
   migrate(db, 'audit', MIGRATIONS);
   const insert = db.prepare('INSERT INTO audit_events (at, actor, handle, sha256, nonce, step, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const prune = db.prepare('DELETE FROM audit_events WHERE at < ?');
   const list = db.prepare('SELECT seq, at, actor, handle, sha256, nonce, step, outcome, detail FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?');
   return {
     append: (e) =>
@@ -29,5 +31,6 @@ export function sqliteAuditStore(db: SqliteDb): AuditStore {
       const events = (list.all(after, limit) as AuditRow[]).map(auditEventFromRow);
       return { events, next: nextCursor(events, limit) };
     },
+    prune: (before) => write(db, () => prune.run(before).changes),
   };
 }
