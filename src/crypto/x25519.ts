@@ -11,7 +11,8 @@ export interface X25519Private {
 
 export function x25519PrivateFromRaw(raw: Uint8Array): X25519Private {
   if (raw.length !== 32) throw new Error('x25519 private key must be 32 bytes');
-  const privateKey = Buffer.from(raw);
+  const privateKey = Buffer.alloc(32); // memory of its own, not a slice of Buffer's shared pool
+  privateKey.set(raw);
   const publicKey = Buffer.alloc(32);
   sodium.crypto_scalarmult_base(publicKey, privateKey);
   return { privateKey, publicKey };
