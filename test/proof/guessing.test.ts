@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ProofClient, type Challenge } from '../../src/client/index.js';
-import { solveSixzone, type SixzoneSecret } from '../../src/client/sixzone.js';
+import { SIXZONE_ALPHABET, solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
 import type { SealRecipient } from '../../src/crypto/seal.js';
 import { powSolves, solvePow } from '../../src/guard/pow.js';
+import { sixzoneBytes, wasmArtifact } from '../circuits/sixzone-artifact.js';
+import { directRunner } from '../circuits/wasi-direct.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
 import { answerBody, mintSixzone, newPublisher, publish, sha256Hex, wrongBearings } from './mint.js';
 
@@ -132,5 +135,28 @@ describe('guessing budget and lockout (clients told apart by X-Forwarded-For fro
     assert.equal(statuses.filter((s) => s === 403).length, LIMITS.lockout_after, statuses.join(','));
     assert.equal(statuses.filter((s) => s === 429).length, 10 - LIMITS.lockout_after);
     assert.ok(results.filter((r) => r.status === 429).every((r) => r.body.error.details.reason === 'locked_out'));
+  });
+});
+
+describe('the guessing arithmetic in the README, checked against the sixzone circuit', () => {
+  test('with 12 rounds, a wrong symbol at one position of a 6-symbol secret passes both of its rounds with probability ≈ 1/49', async (t) => {
+    const artifact = wasmArtifact(sixzoneBytes());
+    const n = 200;
+    let passing = 0;
+    for (let i = 0; i < n; i++) {
+      const seed = createHash('sha256').update(`guessing-${i}`).digest('hex');
+      const r = await directRunner.run(artifact, 'challenge', [], new TextEncoder().encode(JSON.stringify({ nonce_uuid: 'n', tau: 't', seed })));
+      assert.equal(r.exit_code, 0, r.stderr);
+      const ch = JSON.parse(r.stdout) as SixzoneChallenge;
+      const right = solveSixzone(ch, SECRET).join(',');
+      // Every other symbol at position 0: it passes when it shares the secret symbol's zone in rounds 0 and 6.
+      for (const s of SIXZONE_ALPHABET) {
+        if (s !== SECRET.symbols[0] && solveSixzone(ch, { symbols: s + SECRET.symbols.slice(1) }).join(',') === right) passing++;
+      }
+    }
+    const sameZoneTwice = passing / (n * 35);
+    t.diagnostic(`same zone in both rounds: ${sameZoneTwice.toFixed(4)} (1/49 = ${(1 / 49).toFixed(4)}); per position 1/36 + 35/36·that = ${(1 / 36 + (35 / 36) * sameZoneTwice).toFixed(4)} (1/21 = ${(1 / 21).toFixed(4)})`);
+    // 200 challenges × 35 alternatives: the mean of 0.714 passing alternatives a challenge has a standard error of ~0.05.
+    assert.ok(sameZoneTwice > 0.0143 && sameZoneTwice < 0.0266, `${sameZoneTwice}`);
   });
 });
