@@ -6,6 +6,8 @@ import {
   checkSixzoneSecret,
   SIXZONE_BEARINGS,
   SIXZONE_COLOURS,
+  SIXZONE_SECRET_MAX,
+  SIXZONE_SECRET_MIN,
   type Bearing,
   type Colour,
   type SixzoneSecret,
@@ -18,13 +20,21 @@ import { parseCommandArgs } from './args.js';
 // read (hidden prompt or --secret-file), checked, sealed to the registry's circuit sealing key and embedded
 // as a custom section; the plain secret is never written anywhere.
 
+/**
+ * Shortest secret mint accepts by default. With 12 rounds a random guess at a 6-symbol secret passes with
+ * probability 21^-6 (README "Guessing budget"); the default per-handle budget is sized for that.
+ */
+export const MINT_SECRET_MIN = 6;
+
 const USAGE = `usage: enigma-registry circuit mint --handle H (--sealing-key FILE | --registry URL) --publisher-key FILE --out DIR
-       [--rounds 12] [--mapping] [--secret-file F] [--version V]
+       [--rounds 12] [--mapping] [--secret-file F] [--version V] [--allow-short-secret]
   --sealing-key FILE  JSON {kid_hex, x25519_public_key_hex} (keys gen's sealing.pub.json)
   --registry URL      fetch it from GET URL/api/circuits/sealing-key instead
   --publisher-key F   JSON {ed25519_private_key_hex} (keys gen's publisher.key.json)
   --secret-file F     JSON {"symbols","mapping"?}, or text: symbols on line 1 and, with --mapping,
                       the bearings for ${SIXZONE_COLOURS.join(' ')} on line 2
+  --allow-short-secret  accept ${SIXZONE_SECRET_MIN}-${MINT_SECRET_MIN - 1} symbols (refused by default: guessable in
+                      years rather than centuries, see the README's "Guessing budget"); prints a warning
   Writes DIR/<handle>.wasm and DIR/<handle>.manifest.json and prints the artifact's sha256.
 `;
 
@@ -97,8 +107,8 @@ export async function promptHidden(question: string): Promise<string> {
   }
 }
 
-async function askSecret(wantMapping: boolean): Promise<SixzoneSecret> {
-  const symbols = await promptHidden(`Secret (4-12 symbols of A-Z 0-9): `);
+async function askSecret(wantMapping: boolean, minLength: number): Promise<SixzoneSecret> {
+  const symbols = await promptHidden(`Secret (${minLength}-${SIXZONE_SECRET_MAX} symbols of A-Z 0-9): `);
   if ((await promptHidden('Repeat the secret: ')) !== symbols) throw new Error('the two entries differ');
   let mapping: Record<string, string> | undefined;
   if (wantMapping) {
@@ -143,6 +153,7 @@ export async function main(args: string[]): Promise<number> {
     out: { type: 'string' },
     'secret-file': { type: 'string' },
     version: { type: 'string', default: '1.0.0' },
+    'allow-short-secret': { type: 'boolean', default: false },
   });
   if (typeof values === 'number') return values;
   const fail = (msg: string, code = 2) => {
@@ -165,7 +176,15 @@ export async function main(args: string[]): Promise<number> {
       : recipientFrom(readJson(values['sealing-key']!), values['sealing-key']!);
     const secret = values['secret-file']
       ? parseSecretFile(readFileSync(values['secret-file'], 'utf8'), values.mapping)
-      : await askSecret(values.mapping);
+      : await askSecret(values.mapping, values['allow-short-secret'] ? SIXZONE_SECRET_MIN : MINT_SECRET_MIN);
+    const length = secret.symbols.length;
+    if (length < MINT_SECRET_MIN) {
+      if (!values['allow-short-secret']) return fail(`the secret has ${length} symbols; at least ${MINT_SECRET_MIN} are required (--allow-short-secret accepts ${SIXZONE_SECRET_MIN}-${MINT_SECRET_MIN - 1}, with a warning)`, 1);
+      process.stderr.write(
+        `circuit mint: WARNING: a ${length}-symbol secret is guessable in years rather than centuries at the default guessing budget ` +
+          `(README "Guessing budget"); use ${MINT_SECRET_MIN} or more symbols\n`,
+      );
+    }
 
     const { manifest, artifact } = mintSixzone({
       handle,

@@ -180,7 +180,13 @@ export async function main(args: string[]): Promise<number> {
       parseSecretFile(secretText, secretFileHasMapping(secretText)); // refuse a bad file before a nonce is reserved
     }
     const client = new ProofClient({ baseUrl: values.registry });
-    const ch: Challenge = await client.challenge(handle, values['ledger-url'] !== undefined ? { ledgerUrl: values['ledger-url'] } : {});
+    const ch: Challenge = await client.challenge(handle, {
+      ...(values['ledger-url'] !== undefined && { ledgerUrl: values['ledger-url'] }),
+      // The registry asks for proof of work while the handle sees wrong answers; say why there is a pause.
+      onPowProgress: ({ attempts, difficulty }) => {
+        if (attempts === 0) out.write(`The registry asks for proof of work first (${difficulty} bits; this handle has seen wrong answers). Solving...\n`);
+      },
+    });
     const rounds = ch.challenge.rounds?.length;
     if (ch.challenge.circuit !== 'sixzone' || !rounds) throw new Error(`circuit ${handle} is not a six-zone circuit`);
     out.write(`Challenge ${ch.nonce_uuid} for ${handle} (build ${ch.circuit.build_id}), ${rounds} rounds, expires ${ch.expires_at}\n`);
@@ -201,7 +207,7 @@ export async function main(args: string[]): Promise<number> {
     } catch (e) {
       if (e instanceof RegistryError && e.code === 'PROOF_REJECTED') {
         const locked = (e.details as { locked_out?: boolean } | undefined)?.locked_out;
-        out.write(`PROOF REJECTED: ${e.message}${locked ? ' (the handle is now locked out for a while)' : ''}\n`);
+        out.write(`PROOF REJECTED: ${e.message}${locked ? ' (this client is now locked out of the handle for a while)' : ''}\n`);
         return 1;
       }
       throw e;

@@ -1,13 +1,16 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { Static } from 'typebox';
-import type { PowChallengeReply } from '../directory/schemas.js';
 import { utf8ToBytes } from './encoding.js';
 
 // Proof of work for the directory: find a decimal solution such that SHA-256(challenge ‖ solution) has
 // `difficulty` leading zero bits. In a Web Worker when the platform has one (the page stays responsive),
 // otherwise on the calling thread in time slices with `await` breaks between them.
 
-export type PowChallenge = Static<typeof PowChallengeReply>;
+/** A `/pow/challenge` answer, or the `details.pow` of a POW_REQUIRED from the proof gateway. */
+export interface PowChallenge {
+  challenge: string;
+  difficulty: number;
+  expires_ms: number;
+}
 
 export interface PowProgress {
   /** Solutions tried so far. */

@@ -5,6 +5,7 @@ import type { Static } from 'typebox';
 import type { ChallengeReply, ValidateReply } from '../proof/schemas.js';
 import { RegistryError } from './errors.js';
 import { HttpClient, type ClientOptions } from './http.js';
+import { solvePow, type PowChallenge, type PowProgress } from './pow.js';
 import type { SixzoneChallenge } from './sixzone.js';
 
 // The proof flow: challenge → ceremony (the caller's) → validate → receipt, and offline receipt checks.
@@ -33,26 +34,63 @@ export function proofHash(nonceUuid: string, tau: string, bearings: readonly str
 
 const path = (handle: string, what: string) => `/api/circuits/${encodeURIComponent(handle)}/${what}`;
 
+/**
+ * A POW_REQUIRED answer to a challenge request is solved and resent this many times before the error is
+ * surfaced (the required difficulty can rise between the two while a handle is under attack).
+ */
+const POW_ATTEMPTS = 3;
+
+export interface ProofClientOptions extends ClientOptions {
+  /** Solve proof of work in a Web Worker when available (default true). */
+  powWorker?: boolean;
+}
+
+export interface ChallengeOptions {
+  ledgerUrl?: string;
+  signal?: AbortSignal;
+  /** Progress of a proof-of-work solve, when the registry asks for one (the handle has seen wrong answers). */
+  onPowProgress?: (p: PowProgress & { difficulty: number }) => void;
+}
+
+function powAsked(e: unknown): PowChallenge | undefined {
+  if (!(e instanceof RegistryError) || e.code !== 'POW_REQUIRED') return undefined;
+  const pow = (e.details as { pow?: Partial<PowChallenge> } | undefined)?.pow;
+  if (typeof pow?.challenge !== 'string' || typeof pow.difficulty !== 'number' || typeof pow.expires_ms !== 'number') return undefined;
+  return pow as PowChallenge;
+}
+
 export class ProofClient {
   readonly http: HttpClient;
   private jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
 
-  constructor(options: ClientOptions) {
+  private readonly powWorker: boolean;
+
+  constructor(options: ProofClientOptions) {
     this.http = new HttpClient(options);
+    this.powWorker = options.powWorker ?? true;
   }
 
   /**
    * Reserves a nonce and returns the current build's challenge. Retried on 429/5xx/network errors: a
    * retry can at worst leave an unused reservation, which expires. `ledgerUrl` must be on the registry's
-   * allow-list.
+   * allow-list. While the handle sees wrong answers the registry asks for proof of work first
+   * (POW_REQUIRED with `details.pow`): it is solved (in a Web Worker when there is one) and the request
+   * resent, transparently; `signal` also cancels the solve.
    */
-  challenge<C = SixzoneChallenge>(handle: string, o: { ledgerUrl?: string; signal?: AbortSignal } = {}): Promise<Challenge<C>> {
-    return this.http.request<Challenge<C>>('POST', path(handle, 'challenge'), {
-      body: {},
-      retry: 'safe',
-      signal: o.signal,
-      ...(o.ledgerUrl !== undefined && { headers: { 'x-eni6ma-ledger-url': o.ledgerUrl } }),
-    });
+  async challenge<C = SixzoneChallenge>(handle: string, o: ChallengeOptions = {}): Promise<Challenge<C>> {
+    const headers: Record<string, string> = o.ledgerUrl !== undefined ? { 'x-eni6ma-ledger-url': o.ledgerUrl } : {};
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.http.request<Challenge<C>>('POST', path(handle, 'challenge'), { body: {}, retry: 'safe', signal: o.signal, headers: { ...headers } });
+      } catch (e) {
+        const pow = powAsked(e);
+        if (!pow || attempt >= POW_ATTEMPTS) throw e;
+        const onProgress = o.onPowProgress && ((p: PowProgress) => o.onPowProgress!({ ...p, difficulty: pow.difficulty }));
+        o.onPowProgress?.({ attempts: 0, expected: 2 ** pow.difficulty, difficulty: pow.difficulty });
+        const solution = await solvePow(pow, { signal: o.signal, onProgress, worker: this.powWorker });
+        headers['x-enigma-pow'] = `${pow.challenge}:${solution}`;
+      }
+    }
   }
 
   /**

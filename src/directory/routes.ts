@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { ApiError, ErrorBodySchema, rateLimited, unauthorized } from '../errors.js';
+import { firstPowHeader } from '../guard/pow.js';
 import type { RegistryContext } from '../server/context.js';
 import { validatorCompiler } from '../server/validation.js';
 import { fieldCheck, shapeOf } from './field-checks.js';
@@ -66,8 +67,7 @@ export const directoryRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = asy
   }
 
   async function requirePow(req: FastifyRequest): Promise<void> {
-    const header = req.headers['x-enigma-pow'];
-    await ctx.pow?.verify(Array.isArray(header) ? header[0] : header);
+    await ctx.pow?.verify(firstPowHeader(req.raw)); // the first of repeated headers, as in Rust
   }
 
   const syncTokens = config.sync.token_sha256_hex.map((h) => Buffer.from(h.toLowerCase(), 'hex'));

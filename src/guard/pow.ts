@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { ApiError } from '../errors.js';
-import { BoundedMap } from './bounded-map.js';
 
 export interface PowChallenge {
   challenge: string;
@@ -15,15 +15,41 @@ export interface PowStore {
   take(challenge: string): Promise<{ difficulty: number; expiresMs: number } | undefined>;
 }
 
+/** Kept past their expiry for a while, so a late solution is told "expired" rather than "unknown". */
+export const POW_GRACE_MS = 60_000;
+
+/**
+ * Outstanding challenges in this process: a Map for lookup and a queue in issue order. Every challenge of
+ * one store lives equally long, so the oldest are the first to expire: `put` drops entries from the head
+ * of the queue (taken, expired, or beyond the bound) and stops at the first live one. Issue and take are
+ * O(1) amortised however many challenges are outstanding (pruning the whole map on every issue made
+ * issuance O(n), issue 12).
+ */
 export class MemoryPowStore implements PowStore {
-  private readonly map: BoundedMap<string, { difficulty: number; expiresMs: number }>;
-  constructor(maxOutstanding: number) {
-    this.map = new BoundedMap(maxOutstanding);
-  }
+  private readonly map = new Map<string, { difficulty: number; expiresMs: number }>();
+  private queue: string[] = [];
+  private head = 0;
+  constructor(private readonly maxOutstanding: number) {}
+
   async put(challenge: string, difficulty: number, expiresMs: number) {
-    this.map.prune((c) => c.expiresMs < Date.now());
+    const now = Date.now();
+    while (this.head < this.queue.length) {
+      const oldest = this.queue[this.head]!;
+      const c = this.map.get(oldest);
+      // Taken challenges stay queued until they reach the head; the queue is bounded too.
+      const full = this.map.size >= this.maxOutstanding || this.queue.length - this.head >= 2 * this.maxOutstanding;
+      if (c && c.expiresMs + POW_GRACE_MS >= now && !full) break;
+      if (c) this.map.delete(oldest);
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head); // amortised: at most once per head-length of puts
+      this.head = 0;
+    }
     this.map.set(challenge, { difficulty, expiresMs });
+    this.queue.push(challenge);
   }
+
   async take(challenge: string) {
     const c = this.map.get(challenge);
     this.map.delete(challenge);
@@ -51,6 +77,12 @@ export function leadingZeroBits(digest: Uint8Array): number {
 
 const powRequired = (message: string) => new ApiError('POW_REQUIRED', message);
 
+/**
+ * The first `x-enigma-pow` header of a request. Node joins repeated unknown headers with ", ", which
+ * would glue the second solution onto the first; the Rust registry reads the first one, and so do we.
+ */
+export const firstPowHeader = (raw: IncomingMessage): string | undefined => raw.headersDistinct['x-enigma-pow']?.[0];
+
 export class PowGate {
   constructor(
     private readonly store: PowStore,
@@ -58,24 +90,29 @@ export class PowGate {
     private readonly ttlSeconds: number,
   ) {}
 
-  async issue(): Promise<PowChallenge> {
+  /** A fresh single-use challenge, at the gate's difficulty unless told otherwise. */
+  async issue(difficulty = this.difficulty): Promise<PowChallenge> {
     const challenge = randomBytes(16).toString('hex');
     const expires_ms = Date.now() + this.ttlSeconds * 1000;
-    await this.store.put(challenge, this.difficulty, expires_ms);
-    return { challenge, difficulty: this.difficulty, expires_ms };
+    await this.store.put(challenge, difficulty, expires_ms);
+    return { challenge, difficulty, expires_ms };
   }
 
-  /** Checks an `x-enigma-pow: <challenge>:<solution>` header; throws POW_REQUIRED with the reason. */
-  async verify(header: string | undefined): Promise<void> {
+  /**
+   * Checks an `x-enigma-pow: <challenge>:<solution>` header; throws POW_REQUIRED with the reason. The
+   * solution may be any length the request's header limit lets through, as in the Rust registry.
+   * `minDifficulty`: a challenge issued at a lower difficulty than is now required is refused (spent).
+   */
+  async verify(header: string | undefined, minDifficulty = 0): Promise<void> {
     if (!header) throw powRequired('proof of work required: GET /pow/challenge, then send x-enigma-pow: <challenge>:<solution>');
     const sep = header.indexOf(':');
     const challenge = sep > 0 ? header.slice(0, sep) : '';
     const solution = sep > 0 ? header.slice(sep + 1) : '';
-    if (!/^[0-9a-f]{32}$/.test(challenge) || solution.length === 0 || solution.length > 128)
-      throw powRequired('malformed x-enigma-pow header; expected <challenge>:<solution>');
+    if (!/^[0-9a-f]{32}$/.test(challenge) || solution.length === 0) throw powRequired('malformed x-enigma-pow header; expected <challenge>:<solution>');
     const stored = await this.store.take(challenge);
     if (!stored) throw powRequired('unknown or already used proof-of-work challenge');
     if (Date.now() > stored.expiresMs) throw powRequired('proof-of-work challenge expired');
+    if (stored.difficulty < minDifficulty) throw powRequired(`proof-of-work challenge is easier than the ${minDifficulty} bits now required`);
     if (!powSolves(challenge, solution, stored.difficulty)) throw powRequired('proof-of-work solution does not meet the difficulty');
   }
 }

@@ -61,6 +61,13 @@ export class RedisConnection {
     }
   }
 
+  /** A Lua script as a command (EVALSHA, loaded on first use): call it with the number of keys, the keys, then ARGV. */
+  script<T>(name: string, lua: string): (numKeys: number, ...args: Array<string | number>) => Promise<T> {
+    this.client.defineCommand(name, { lua });
+    const client = this.client as unknown as Record<string, (...args: Array<string | number>) => Promise<T>>;
+    return (...args) => client[name]!(...args);
+  }
+
   /** Throws when Redis does not answer (health checks). */
   async ping(): Promise<void> {
     await this.client.ping();

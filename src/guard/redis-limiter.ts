@@ -38,8 +38,6 @@ end
 return {1, 0}
 `;
 
-type ConsumeCommand = (numKeys: number, ...args: Array<string | number>) => Promise<[number, number]>;
-
 /**
  * Token buckets and bans on Redis, shared by every replica (rate_limit.store = "redis").
  *
@@ -50,12 +48,10 @@ type ConsumeCommand = (numKeys: number, ...args: Array<string | number>) => Prom
  * from none, sets the ban in the same step, and behaves exactly like the in-process limiter.
  */
 export class RedisRateLimiter implements RateLimiter {
-  private readonly run: ConsumeCommand;
+  private readonly run;
 
   constructor(private readonly conn: RedisConnection) {
-    conn.client.defineCommand('enigmaConsume', { lua: CONSUME_LUA });
-    const client = conn.client as unknown as { enigmaConsume: ConsumeCommand };
-    this.run = (...args) => client.enigmaConsume(...args);
+    this.run = conn.script<[number, number]>('enigmaConsume', CONSUME_LUA);
   }
 
   async consume(req: { banKey: string; buckets: Bucket[]; banSeconds: number }): Promise<LimitResult> {

@@ -1,8 +1,5 @@
-import type { PowStore } from './pow.js';
+import { POW_GRACE_MS, type PowStore } from './pow.js';
 import type { RedisConnection } from './redis-connection.js';
-
-/** Kept past their expiry for a while, so a late solution is told "expired" rather than "unknown". */
-const GRACE_MS = 60_000;
 
 /**
  * Outstanding PoW challenges on Redis: `take` is one GETDEL, so of any number of replicas presenting the
@@ -10,12 +7,16 @@ const GRACE_MS = 60_000;
  * bounded by the rate limit on GET /pow/challenge times the TTL.
  */
 export class RedisPowStore implements PowStore {
-  constructor(private readonly conn: RedisConnection) {}
+  constructor(
+    private readonly conn: RedisConnection,
+    /** Keeps the directory's challenges and the proof gateway's apart. */
+    private readonly namespace = 'pow:',
+  ) {}
 
-  private key = (challenge: string) => `${this.conn.prefix}pow:${challenge}`;
+  private key = (challenge: string) => `${this.conn.prefix}${this.namespace}${challenge}`;
 
   async put(challenge: string, difficulty: number, expiresMs: number): Promise<void> {
-    const ttl = Math.max(1, expiresMs - Date.now()) + GRACE_MS;
+    const ttl = Math.max(1, expiresMs - Date.now()) + POW_GRACE_MS;
     await this.conn.guarded((r) => r.set(this.key(challenge), `${difficulty}:${expiresMs}`, 'PX', ttl));
   }
 

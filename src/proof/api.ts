@@ -9,9 +9,14 @@ import { circuitRoutes } from '../circuits/routes.js';
 import { SealingKeys } from '../circuits/sealing-keys.js';
 import { loadOrCreateSecret } from '../config/state.js';
 import { Executor } from '../executor/index.js';
+import { MemoryFailureMeter } from '../guard/failure-meter.js';
+import { MemoryPowStore, PowGate } from '../guard/pow.js';
+import { RedisFailureMeter } from '../guard/redis-failure-meter.js';
+import { RedisPowStore } from '../guard/redis-pow.js';
 import type { RegistryContext } from '../server/context.js';
 import { TauBinder } from './binding.js';
 import { ProofGateway } from './gateway.js';
+import { GuessBudget } from './guess-budget.js';
 import { ReceiptSigner } from './receipts.js';
 import { proofRoutes } from './routes.js';
 
@@ -37,7 +42,12 @@ export const circuitApi: FastifyPluginAsync<{ ctx: RegistryContext }> = async (a
   const executor = ctx.metrics ? ctx.metrics.executor(bareExecutor) : bareExecutor;
   app.addHook('onClose', () => executor.close());
   const limit = apiLimiter(ctx.limiter, config);
-  const gateway = new ProofGateway({ ctx, catalog, executor, binder: new TauBinder(seedSecret(ctx)), receipts, sealingKeys, limit });
+  // Failure counters and the proof's PoW challenges live where the rate limits do: Redis shares them across replicas.
+  const meter = ctx.redis ? new RedisFailureMeter(ctx.redis) : new MemoryFailureMeter(config.rate_limit.max_entries);
+  const powStore = ctx.redis ? new RedisPowStore(ctx.redis, 'proof-pow:') : new MemoryPowStore(config.pow.max_outstanding);
+  const budget = new GuessBudget(meter, config);
+  const pow = new PowGate(powStore, config.proof.pow_min_difficulty, config.pow.ttl_seconds);
+  const gateway = new ProofGateway({ ctx, catalog, executor, binder: new TauBinder(seedSecret(ctx)), receipts, sealingKeys, limit, budget, pow });
 
   if (demo) {
     const b = await seedDemoCircuit({ catalog, sealingKeys, publisher: demo, log: ctx.log });

@@ -3,13 +3,15 @@ import type { FastifyRequest } from 'fastify';
 import { manifestOf, revoked, type CircuitCatalog } from '../circuits/catalog.js';
 import type { ApiEndpoint } from '../circuits/limits.js';
 import type { SealingKeys } from '../circuits/sealing-keys.js';
-import { ApiError, invalidInput, rateLimited } from '../errors.js';
+import { ApiError, invalidInput } from '../errors.js';
 import { validateResponse, type CircuitRunner } from '../executor/validate.js';
 import type { Artifact } from '../executor/types.js';
+import { firstPowHeader, type PowGate } from '../guard/pow.js';
 import { ledgerById, pickLedger } from '../ledger/pick.js';
 import type { RegistryContext } from '../server/context.js';
 import type { AuditEntry } from '../storage/audit.js';
 import type { TauBinder } from './binding.js';
+import type { GuessBudget } from './guess-budget.js';
 import type { ReceiptSigner } from './receipts.js';
 
 export interface GatewayDeps {
@@ -20,6 +22,9 @@ export interface GatewayDeps {
   receipts: ReceiptSigner;
   sealingKeys: SealingKeys;
   limit: (req: FastifyRequest, endpoint: ApiEndpoint, handle: string) => Promise<void>;
+  budget: GuessBudget;
+  /** Issues and checks the proof of work a challenge costs while a handle sees failures. */
+  pow: PowGate;
 }
 
 export interface ValidateRequest {
@@ -75,22 +80,26 @@ export class ProofGateway {
     }
   }
 
-  private lockKey = (handle: string) => `proof:lock:${handle}`;
-
-  private async refuseIfLocked(handle: string): Promise<void> {
-    const left = await this.d.ctx.limiter.banned(this.lockKey(handle));
-    if (left > 0) throw rateLimited(left, { reason: 'locked_out', retry_after_seconds: Math.ceil(left) });
-  }
-
-  /** Counts a wrong proof; the `lockout_after`-th within `lockout_seconds` locks the handle for `lockout_seconds`. */
-  private async countFailure(handle: string): Promise<boolean> {
-    const { lockout_after: n, lockout_seconds: s } = this.d.ctx.config.proof;
-    const r = await this.d.ctx.limiter.consume({
-      banKey: this.lockKey(handle),
-      buckets: [{ key: `proof:fail:${handle}`, rps: n / s, burst: n - 1 }],
-      banSeconds: s,
-    });
-    return !r.ok;
+  /**
+   * Refuses a client locked out of the handle, or one with recent failures once the handle's budget is
+   * spent (429), and, while the handle sees failures, a challenge without the proof of work it now costs:
+   * 400 POW_REQUIRED whose details carry a fresh PoW challenge at the required difficulty.
+   */
+  private async admitChallenge(req: FastifyRequest, handle: string): Promise<void> {
+    const state = await this.d.budget.read(handle, req.ip);
+    this.d.budget.admit(state);
+    const difficulty = this.d.budget.difficulty(state);
+    if (difficulty === 0) return;
+    try {
+      await this.d.pow.verify(firstPowHeader(req.raw), difficulty);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      const pow = await this.d.pow.issue(difficulty);
+      throw new ApiError('POW_REQUIRED', `${e.message}; solve details.pow and resend the challenge request with x-enigma-pow: <challenge>:<solution>`, {
+        reason: 'failures_at_handle',
+        pow,
+      });
+    }
   }
 
   private async runJson(artifact: Artifact, command: string, input: unknown): Promise<unknown> {
@@ -106,10 +115,10 @@ export class ProofGateway {
   }
 
   async challenge(req: FastifyRequest, handle: string) {
-    // Budgets first and unaudited: a flood of refused requests costs no store writes.
+    // Budgets, lockout and proof of work first and unaudited: a flood of refused requests costs no store writes.
     await this.d.limit(req, 'challenge', handle);
+    await this.admitChallenge(req, handle);
     return this.audited(req, { step: 'challenge', handle }, async (note) => {
-      await this.refuseIfLocked(handle);
       // The ledger is chosen first: a URL off the allow-list is refused before anything else happens.
       const picked = pickLedger(this.d.ctx, req.headers['x-eni6ma-ledger-url']);
       const build = await this.d.catalog.usableBuild(handle);
@@ -137,8 +146,8 @@ export class ProofGateway {
   }
 
   /**
-   * Body checks (tau MAC and binding, proof_hash) → lockout → revocation → burn at the bound ledger →
-   * verify in the executor → receipt. Nothing before the burn consumes the nonce, so a malformed or
+   * Body checks (tau MAC and binding, proof_hash) → revocation → lockout and guessing budget → burn at the
+   * bound ledger → the guess is counted → verify in the executor → receipt. Nothing before the burn consumes the nonce, so a malformed or
    * tampered request leaves it usable; everything after the burn is one attempt.
    */
   async validate(req: FastifyRequest, handle: string, body: ValidateRequest) {
@@ -152,11 +161,12 @@ export class ProofGateway {
       const expected = Buffer.from(proofHash(b.nonce_uuid, tau, bearings), 'hex');
       if (!timingSafeEqual(expected, Buffer.from(proof_hash, 'hex')))
         throw invalidInput('proof_hash does not match SHA-256(nonce_uuid|tau|bearings)', { field: 'payload.proof_hash' });
-      await this.refuseIfLocked(handle);
       const build = await this.d.catalog.build(handle, b.build_id);
       if (build.revoked) throw revoked(build);
       const { ledger } = ledgerById(this.d.ctx, b.ledger);
 
+      // Refused before the burn when already locked out or over budget, so the nonce stays usable.
+      this.d.budget.admit(await this.d.budget.read(handle, req.ip));
       const burn = await ledger.burn(b.nonce_uuid, b.ledger_tau);
       if (!burn.ok) {
         switch (burn.reason) {
@@ -170,15 +180,21 @@ export class ProofGateway {
             throw new ApiError('NOT_FOUND', 'unknown nonce');
         }
       }
-
-      const artifact = await this.d.catalog.artifact(build);
-      const seed = this.d.binder.seed(b.nonce_uuid, tau, build.sha256);
-      const input = { handle, build_id: build.build_id, nonce_uuid: b.nonce_uuid, tau, seed, payload: { kind: body.kind, bearings } };
-      const { valid } = await validateResponse(this.d.executor, artifact, input, this.d.sealingKeys.keys);
-      if (!valid) {
-        const locked = await this.countFailure(handle);
+      // Counted (and checked again) once the nonce is ours, before the verdict: concurrent answers to
+      // several challenges see each other; the count is refunded unless the answer is wrong.
+      const counted = await this.d.budget.begin(handle, req.ip);
+      let wrong = false;
+      try {
+        const artifact = await this.d.catalog.artifact(build);
+        const seed = this.d.binder.seed(b.nonce_uuid, tau, build.sha256);
+        const input = { handle, build_id: build.build_id, nonce_uuid: b.nonce_uuid, tau, seed, payload: { kind: body.kind, bearings } };
+        wrong = !(await validateResponse(this.d.executor, artifact, input, this.d.sealingKeys.keys)).valid;
+      } finally {
+        if (!wrong) await this.d.budget.refund(handle, req.ip);
+      }
+      if (wrong) {
         throw new ApiError('PROOF_REJECTED', 'the response does not prove knowledge of the secret', {
-          locked_out: locked,
+          locked_out: this.d.budget.lockedOut(counted),
           lockout_after: this.d.ctx.config.proof.lockout_after,
         });
       }

@@ -22,11 +22,17 @@ export const proofRoutes: FastifyPluginAsync<{ gateway: ProofGateway; receipts: 
         summary: "Reserve a nonce and get the current build's challenge",
         description:
           'Optional header `x-eni6ma-ledger-url` picks the ledger that reserves the nonce; only URLs in ledger.allowed_urls are accepted (400 otherwise, and no request leaves the registry). ' +
-          'The ledger and build are bound into `tau` (MAC), so validate burns at that ledger whatever it is sent. A revoked build is 403 FORBIDDEN; a locked-out handle 429.',
+          'The ledger and build are bound into `tau` (MAC), so validate burns at that ledger whatever it is sent. A revoked build is 403 FORBIDDEN. ' +
+          'A client locked out of this handle, or one with recent failures here once the handle\'s guessing budget is spent, gets 429 (details.reason `locked_out` or `guess_budget`). ' +
+          'While the handle sees wrong answers, a challenge costs proof of work: without a valid `x-enigma-pow` header the answer is 400 POW_REQUIRED whose `details.pow` is a ' +
+          'fresh `{challenge, difficulty, expires_ms}`; resend with `x-enigma-pow: <challenge>:<solution>` (SHA-256(challenge ‖ solution) with `difficulty` leading zero bits).',
         params: HandleParams,
         // No body or `{}`. Fastify validates a missing body as null; a JSON `null` body never gets here (JSON bodies are objects).
         body: Type.Unsafe<Record<string, never> | null>({ type: 'object', nullable: true, maxProperties: 0, description: 'none, or an empty object' }),
-        headers: Type.Object({ 'x-eni6ma-ledger-url': Type.Optional(Type.String({ description: 'ledger to reserve the nonce at (allow-listed)' })) }),
+        headers: Type.Object({
+          'x-eni6ma-ledger-url': Type.Optional(Type.String({ description: 'ledger to reserve the nonce at (allow-listed)' })),
+          'x-enigma-pow': Type.Optional(Type.String({ description: '<challenge>:<solution> for the proof of work a POW_REQUIRED answer asked for' })),
+        }),
         response: { 200: ChallengeReply, 400: E, 403: E, 404: E, 429: E, 502: E },
       },
     },
@@ -40,9 +46,10 @@ export const proofRoutes: FastifyPluginAsync<{ gateway: ProofGateway; receipts: 
         tags,
         summary: 'Validate a response; burns the nonce, returns a signed receipt',
         description:
-          'Order: body checks (tau binding → 400 TAU_MISMATCH, proof_hash → 400 INVALID_INPUT; the nonce is not burnt) → lockout (429) → revoked build (403 FORBIDDEN) → ' +
+          'Order: body checks (tau binding → 400 TAU_MISMATCH, proof_hash → 400 INVALID_INPUT; the nonce is not burnt) → revoked build (403 FORBIDDEN) → lockout and guessing budget (429) → ' +
           'burn at the ledger bound in tau (409 REPLAY, 410 EXPIRED, 404 unknown nonce) → verification in the sandbox. A wrong response is 403 PROOF_REJECTED and counts toward the ' +
-          'per-handle lockout: after proof.lockout_after wrong responses within proof.lockout_seconds the handle answers 429 RATE_LIMITED with Retry-After. ' +
+          'guessing limits: proof.lockout_after wrong responses from one client lock that client (only) out of the handle, each counting for proof.lockout_seconds (429 RATE_LIMITED, Retry-After); ' +
+          'beyond proof.guesses_per_hour wrong responses an hour at the handle, only clients without a recent failure there are served. ' +
           '`proof_hash` = hex SHA-256 of the UTF-8 string `nonce_uuid|tau|b1,b2,...`. The receipt is an EdDSA JWS: iss, sub (handle), circuit_sha256, build_id, nonce, jti, iat, exp; kid in the header.',
         params: HandleParams,
         body: ValidateBody,

@@ -12,6 +12,8 @@ export function securityHeaders(frameAncestors: string[], opts: { keepOpener?: b
       "style-src 'self'",
       "img-src 'self' data:",
       "connect-src 'self'",
+      // The SDK's proof-of-work solver runs in a Worker made from a Blob URL (src/client/pow.ts).
+      'worker-src blob:',
       "base-uri 'none'",
       "form-action 'none'",
       `frame-ancestors ${ancestors}`,

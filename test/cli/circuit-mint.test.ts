@@ -27,11 +27,11 @@ let registryUrl: string;
 const mintModule = join(import.meta.dirname, '..', '..', 'src', 'cli', 'circuit-mint.js');
 
 /** Runs `circuit mint` in its own process (stdin not a terminal) and returns its exit code and stdout. */
-async function runMint(args: string[]): Promise<{ code: number; stdout: string }> {
+async function runMint(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const script = `const m = await import(${JSON.stringify(mintModule)}); process.exitCode = await m.main(process.argv.slice(1));`;
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--input-type=module', '-e', script, '--', ...args], (error, stdout) => {
-      resolve({ code: child.exitCode ?? (error ? 1 : 0), stdout });
+    const child = execFile(process.execPath, ['--input-type=module', '-e', script, '--', ...args], (error, stdout, stderr) => {
+      resolve({ code: child.exitCode ?? (error ? 1 : 0), stdout, stderr });
     });
     child.stdin?.end();
   });
@@ -100,11 +100,26 @@ describe('circuit mint', () => {
 
   it('mints with the sealing key fetched from --registry and a JSON secret file without mapping', async () => {
     const secretFile = join(dir, 'secret.json');
-    writeFileSync(secretFile, JSON.stringify({ symbols: 'K7Q2' }));
+    writeFileSync(secretFile, JSON.stringify({ symbols: 'K7Q2X9' }));
     const out = join(dir, 'out2');
     const r = await runMint(['--handle', 'bob.reg', '--registry', registryUrl, '--publisher-key', join(keys, 'publisher.key.json'), '--out', out, '--secret-file', secretFile]);
     assert.equal(r.code, 0);
-    await proveAndValidate(out, 'bob.reg', { symbols: 'K7Q2' }, 12);
+    await proveAndValidate(out, 'bob.reg', { symbols: 'K7Q2X9' }, 12);
+  });
+
+  it('refuses a secret under 6 symbols unless --allow-short-secret, which warns', async () => {
+    const secretFile = join(dir, 'short.json');
+    writeFileSync(secretFile, JSON.stringify({ symbols: 'K7Q2' }));
+    const out = join(dir, 'out-short');
+    const args = ['--handle', 'short', '--sealing-key', join(keys, 'sealing.pub.json'), '--publisher-key', join(keys, 'publisher.key.json'), '--out', out, '--secret-file', secretFile];
+    const refused = await runMint(args);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /4 symbols; at least 6 are required/);
+    assert.ok(!existsSync(out), 'nothing written');
+    const allowed = await runMint([...args, '--allow-short-secret']);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.match(allowed.stderr, /WARNING: a 4-symbol secret is guessable/);
+    await proveAndValidate(out, 'short', { symbols: 'K7Q2' }, 12);
   });
 
   it('asks for the secret with hidden input on a terminal', { skip: !existsSync('/usr/bin/script') && 'util-linux script is missing' }, async () => {
@@ -115,7 +130,7 @@ describe('circuit mint', () => {
     // `script` gives the child a pseudo-terminal; each answer is sent once its prompt has appeared.
     const child = spawn('/usr/bin/script', ['-qec', [process.execPath, runner, ...args].join(' '), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let seen = '';
-    const answers: Array<[RegExp, string]> = [[/Secret \(/, 'q7k2\r'], [/Repeat the secret/, 'q7k2\r']];
+    const answers: Array<[RegExp, string]> = [[/Secret \(/, 'q7k2m4\r'], [/Repeat the secret/, 'q7k2m4\r']];
     child.stdout.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       const next = answers[0];
@@ -126,9 +141,9 @@ describe('circuit mint', () => {
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 0, seen);
-    assert.ok(!/q7k2/i.test(seen), `the secret was echoed: ${JSON.stringify(seen)}`);
+    assert.ok(!/q7k2m4/i.test(seen), `the secret was echoed: ${JSON.stringify(seen)}`);
     assert.equal(answers.length, 0);
-    await proveAndValidate(out, 'tty', { symbols: 'Q7K2' }, 12);
+    await proveAndValidate(out, 'tty', { symbols: 'Q7K2M4' }, 12);
   });
 
   it('refuses bad secrets, bad options and a missing terminal without writing anything', async () => {

@@ -75,6 +75,20 @@ describe('prove --secret-file (no terminal)', () => {
     assert.match(bad.stderr, /4-12 symbols/);
   });
 
+  test('once the handle has seen wrong answers, prove solves the proof of work the registry asks for, and is accepted', async () => {
+    const wrongFile = join(dir.path, 'wrong-again.json');
+    const rotated = Object.fromEntries(Object.entries(SECRET.mapping!).map(([c, b]) => [c, SIXZONE_BEARINGS[(SIXZONE_BEARINGS.indexOf(b) + 2) % 6]]));
+    writeFileSync(wrongFile, JSON.stringify({ symbols: SECRET.symbols, mapping: rotated }));
+    // proof.pow_free_failures = 3 (default): with this test's earlier wrong answer, three are counted now.
+    for (let i = 0; i < 2; i++) assert.equal((await runCli(['prove', 'cli-alice', '--registry', reg.url, '--secret-file', wrongFile])).code, 1);
+    const file = join(dir.path, 'secret-pow.txt');
+    writeFileSync(file, `${SECRET.symbols}\n${['SW', 'N', 'SE', 'NE', 'S', 'NW'].join(' ')}\n`);
+    const r = await runCli(['prove', 'cli-alice', '--registry', reg.url, '--secret-file', file]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /asks for proof of work first \(12 bits; this handle has seen wrong answers\)/);
+    assert.match(r.stdout, /PROOF ACCEPTED/);
+  });
+
   test('no terminal and no secret file, missing --registry, unknown handle', async () => {
     const r = await runCli(['prove', 'cli-alice', '--registry', reg.url]);
     assert.equal(r.code, 2);

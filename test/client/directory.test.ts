@@ -75,11 +75,11 @@ describe('SDK PoW solving', () => {
       let ticks = 0;
       const timer = setInterval(() => ticks++, 20);
       const progress: PowProgress[] = [];
-      // Cancel on the second progress report (an event, not a clock: on a loaded machine 400 ms may see none).
+      // Aborted once the solve has reported progress four times (an event, not a guess at how fast this machine is).
       let abortedAt = 0;
       const onPowProgress = (p: PowProgress) => {
         progress.push(p);
-        if (progress.length === 2) {
+        if (progress.length === 4) {
           abortedAt = Date.now();
           ac.abort(new Error('cancelled by the test'));
         }
@@ -87,7 +87,7 @@ describe('SDK PoW solving', () => {
       await assert.rejects(dir.checkUser(handleOf('x'), { signal: ac.signal, onPowProgress }), /cancelled by the test/);
       clearInterval(timer);
       assert.ok(Date.now() - abortedAt < 1500, `stopped ${Date.now() - abortedAt} ms after the abort`);
-      assert.ok(ticks >= 5, `timers ran during the solve (${ticks} ticks)`);
+      assert.ok(ticks >= 3, `timers ran during the solve (${ticks} ticks)`);
       assert.ok(progress.length > 0 && progress.every((p) => p.expected === 2 ** 30));
       assert.ok(progress.every((p, i) => i === 0 || p.attempts > progress[i - 1]!.attempts));
     } finally {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { describe, test } from 'node:test';
-import { solvePow, leadingZeroBits, powSolves } from '../../src/guard/pow.js';
+import { solvePow, leadingZeroBits, powSolves, MemoryPowStore, PowGate } from '../../src/guard/pow.js';
 import { MemoryRateLimiter } from '../../src/guard/memory-limiter.js';
 import { BoundedMap } from '../../src/guard/bounded-map.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
@@ -148,4 +149,101 @@ describe('proof of work', () => {
       await reg.close();
     }
   });
+
+  test('x-enigma-pow as the Rust registry reads it: a solution over 128 characters is accepted, and of two headers the first wins', async () => {
+    const reg = await startTestRegistry({ pow: { enabled: true, difficulty: 8 }, rate_limit: { enabled: false } });
+    try {
+      const target = `/check_user/${handle}`;
+      const fresh = async () => ((await call(reg.url, 'GET', '/pow/challenge')).body as { challenge: string }).challenge;
+      const long = async () => {
+        const c = await fresh();
+        const prefix = 'x'.repeat(300);
+        let n = 0;
+        while (!powSolves(c, prefix + n, 8)) n++;
+        return `${c}:${prefix}${n}`;
+      };
+      const r = await call(reg.url, 'GET', target, undefined, { 'x-enigma-pow': await long() });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+
+      // fetch would join repeated headers itself: send two header lines over a raw request.
+      const twoHeaders = (values: string[]) =>
+        new Promise<{ status: number; body: { error?: { code: string } } }>((resolve, reject) => {
+          const req = request(reg.url + target, (res) => {
+            let text = '';
+            res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+          });
+          req.setHeader('x-enigma-pow', values);
+          req.on('error', reject).end();
+        });
+      const c = await fresh();
+      const good = `${c}:${solvePow(c, 8)}`;
+      assert.equal((await twoHeaders([good, `${await fresh()}:1`])).status, 200, 'the first, valid header wins');
+      const c2 = await fresh();
+      const second = await twoHeaders([`${await fresh()}:garbage`, `${c2}:${solvePow(c2, 8)}`]);
+      assert.equal(second.status, 400, 'a valid second header does not rescue an invalid first one');
+      assert.equal(second.body.error?.code, 'POW_REQUIRED');
+    } finally {
+      await reg.close();
+    }
+  });
+
+  test('issuing and taking stay O(1) with 50,000 challenges outstanding (Map operations counted, not timed)', async () => {
+    const gate = new PowGate(new MemoryPowStore(100_000), 4, 120);
+    const issueAndSpend = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const c = await gate.issue();
+        await gate.verify(`${c.challenge}:0`).catch(() => undefined); // single use: taken whether or not it solves
+      }
+    };
+    const outstanding = await countMapWork(async () => {
+      for (let i = 0; i < 50_000; i++) await gate.issue();
+    });
+    assert.ok(outstanding < 50_000 * 10, `filling: ${outstanding} Map operations`);
+    const work = await countMapWork(() => issueAndSpend(1000));
+    // The old store pruned the whole map on every issue: ~50,000 entries visited each time.
+    assert.ok(work / 1000 < 20, `${work / 1000} Map operations per issue + verify with 50,000 outstanding`);
+  });
+
+  test('the memory store forgets expired and excess challenges from the oldest end', async (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+    const store = new MemoryPowStore(1000);
+    const gate = new PowGate(store, 4, 60);
+    const first = await gate.issue();
+    for (let i = 0; i < 4999; i++) await gate.issue();
+    const map = (store as unknown as { map: Map<string, unknown> }).map;
+    assert.equal(map.size, 1000, 'bounded by max_outstanding');
+    await assert.rejects(gate.verify(`${first.challenge}:${solvePow(first.challenge, 4)}`), /unknown/);
+    const last = await gate.issue();
+    t.mock.timers.tick(61_000);
+    await assert.rejects(gate.verify(`${last.challenge}:${solvePow(last.challenge, 4)}`), /expired/, 'told expired within the grace period');
+    t.mock.timers.tick(60_000);
+    const work = await countMapWork(() => gate.issue().then(() => undefined));
+    assert.equal(map.size, 1, 'every expired challenge was dropped');
+    assert.ok(work <= 3 * 1000, `one sweep over the expired ones: ${work} operations`);
+  });
 });
+
+/**
+ * Counts Map operations (get, set, has, delete, and each step of any Map iteration) made while `fn` runs:
+ * the work a data structure does, independent of how busy the machine is.
+ */
+async function countMapWork(fn: () => Promise<void>): Promise<number> {
+  const iterProto = Object.getPrototypeOf(new Map().entries()) as { next: (...a: unknown[]) => unknown };
+  const mapProto = Map.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const saved = { next: iterProto.next, get: mapProto.get!, set: mapProto.set!, has: mapProto.has!, delete: mapProto.delete! };
+  let n = 0;
+  const counting = (f: (...a: unknown[]) => unknown) =>
+    function (this: unknown, ...a: unknown[]) {
+      n++;
+      return f.apply(this, a);
+    };
+  iterProto.next = counting(saved.next);
+  for (const m of ['get', 'set', 'has', 'delete'] as const) mapProto[m] = counting(saved[m]);
+  try {
+    await fn();
+  } finally {
+    iterProto.next = saved.next;
+    for (const m of ['get', 'set', 'has', 'delete'] as const) mapProto[m] = saved[m];
+  }
+  return n;
+}

@@ -3,10 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { solveSixzone, SIXZONE_BEARINGS, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
+import { solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
 import type { SealRecipient } from '../../src/crypto/seal.js';
 import { call, spawnCli, startTestRegistry, tempDir, type SpawnedRegistry } from '../helpers/registry.js';
-import { adminHeaders, mintSixzone, newPublisher, publish, sha256Hex, type Minted } from './mint.js';
+import { adminHeaders, answerBody, mintSixzone, newPublisher, publish, sha256Hex, wrongBearings, type Minted } from './mint.js';
 
 const TOKEN = 'admin-token-for-tests';
 const SECRET: SixzoneSecret = { symbols: 'K7Q2', mapping: { red: 'S', orange: 'SW', yellow: 'NW', green: 'N', blue: 'NE', violet: 'SE' } };
@@ -20,15 +20,8 @@ interface Challenge {
   challenge: SixzoneChallenge;
 }
 
-function answer(ch: Pick<Challenge, 'nonce_uuid' | 'tau'>, bearings: string[]) {
-  return { kind: 'bearings', nonce_uuid: ch.nonce_uuid, payload: { tau: ch.tau, bearings, proof_hash: sha256Hex(`${ch.nonce_uuid}|${ch.tau}|${bearings.join(',')}`) } };
-}
-
-/** The right bearings with round 0 changed: a wrong proof. */
-function wrong(ch: Challenge): string[] {
-  const right = solveSixzone(ch.challenge, SECRET);
-  return [SIXZONE_BEARINGS.find((b) => b !== right[0])!, ...right.slice(1)];
-}
+const answer = answerBody;
+const wrong = (ch: Challenge) => wrongBearings(ch.challenge, SECRET);
 
 describe('proof flow over HTTP with the real sixzone circuit', () => {
   let reg: Awaited<ReturnType<typeof startTestRegistry>>;
@@ -148,7 +141,7 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
   });
 
-  test('wrong bearings are 403 PROOF_REJECTED; after lockout_after of them the handle answers 429 with Retry-After', async () => {
+  test('wrong bearings are 403 PROOF_REJECTED; after lockout_after of them this client gets 429 with Retry-After at that handle', async () => {
     for (let i = 1; i <= 3; i++) {
       const ch = await challenge('carol');
       const r = await validate('carol', answer(ch, wrong(ch)));
@@ -159,6 +152,7 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
     const locked = await call(base, 'POST', '/api/circuits/carol/challenge', {});
     assert.equal(locked.status, 429);
     assert.equal(locked.body.error.code, 'RATE_LIMITED');
+    assert.equal(locked.body.error.details.reason, 'locked_out');
     assert.ok(Number(locked.headers.get('retry-after')) > 0);
     // Other handles are not affected.
     await challenge('alice');

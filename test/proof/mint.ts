@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { Manifest } from '../../src/circuits/manifest.js';
 import { mintSixzone as mint } from '../../src/circuits/mint.js';
-import type { SixzoneSecret } from '../../src/client/sixzone.js';
+import { SIXZONE_BEARINGS, solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
 import { bytesToHex, toBase64 } from '../../src/crypto/encoding.js';
 import type { SealRecipient } from '../../src/crypto/seal.js';
 import { sixzoneBytes } from '../circuits/sixzone-artifact.js';
@@ -36,3 +36,14 @@ export async function publish(base: string, token: string, m: Minted) {
 }
 
 export const sha256Hex = (s: string | Uint8Array) => createHash('sha256').update(s).digest('hex');
+
+/** A validate body for `bearings`, with the proof_hash the registry checks. */
+export function answerBody(ch: { nonce_uuid: string; tau: string }, bearings: string[]) {
+  return { kind: 'bearings', nonce_uuid: ch.nonce_uuid, payload: { tau: ch.tau, bearings, proof_hash: sha256Hex(`${ch.nonce_uuid}|${ch.tau}|${bearings.join(',')}`) } };
+}
+
+/** The right bearings for `secret` with round 0 changed: a wrong proof. */
+export function wrongBearings(challenge: SixzoneChallenge, secret: SixzoneSecret): string[] {
+  const right = solveSixzone(challenge, secret);
+  return [SIXZONE_BEARINGS.find((b) => b !== right[0])!, ...right.slice(1)];
+}

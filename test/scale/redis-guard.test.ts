@@ -6,6 +6,7 @@ import pino from 'pino';
 import { ApiError } from '../../src/errors.js';
 import { PowGate, solvePow } from '../../src/guard/pow.js';
 import { RedisConnection } from '../../src/guard/redis-connection.js';
+import { RedisFailureMeter } from '../../src/guard/redis-failure-meter.js';
 import { RedisRateLimiter } from '../../src/guard/redis-limiter.js';
 import { RedisPowStore } from '../../src/guard/redis-pow.js';
 import { identityFor } from '../helpers/directory-client.js';
@@ -85,6 +86,22 @@ describe('Redis rate limiter and PoW store (two instances = two replicas)', { sk
     const late = await short.issue();
     await sleep(1100);
     await assert.rejects(gates[0]!.verify(`${late.challenge}:${solvePow(late.challenge, 4)}`), /expired/);
+  });
+
+  test('failure counters are shared and atomic across replicas, drain on the caller\'s clock and never go below 0', async () => {
+    const meters = [new RedisFailureMeter(c1), new RedisFailureMeter(c2)];
+    const keys = [{ key: 'fail:client', drainPerSec: 1 / 900 }, { key: 'fail:handle', drainPerSec: 90 / 3600 }];
+    const t0 = 1_700_000_000_000;
+    // 40 concurrent wrong answers through two replicas: every one counted on both counters.
+    const after = await Promise.all(Array.from({ length: 40 }, (_, i) => meters[i % 2]!.levels(keys, 1, t0)));
+    assert.deepEqual(after.map((l) => l[0]).sort((a, b) => a! - b!), Array.from({ length: 40 }, (_, i) => i + 1), 'each saw the ones before it');
+    assert.deepEqual(await meters[1]!.levels(keys, 0, t0), [40, 40]);
+    // An hour later: the handle counter has drained 90, the client one 4 (one per 900 s).
+    assert.deepEqual(await meters[0]!.levels(keys, 0, t0 + 3_600_000), [36, 0]);
+    // A refund never takes a counter below 0; reading does not write.
+    assert.deepEqual(await meters[0]!.levels(keys, -1, t0 + 3_600_000), [35, 0]);
+    const ttl = await c1.client.pttl(`${c1.prefix}fail:client`);
+    assert.ok(ttl > 30_000_000 && ttl <= 35 * 900_000 + 2000, `expires once drained: ${ttl}`);
   });
 });
 

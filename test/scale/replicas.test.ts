@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SIXZONE_BEARINGS, solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
+import { solvePow } from '../../src/guard/pow.js';
 import { identityFor, sealTo } from '../helpers/directory-client.js';
 import { call, spawnCli, tempDir, type SpawnedRegistry } from '../helpers/registry.js';
 import { dropRedisPrefix, freshSchema, postgresSkip, REDIS_URL, redisPrefix, redisSkip, type TestSchema } from '../helpers/services.js';
@@ -124,8 +125,8 @@ lockout_seconds = 60
     assert.equal((await publish(urls[1]!, TOKEN, mintSixzone({ handle, secret: SECRET, recipient, publisher }))).status, 201);
   };
   /** A challenge from replica `i` and the validate body answering it (right, or wrong in round 0). */
-  const challengeAt = async (i: number, handle: string, right = true) => {
-    const ch = (await call<{ nonce_uuid: string; tau: string; challenge: SixzoneChallenge }>(at(i), 'POST', `/api/circuits/${handle}/challenge`, {}, anyClient())).body;
+  const challengeAt = async (i: number, handle: string, right = true, client = anyClient()) => {
+    const ch = (await call<{ nonce_uuid: string; tau: string; challenge: SixzoneChallenge }>(at(i), 'POST', `/api/circuits/${handle}/challenge`, {}, client)).body;
     const solved = solveSixzone(ch.challenge, SECRET);
     const bearings = right ? solved : [SIXZONE_BEARINGS.find((b) => b !== solved[0])!, ...solved.slice(1)];
     return { kind: 'bearings', nonce_uuid: ch.nonce_uuid, payload: { tau: ch.tau, bearings, proof_hash: sha256Hex(`${ch.nonce_uuid}|${ch.tau}|${bearings.join(',')}`) } };
@@ -141,18 +142,30 @@ lockout_seconds = 60
     assert.ok(results.every((r) => r.status === 200 || r.body.error.code === 'REPLAY'));
   });
 
-  test('the per-handle lockout is shared: wrong proofs at three replicas lock the handle on all of them', async () => {
+  test('lockout and guessing counters are shared: wrong proofs at three replicas lock their client out everywhere, and make the handle cost PoW', async () => {
     await publishCircuit('guarded');
+    const attacker = { 'x-forwarded-for': '198.51.100.66' };
     for (let i = 0; i < 3; i++) {
-      const r = await call(at(i), 'POST', '/api/circuits/guarded/validate', await challengeAt(i + 1, 'guarded', false), anyClient());
+      const r = await call(at(i), 'POST', '/api/circuits/guarded/validate', await challengeAt(i + 1, 'guarded', false, attacker), attacker);
       assert.equal(r.status, 403, JSON.stringify(r.body));
       assert.equal(r.body.error.details.locked_out, i === 2, 'counted across replicas');
     }
     for (const url of urls) {
-      const locked = await call(url, 'POST', '/api/circuits/guarded/challenge', {}, anyClient());
+      const locked = await call(url, 'POST', '/api/circuits/guarded/challenge', {}, attacker);
       assert.equal(locked.status, 429, JSON.stringify(locked.body));
       assert.equal(locked.body.error.details.reason, 'locked_out');
+      // Anyone else is not locked out, but pays proof of work: three failures at the handle (pow_free_failures).
+      const other = await call(url, 'POST', '/api/circuits/guarded/challenge', {}, anyClient());
+      assert.equal(other.status, 400, JSON.stringify(other.body));
+      assert.equal(other.body.error.code, 'POW_REQUIRED');
+      assert.equal(other.body.error.details.pow.difficulty, 12);
     }
+    // The PoW challenge one replica issued is solved at another, once.
+    const owner = { 'x-forwarded-for': '198.51.100.67' };
+    const pow = (await call(urls[0]!, 'POST', '/api/circuits/guarded/challenge', {}, owner)).body.error.details.pow as { challenge: string; difficulty: number };
+    const header = { ...owner, 'x-enigma-pow': `${pow.challenge}:${solvePow(pow.challenge, pow.difficulty)}` };
+    assert.equal((await call(urls[1]!, 'POST', '/api/circuits/guarded/challenge', {}, header)).status, 200);
+    assert.equal((await call(urls[2]!, 'POST', '/api/circuits/guarded/challenge', {}, header)).body.error.code, 'POW_REQUIRED', 'single use');
   });
 
   test('catalog caches: a revoke through one replica refuses the next challenge and validate at the others; a new build shows at once', async () => {

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { solveSixzone, SIXZONE_BEARINGS, type SixzoneSecret } from '../../src/client/sixzone.js';
+import { solvePow } from '../../src/guard/pow.js';
 import { packageRoot } from '../../src/paths.js';
 import { call } from '../helpers/registry.js';
 import { sha256Hex } from '../proof/mint.js';
@@ -105,11 +106,13 @@ describe('hosted ceremony page in chromium', { skip }, () => {
     assert.match((await page.textContent('#status'))!, /^Not verified\./);
     assert.equal(await page.$('#receipt'), null);
     await page.screenshot({ path: join(ARTIFACTS, 'ceremony-failure.png') });
-    // Try again starts a fresh challenge at round 1.
+    // Try again starts a fresh challenge at round 1. The handle has now seen a wrong answer, so the registry
+    // first asks for proof of work (400 POW_REQUIRED), which the page solves in its worker by itself.
     await page.click('text=Try again');
     await waitForRound(page, 0, ROUNDS);
-    // The only console error is the browser's note about the 403 answer itself.
-    assert.deepEqual(seen.errors.filter((e) => !/status of 403/.test(e)), []);
+    assert.ok(seen.errors.some((e) => /status of 400/.test(e)), 'proof of work was asked for and solved');
+    // The only console errors are the browser's notes about the 403 and 400 answers themselves.
+    assert.deepEqual(seen.errors.filter((e) => !/status of 40[03]/.test(e)), []);
     assert.deepEqual(await seen.violations(), []);
     await page.close();
   });
@@ -117,7 +120,12 @@ describe('hosted ceremony page in chromium', { skip }, () => {
   test('a locked-out circuit: the page says so and when to try again', async () => {
     // lockout_after = 3 wrong proofs, sent straight to the API.
     for (let i = 0; i < 3; i++) {
-      const ch = (await call(base, 'POST', '/api/circuits/gina/challenge', {})).body;
+      let r = await call(base, 'POST', '/api/circuits/gina/challenge', {});
+      if (r.status === 400) {
+        const pow = r.body.error.details.pow as { challenge: string; difficulty: number };
+        r = await call(base, 'POST', '/api/circuits/gina/challenge', {}, { 'x-enigma-pow': `${pow.challenge}:${solvePow(pow.challenge, pow.difficulty)}` });
+      }
+      const ch = r.body;
       const bearings = solveSixzone(ch.challenge, PLAIN).map((b, r) => (r === 0 ? SIXZONE_BEARINGS[(SIXZONE_BEARINGS.indexOf(b) + 1) % 6]! : b));
       const body = { kind: 'bearings', nonce_uuid: ch.nonce_uuid, payload: { tau: ch.tau, bearings, proof_hash: sha256Hex(`${ch.nonce_uuid}|${ch.tau}|${bearings.join(',')}`) } };
       assert.equal((await call(base, 'POST', '/api/circuits/gina/validate', body)).status, 403);

@@ -12,7 +12,7 @@ import { MAPPED, startCeremonyRegistry, TOKEN } from './setup.js';
 
 const RP = 'https://rp.example';
 const OPENER = 'https://app.example:8443';
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'";
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'";
 
 async function get(url: string) {
   const res = await fetch(url, { redirect: 'manual' });

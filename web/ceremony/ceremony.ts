@@ -108,7 +108,14 @@ async function start(): Promise<void> {
   say('Requesting a challenge…');
   answers = [];
   try {
-    current = await client.challenge(handle);
+    // While the circuit sees wrong answers the registry asks for proof of work: solved off the page's thread.
+    current = await client.challenge(handle, {
+      onPowProgress: ({ attempts, expected }) => {
+        say('Proving this request is not automated guessing… (this handle has seen wrong answers)');
+        progress.max = expected;
+        progress.value = Math.min(attempts, expected);
+      },
+    });
   } catch (e) {
     fail(e);
     return;

@@ -73,9 +73,18 @@ export const ProofSection = Type.Object(
     receipt_keys: Type.Optional(Type.Array(ReceiptKey, { minItems: 1 })),
     /** 32-byte hex HMAC secret for challenge seeds; generated into state_dir when absent. */
     seed_secret_hex: Type.Optional(hex(32, 'seed_secret_hex must be 32 bytes hex')),
-    /** Wrong proofs per handle before a lockout, and its length. */
+    /**
+     * Guessing limits (README "Guessing budget"). Per (handle, client): `lockout_after` wrong answers lock
+     * that client out of that handle; each one counts for `lockout_seconds`.
+     */
     lockout_after: Type.Integer({ minimum: 1, default: 5 }),
-    lockout_seconds: Type.Integer({ minimum: 1, default: 300 }),
+    lockout_seconds: Type.Integer({ minimum: 1, default: 900 }),
+    /** Per handle, from all clients: wrong answers an hour before only clients without a recent failure are served. */
+    guesses_per_hour: Type.Number({ exclusiveMinimum: 0, default: 90 }),
+    /** Recent wrong answers at a handle before its challenges cost proof of work, and that work's range in bits. */
+    pow_free_failures: Type.Number({ minimum: 0, default: 3 }),
+    pow_min_difficulty: Type.Integer({ minimum: 1, maximum: 30, default: 12 }),
+    pow_max_difficulty: Type.Integer({ minimum: 1, maximum: 30, default: 20 }),
     /** Per-IP and per-handle budgets (requests per second, with bursts of `burst`). */
     challenge_rps: Type.Number({ exclusiveMinimum: 0, default: 20 }),
     validate_rps: Type.Number({ exclusiveMinimum: 0, default: 20 }),
