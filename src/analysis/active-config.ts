@@ -11,21 +11,26 @@ export function proofDefaults(): ProofConfig {
 }
 
 /**
- * Today's lockout as explicit parameters. `lockout_after` wrong proofs within `lockout_seconds` lock the handle
- * for `lockout_seconds` (src/proof/gateway.ts: a bucket of rate n/s and burst n−1, banning for s): at best n
- * guesses per s seconds, whether the attacker bursts and waits out the lock or paces at the refill rate. The
- * proof path asks for no proof of work. `assumptions` says so in the output; re-point this adapter when the
- * lockout changes.
+ * The guessing budget (README "Guessing budget") as explicit parameters, for an attacker with `addresses` client
+ * addresses: wrong answers at a handle drain at `guesses_per_hour` from every client together, and each address
+ * adds at most 3600 / `lockout_seconds` more an hour (its own lock holds it to `lockout_after` per
+ * `lockout_seconds`, and past the handle's budget only clients without a recent failure are served). Past
+ * `pow_free_failures` a challenge costs proof of work; a sustained attacker keeps the count at the budget, where
+ * the difficulty is `pow_max_difficulty` bits: 2^bits hashes expected per guess.
  */
-export function activeParamsFromProof(proof: Pick<ProofConfig, 'lockout_after' | 'lockout_seconds'>): ActiveParams & { assumptions: string[] } {
-  const perHour = (proof.lockout_after * 3600) / proof.lockout_seconds;
+export function activeParamsFromProof(
+  proof: Pick<ProofConfig, 'lockout_seconds' | 'guesses_per_hour' | 'pow_max_difficulty'>,
+  addresses = 1,
+): ActiveParams & { assumptions: string[] } {
+  const perAddress = 3600 / proof.lockout_seconds;
+  const perHour = proof.guesses_per_hour + addresses * perAddress;
   return {
     guessesPerHour: perHour,
-    powHashesPerGuess: 0,
+    powHashesPerGuess: 2 ** proof.pow_max_difficulty,
     assumptions: [
-      `proof.lockout_after = ${proof.lockout_after}, proof.lockout_seconds = ${proof.lockout_seconds}: at most ${proof.lockout_after} wrong proofs per ${proof.lockout_seconds} s per handle = ${fmt(perHour)} guesses per hour per handle`,
-      'the lockout counts per handle, so more clients do not add guesses; attacking several handles multiplies them',
-      'no proof of work is asked on the proof path (the [pow] section guards the node directory only)',
+      `proof.guesses_per_hour = ${fmt(proof.guesses_per_hour)} per handle, plus ${fmt(perAddress)} an hour for each of ${addresses} attacking address${addresses === 1 ? '' : 'es'} (3600 / proof.lockout_seconds) = ${fmt(perHour)} guesses per hour per handle`,
+      `each sustained guess pays proof of work at proof.pow_max_difficulty = ${proof.pow_max_difficulty} bits (2^${proof.pow_max_difficulty} SHA-256 expected)`,
+      'the budget counts per handle: attacking several handles multiplies the guesses',
     ],
   };
 }

@@ -7,20 +7,21 @@ import { ConfigError, loadConfigFile } from '../config/load.js';
 import { parseCommandArgs } from './args.js';
 
 const USAGE = `usage: enigma-registry analyze observation [--rounds 12] [--length 4,6,8] [--mapping] [--trials 200]
-         [--sessions 20] [--seed S] [--config registry.toml] [--json]
+         [--sessions 20] [--seed S] [--config registry.toml] [--addresses 1] [--json]
 Simulates someone who watches six-zone ceremonies (grid and answers) against the sixzone circuit's own
 deal: random secrets, random challenge seeds, and the exact set of (secret, mapping) candidates consistent
 with everything watched. Prints, per number k of watched sessions, the median number of candidates left and
 the chance to pass the next ceremony: answering as a random remaining candidate would, and giving the answer
 most candidates give (an upper bound, marked "<=", where they are too many to list). Then the active
-attacker, who sees only rejections, at the lockout of the configuration.
+attacker, who sees only rejections, at the guessing budget of the configuration.
   --rounds N     rounds per ceremony (1-64, as minted; default 12)
   --length L,..  secret lengths to analyse, a list and/or ranges such as 4..8 (${SIXZONE_SECRET_MIN}-${SIXZONE_SECRET_MAX}; default 4,6,8)
   --mapping      secrets with a colour→bearing mapping (default: without)
   --trials N     random secrets per length (default 200)
   --sessions K   the last k to report (default 20; stops earlier once every trial is down to its secret)
   --seed S       any text; the same seed gives the same figures (default: random, printed)
-  --config F     the registry's config file, for its [proof] lockout (default: the schema's defaults)
+  --config F     the registry's config file, for its [proof] guessing budget (default: the schema's defaults)
+  --addresses A  client addresses the active attacker guesses from (default 1; each adds 3600/lockout_seconds an hour)
   --json         one JSON document instead of tables
 `;
 
@@ -104,14 +105,16 @@ export async function main(args: string[]): Promise<number> {
     sessions: { type: 'string' },
     seed: { type: 'string' },
     config: { type: 'string' },
+    addresses: { type: 'string' },
     json: { type: 'boolean', default: false },
   });
   if (typeof values === 'number') return values;
-  let rounds: number, trials: number, sessions: number, lengths: number[], proof: ProofConfig;
+  let rounds: number, trials: number, sessions: number, addresses: number, lengths: number[], proof: ProofConfig;
   try {
     rounds = integer('rounds', values.rounds, 12, 1, 64);
     trials = integer('trials', values.trials, 200, 1, 1_000_000);
     sessions = integer('sessions', values.sessions, 20, 0, 1000);
+    addresses = integer('addresses', values.addresses, 1, 1, 1_000_000_000);
     lengths = (values.length ?? '4,6,8').split(',').flatMap((part) => {
       const [from, to = from] = part.trim().split('..').map((l) => integer('length', l, 0, SIXZONE_SECRET_MIN, SIXZONE_SECRET_MAX));
       if (to! < from!) throw new UsageError(`--length range ${part} is empty`);
@@ -138,7 +141,7 @@ export async function main(args: string[]): Promise<number> {
   );
   bar.done();
 
-  const params = activeParamsFromProof(proof);
+  const params = activeParamsFromProof(proof, addresses);
   // Two guessers: the one giving the most common answer (exact without a mapping; with one, an upper bound,
   // since nothing watched leaves too many candidates to list), and one answering as a random candidate would.
   const active = results.flatMap((r) => {

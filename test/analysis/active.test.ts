@@ -24,23 +24,26 @@ describe('active attacker', () => {
     assert.throws(() => activeEstimate(0.5, { guessesPerHour: 0, powHashesPerGuess: 0 }), RangeError);
   });
 
-  it('reads the lockout from the config: n wrong proofs per s seconds per handle', () => {
+  it('reads the guessing budget from the config: the handle\'s budget plus 3600/lockout_seconds per address, at full proof of work', () => {
     const d = proofDefaults();
-    assert.equal(activeParamsFromProof(d).guessesPerHour, (d.lockout_after * 3600) / d.lockout_seconds);
-    assert.equal(activeParamsFromProof({ lockout_after: 10, lockout_seconds: 60 }).guessesPerHour, 600);
-    assert.equal(activeParamsFromProof({ lockout_after: 1, lockout_seconds: 7200 }).guessesPerHour, 0.5);
+    assert.equal(activeParamsFromProof(d).guessesPerHour, d.guesses_per_hour + 3600 / d.lockout_seconds);
+    assert.equal(activeParamsFromProof(d).powHashesPerGuess, 2 ** d.pow_max_difficulty);
+    const p = { guesses_per_hour: 90, lockout_seconds: 900, pow_max_difficulty: 20 };
+    assert.equal(activeParamsFromProof(p).guessesPerHour, 94);
+    assert.equal(activeParamsFromProof(p, 1000).guessesPerHour, 90 + 4000);
+    assert.equal(activeParamsFromProof({ ...p, guesses_per_hour: 10, lockout_seconds: 60 }, 2).guessesPerHour, 130);
   });
 
   it('the command follows --config', async () => {
     const cfg = join(dir.path, 'registry.toml');
-    writeFileSync(cfg, '[proof]\nlockout_after = 10\nlockout_seconds = 60\n');
+    writeFileSync(cfg, '[proof]\nguesses_per_hour = 540\nlockout_seconds = 60\n');
     const run = (extra: string[]) =>
       promisify(execFile)(process.execPath, [join(repoRoot, 'dist', 'src', 'cli', 'main.js'), 'analyze', 'observation', '--seed', 'cfg', '--length', '4', '--trials', '2', '--json', ...extra], {
         encoding: 'utf8',
       });
     type Doc = { active: { params: { guesses_per_hour: number }; rows: Array<{ expected_guesses: number; expected_hours: number }> } };
     const [defaults, configured] = (await Promise.all([run([]), run(['--config', cfg])])).map((r) => JSON.parse(r.stdout) as Doc);
-    assert.equal(defaults!.active.params.guesses_per_hour, (proofDefaults().lockout_after * 3600) / proofDefaults().lockout_seconds);
+    assert.equal(defaults!.active.params.guesses_per_hour, proofDefaults().guesses_per_hour + 3600 / proofDefaults().lockout_seconds);
     assert.equal(configured!.active.params.guesses_per_hour, 600);
     const [a, b] = [defaults!.active.rows[0]!, configured!.active.rows[0]!];
     assert.equal(a.expected_guesses, b.expected_guesses); // same seed, same grids: the same chance per guess
