@@ -79,7 +79,7 @@ describe('prove --secret-file (no terminal)', () => {
     const wrongFile = join(dir.path, 'wrong-again.json');
     const rotated = Object.fromEntries(Object.entries(SECRET.mapping!).map(([c, b]) => [c, SIXZONE_BEARINGS[(SIXZONE_BEARINGS.indexOf(b) + 2) % 6]]));
     writeFileSync(wrongFile, JSON.stringify({ symbols: SECRET.symbols, mapping: rotated }));
-    // proof.pow_free_failures = 3 (default): with this test's earlier wrong answer, three are counted now.
+    // proof.pow_free_failures = 3 (startProofRegistry): with this test's earlier wrong answer, three are counted now.
     for (let i = 0; i < 2; i++) assert.equal((await runCli(['prove', 'cli-alice', '--registry', reg.url, '--secret-file', wrongFile])).code, 1);
     const file = join(dir.path, 'secret-pow.txt');
     writeFileSync(file, `${SECRET.symbols}\n${['SW', 'N', 'SE', 'NE', 'S', 'NW'].join(' ')}\n`);

@@ -47,7 +47,7 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
       circuits: { publisher_public_keys_hex: [publisher.publicHex] },
       admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
       ledger: { allowed_urls: [ledger.url] },
-      proof: { lockout_after: 3, lockout_seconds: 60, challenge_rps: 1000, validate_rps: 1000, cli_rps: 1000, handle_rps: 1000, burst: 1000 },
+      proof: { lockout_after: 3, lockout_seconds: 60, guesses_per_hour: 90, pow_free_failures: 3, challenge_rps: 1000, validate_rps: 1000, cli_rps: 1000, handle_rps: 1000, burst: 1000 },
       http: { max_connections_per_ip: 128 }, // the race test opens 100 connections from one address
     });
     base = reg.url;

@@ -76,6 +76,8 @@ handle_rps = 1000
 burst = 1000
 lockout_after = 3
 lockout_seconds = 60
+guesses_per_hour = 90
+pow_free_failures = 3
 `,
     );
     // Started together: the second and third race the first on the migrations.

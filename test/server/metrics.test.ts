@@ -40,7 +40,7 @@ describe('GET /metrics', () => {
   });
 
   test('enabled: admin only; requests, proof steps, burns, store/ledger latency, executor runs and refusals are counted', async () => {
-    const reg = await startTestRegistry({ admin, metrics: { enabled: true }, demo: { enabled: true }, proof: { cli_rps: 0.01, burst: 3, lockout_after: 5 } });
+    const reg = await startTestRegistry({ admin, metrics: { enabled: true }, demo: { enabled: true }, proof: { cli_rps: 0.01, burst: 3, lockout_after: 5, guesses_per_hour: 90, pow_free_failures: 3 } });
     try {
       assert.equal((await call(reg.url, 'GET', '/metrics')).status, 401);
       assert.equal((await call(reg.url, 'GET', '/metrics', undefined, { authorization: 'Bearer wrong' })).status, 401);
@@ -74,7 +74,8 @@ describe('GET /metrics', () => {
       assert.equal(moved('enigma_ledger_burns_total', { outcome: 'spent' }), 2);
       assert.equal(moved('enigma_ledger_burns_total', { outcome: 'replay' }), 1);
       assert.ok(moved('enigma_ledger_operation_duration_seconds_count', { op: 'reserve', failed: 'false' }) >= 2);
-      assert.ok(moved('enigma_store_operation_duration_seconds_count', { domain: 'circuits', op: 'currentBuild', failed: 'false' }) >= 2);
+      // Every challenge and validate appends an audit event (catalog reads are served from the in-process cache).
+      assert.ok(moved('enigma_store_operation_duration_seconds_count', { domain: 'audit', op: 'append', failed: 'false' }) >= 5);
       assert.ok(moved('enigma_executor_runs_total', { outcome: 'ok' }) >= 3, 'challenges, the valid proof and the CLI run');
       assert.equal(moved('enigma_rate_limit_refusals_total', { scope: 'api:cli' }), 1);
       assert.match(after, /^enigma_executor_queue_depth 0$/m);

@@ -67,7 +67,7 @@ export async function startCeremonyRegistry(o: { ceremony: { return_to_origins?:
     circuits: { publisher_public_keys_hex: [publisher.publicHex] },
     admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
     // Proof of work from the first wrong answer at a handle on, so the page's solver is exercised.
-    proof: { lockout_after: 3, lockout_seconds: 60, pow_free_failures: 1, pow_min_difficulty: 10, pow_max_difficulty: 12, challenge_rps: 1000, validate_rps: 1000, handle_rps: 1000, burst: 1000 },
+    proof: { lockout_after: 3, lockout_seconds: 60, guesses_per_hour: 90, pow_free_failures: 1, pow_min_difficulty: 10, pow_max_difficulty: 12, challenge_rps: 1000, validate_rps: 1000, handle_rps: 1000, burst: 1000 },
     ceremony: o.ceremony,
   });
   const recipient = (await call<SealRecipient>(reg.url, 'GET', '/api/circuits/sealing-key')).body;

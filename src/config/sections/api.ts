@@ -78,11 +78,11 @@ export const ProofSection = Type.Object(
      * that client out of that handle; each one counts for `lockout_seconds`.
      */
     lockout_after: Type.Integer({ minimum: 1, default: 5 }),
-    lockout_seconds: Type.Integer({ minimum: 1, default: 900 }),
+    lockout_seconds: Type.Integer({ minimum: 1, default: 7200 }),
     /** Per handle, from all clients: wrong answers an hour before only clients without a recent failure are served. */
-    guesses_per_hour: Type.Number({ exclusiveMinimum: 0, default: 90 }),
+    guesses_per_hour: Type.Number({ exclusiveMinimum: 0, default: 3 }),
     /** Recent wrong answers at a handle before its challenges cost proof of work, and that work's range in bits. */
-    pow_free_failures: Type.Number({ minimum: 0, default: 3 }),
+    pow_free_failures: Type.Number({ minimum: 0, default: 1 }),
     pow_min_difficulty: Type.Integer({ minimum: 1, maximum: 30, default: 12 }),
     pow_max_difficulty: Type.Integer({ minimum: 1, maximum: 30, default: 20 }),
     /** Per-IP and per-handle budgets (requests per second, with bursts of `burst`). */
