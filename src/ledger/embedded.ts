@@ -2,7 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { invalidInput } from '../errors.js';
 import type { LedgerStore } from '../storage/ledger.js';
 import { nextCursor } from '../storage/page.js';
-import type { BurnOutcome, Ledger, LedgerEvent, NonceStatus, Reservation } from './ledger.js';
+import type { Ledger } from './ledger.js';
+import type { BurnOutcome, LedgerEvent, NonceStatus, Reservation } from '../storage/ledger.js';
 
 export interface EmbeddedLedgerOptions {
   ttlSeconds: number;

@@ -1,7 +1,8 @@
 import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { ApiError } from '../errors.js';
-import type { BurnOutcome, Ledger, LedgerEvent, NonceStatus, Reservation } from './ledger.js';
+import type { Ledger } from './ledger.js';
+import type { BurnOutcome, LedgerEvent, NonceStatus, Reservation } from '../storage/ledger.js';
 import { EventsReply, HealthReply, ReservationReply, SpentReply, StatusReply } from './schemas.js';
 
 /** Refusals of `POST /response`, by status, back to the outcome the embedded ledger would give. */

@@ -3,36 +3,7 @@
  * once. Implemented embedded (on the registry's store) and as an HTTP client of a standalone ledger;
  * both answer the same outcomes, so the proof flow cannot tell them apart.
  */
-export type NonceState = 'RESERVED' | 'SPENT' | 'EXPIRED';
-
-export interface Reservation {
-  uuid: string;
-  /** Random per-reservation token the caller must echo at burn time. */
-  tau: string;
-  /** Seconds until expiry, as granted. */
-  ttl: number;
-  /** Epoch ms. */
-  expires_at: number;
-}
-
-export type BurnOutcome =
-  | { ok: true }
-  | { ok: false; reason: 'replay' | 'expired' | 'tau_mismatch' | 'unknown' };
-
-export interface NonceStatus {
-  uuid: string;
-  state: NonceState;
-  expires_at: number;
-  spent_at?: number;
-}
-
-/** Audit feed entry: no PII (client addresses are hashed; payloads are never recorded). */
-export interface LedgerEvent {
-  seq: number;
-  at: number;
-  uuid: string;
-  type: 'reserved' | 'spent' | 'replay' | 'expired' | 'tau_mismatch';
-}
+import type { BurnOutcome, LedgerEvent, NonceStatus, Reservation } from '../storage/ledger.js';
 
 export interface Ledger {
   reserve(opts?: { ttlSeconds?: number }): Promise<Reservation>;

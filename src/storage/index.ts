@@ -1,11 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { ArtifactStore } from './artifacts.js';
-import type { AuditStore } from './audit.js';
-import { localCatalogChanges, type CatalogChanges, type CircuitStore } from './circuits.js';
-import type { DirectoryStore } from './directory.js';
-import type { LedgerStore } from './ledger.js';
+import { localCatalogChanges, type CatalogChanges } from './circuits.js';
 import { memoryAuditStore } from './memory/audit.js';
 import { memoryArtifactStore } from './memory/artifacts.js';
 import { memoryCircuitStore } from './memory/circuits.js';
@@ -18,21 +14,7 @@ import { sqliteDirectoryStore } from './sqlite/directory.js';
 import { sqliteLedgerStore } from './sqlite/ledger.js';
 import { fileArtifactStore } from './sqlite/artifacts.js';
 import { sqliteCatalogChanges, sqliteCircuitStore } from './sqlite/circuits.js';
-
-/** Every domain's storage, opened together on one backend. */
-export interface Store {
-  readonly kind: 'memory' | 'sqlite' | 'postgres';
-  readonly directory: DirectoryStore;
-  readonly circuits: CircuitStore;
-  readonly artifacts: ArtifactStore;
-  readonly ledger: LedgerStore;
-  readonly audit: AuditStore;
-  /** Changes to the catalog by other processes on this store; PostgreSQL starts listening at the first call. */
-  catalogChanges(): CatalogChanges;
-  /** Throws when the backend cannot answer (health checks). */
-  ping(): Promise<void>;
-  close(): Promise<void>;
-}
+import type { Store } from './store.js';
 
 export interface StoreOptions {
   presenceMaxEntries: number;

@@ -1,4 +1,3 @@
-import type { BurnOutcome, LedgerEvent, NonceState, NonceStatus } from '../ledger/ledger.js';
 
 /**
  * Nonce ledger storage. The store owns the atomic part: `spend` is one conditional transition
@@ -48,3 +47,36 @@ export function classifyRefusal(row: Pick<NonceRow, 'tau' | 'state' | 'expires_a
   // RESERVED, unexpired and the right tau would have been spent by the conditional update.
   throw new Error('ledger invariant broken: a spendable nonce was not spent');
 }
+
+// The ledger's records and outcomes, shared by every backend and by the ledger domain above them.
+export type NonceState = 'RESERVED' | 'SPENT' | 'EXPIRED';
+
+export interface Reservation {
+  uuid: string;
+  /** Random per-reservation token the caller must echo at burn time. */
+  tau: string;
+  /** Seconds until expiry, as granted. */
+  ttl: number;
+  /** Epoch ms. */
+  expires_at: number;
+}
+
+export type BurnOutcome =
+  | { ok: true }
+  | { ok: false; reason: 'replay' | 'expired' | 'tau_mismatch' | 'unknown' };
+
+export interface NonceStatus {
+  uuid: string;
+  state: NonceState;
+  expires_at: number;
+  spent_at?: number;
+}
+
+/** Audit feed entry: no PII (client addresses are hashed; payloads are never recorded). */
+export interface LedgerEvent {
+  seq: number;
+  at: number;
+  uuid: string;
+  type: 'reserved' | 'spent' | 'replay' | 'expired' | 'tau_mismatch';
+}
+

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { CircuitCatalog } from '../../src/circuits/catalog.js';
 import { resolveConfig } from '../../src/config/load.js';
 import type { CatalogChanges, CircuitStore, NewBuild } from '../../src/storage/circuits.js';
-import type { Store } from '../../src/storage/index.js';
+import type { Store } from '../../src/storage/store.js';
 import { memoryArtifactStore } from '../../src/storage/memory/artifacts.js';
 import { listenerName } from '../../src/storage/postgres/catalog-changes.js';
 import { openPostgresStore } from '../../src/storage/postgres/index.js';

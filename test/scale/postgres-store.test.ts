@@ -3,7 +3,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { ArtifactCorruptError } from '../../src/storage/artifacts.js';
-import type { Store } from '../../src/storage/index.js';
+import type { Store } from '../../src/storage/store.js';
 import { ARTIFACTS_MIGRATIONS } from '../../src/storage/postgres/artifacts.js';
 import { AUDIT_MIGRATIONS } from '../../src/storage/postgres/audit.js';
 import { CIRCUITS_MIGRATIONS } from '../../src/storage/postgres/circuits.js';

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import pg from 'pg';
 import { resolveConfig } from '../../src/config/load.js';
-import { openStore, type Store } from '../../src/storage/index.js';
+import { openStore } from '../../src/storage/index.js';
+import type { Store } from '../../src/storage/store.js';
 import { freshSchema, postgresSkip } from '../helpers/services.js';
 import { tempDir } from '../helpers/registry.js';
 

@@ -1,5 +1,4 @@
-import type { LedgerEvent, NonceState } from '../../ledger/ledger.js';
-import { classifyRefusal, statusFromRow, type LedgerStore } from '../ledger.js';
+import { classifyRefusal, statusFromRow, type LedgerEvent, type LedgerStore, type NonceState } from '../ledger.js';
 
 interface Nonce {
   tau: string | null;

@@ -1,4 +1,4 @@
-import type { Store } from '../index.js';
+import type { Store } from '../store.js';
 import { ARTIFACTS_MIGRATIONS, postgresArtifactStore } from './artifacts.js';
 import { AUDIT_MIGRATIONS, postgresAuditStore } from './audit.js';
 import { listenCatalogChanges, type CatalogListener } from './catalog-changes.js';

@@ -1,5 +1,4 @@
-import type { LedgerEvent } from '../../ledger/ledger.js';
-import { classifyRefusal, statusFromRow, type LedgerStore, type NonceRow } from '../ledger.js';
+import { classifyRefusal, statusFromRow, type LedgerEvent, type LedgerStore, type NonceRow } from '../ledger.js';
 import { feedAppendLock, feedPages, transaction, type PgPool } from './db.js';
 
 export const LEDGER_MIGRATIONS = [

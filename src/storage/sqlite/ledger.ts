@@ -1,5 +1,4 @@
-import type { LedgerEvent } from '../../ledger/ledger.js';
-import { classifyRefusal, statusFromRow, type LedgerStore, type NonceRow } from '../ledger.js';
+import { classifyRefusal, statusFromRow, type LedgerEvent, type LedgerStore, type NonceRow } from '../ledger.js';
 import { migrate, write, type SqliteDb } from './db.js';
 
 const MIGRATIONS = [
