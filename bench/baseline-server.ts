@@ -1,7 +1,7 @@
 // The baseline every figure is compared with: a bare Fastify route returning a constant small JSON, on
 // the same Node, with the registry's own logger settings (createLogger at the same level).
 import Fastify from 'fastify';
-import { createLogger } from '../src/server/start.js';
+import { createLogger } from '../src/app/start.js';
 
 const level = (process.argv[2] ?? 'warn') as Parameters<typeof createLogger>[0];
 const app = Fastify({ loggerInstance: createLogger(level) });

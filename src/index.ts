@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { resolveConfig } from './config/load.js';
 import type { Config, ConfigInput } from './config/schema.js';
-import { createLogger, startRegistry as start } from './server/start.js';
+import { createLogger, startRegistry as start } from './app/start.js';
 
 export { ConfigError, loadConfigFile } from './config/load.js';
 export type { Config, ConfigInput } from './config/schema.js';

@@ -1,5 +1,5 @@
 import { resolveConfig } from '../config/load.js';
-import { startRegistry } from '../server/start.js';
+import { startRegistry } from '../app/start.js';
 import { DEMO_HANDLE, DEMO_SECRET } from '../client/demo.js';
 import { runService } from './service.js';
 

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { createLogger } from '../server/start.js';
+import { createLogger } from '../app/start.js';
 
 export interface ServiceSpec {
   usage: string;

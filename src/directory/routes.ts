@@ -4,8 +4,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { ApiError, ErrorBodySchema, rateLimited, unauthorized } from '../errors.js';
 import { firstPowHeader } from '../guard/pow.js';
-import type { RegistryContext } from '../server/context.js';
-import { validatorCompiler } from '../server/validation.js';
+import type { RegistryContext } from '../app/context.js';
+import { validatorCompiler } from '../http/validation.js';
 import { fieldCheck, shapeOf } from './field-checks.js';
 import { EnvelopeKeyring } from './keyring.js';
 import {

@@ -1,5 +1,5 @@
 import { invalidInput } from '../errors.js';
-import type { RegistryContext } from '../server/context.js';
+import type { RegistryContext } from '../app/context.js';
 import { HttpLedger } from './http-client.js';
 import type { Ledger } from './ledger.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiError, ErrorBodySchema, notFound, rateLimited } from '../errors.js';
-import type { RegistryContext } from '../server/context.js';
+import type { RegistryContext } from '../app/context.js';
 import type { Ledger } from './ledger.js';
 import { EventsQuery, EventsReply, HealthReply, ReservationReply, ReserveBody, ResponseBody, SpentReply, StatusParams, StatusReply } from './schemas.js';
 

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { createHttpApp } from '../server/app.js';
-import { boundUrl } from '../server/start.js';
-import { timeoutOptions } from '../server/transport.js';
+import { boundUrl, createHttpApp } from '../http/base.js';
+import { timeoutOptions } from '../http/transport.js';
 import { openConfiguredStore } from '../storage/index.js';
 import type { Logger } from 'pino';
 import { parseAddress } from '../config/load.js';

@@ -13,7 +13,7 @@ import { MemoryFailureMeter } from '../guard/failure-meter.js';
 import { MemoryPowStore, PowGate } from '../guard/pow.js';
 import { RedisFailureMeter } from '../guard/redis-failure-meter.js';
 import { RedisPowStore } from '../guard/redis-pow.js';
-import type { RegistryContext } from '../server/context.js';
+import type { RegistryContext } from '../app/context.js';
 import { TauBinder } from './binding.js';
 import { ProofGateway } from './gateway.js';
 import { GuessBudget } from './guess-budget.js';

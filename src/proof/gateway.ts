@@ -8,7 +8,7 @@ import { validateResponse, type CircuitRunner } from '../executor/validate.js';
 import type { Artifact } from '../executor/types.js';
 import { firstPowHeader, type PowGate } from '../guard/pow.js';
 import { ledgerById, pickLedger } from '../ledger/pick.js';
-import type { RegistryContext } from '../server/context.js';
+import type { RegistryContext } from '../app/context.js';
 import type { AuditEntry } from '../storage/audit.js';
 import type { TauBinder } from './binding.js';
 import type { GuessBudget } from './guess-budget.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { DEMO_HANDLE, DEMO_SECRET } from '../client/demo.js';
 import { packageRoot } from '../paths.js';
-import type { RegistryContext } from '../server/context.js';
+import type { RegistryContext } from '../app/context.js';
 import { version } from '../version.js';
 import { loadWebAssets } from './assets.js';
 import { securityHeaders } from './headers.js';

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DEMO_HANDLE, DEMO_SECRET } from '../client/demo.js';
 import { notFound } from '../errors.js';
-import type { RegistryContext } from '../server/context.js';
+import type { RegistryContext } from '../app/context.js';
 import { loadWebAssets } from './assets.js';
 import { securityHeaders } from './headers.js';
 import { ceremonyPage, messagePage } from './html.js';

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { resolveConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { packageRoot } from '../../src/paths.js';
-import { startRegistry, type RunningRegistry } from '../../src/server/start.js';
+import { startRegistry, type RunningRegistry } from '../../src/app/start.js';
 import { freshSchema } from './services.js';
 
 export function tempDir(prefix = 'enigma-test-'): { path: string; remove(): void } {

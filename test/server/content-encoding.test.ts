@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { deflateSync, gzipSync } from 'node:zlib';
-import { BODY_LIMIT } from '../../src/server/app.js';
+import { BODY_LIMIT } from '../../src/http/base.js';
 import { identityFor } from '../helpers/directory-client.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
 

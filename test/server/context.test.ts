@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
 import { resolveConfig } from '../../src/config/load.js';
-import { createContext } from '../../src/server/context.js';
+import { createContext } from '../../src/app/context.js';
 import { tempDir } from '../helpers/registry.js';
 
 test('a start-up failure after the store opened closes the store (SQLite: the WAL is checkpointed away)', async () => {

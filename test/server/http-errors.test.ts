@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { resolveConfig } from '../../src/config/load.js';
 import { startLedgerService } from '../../src/ledger/service.js';
-import { clientErrorHandler } from '../../src/server/errors-plugin.js';
+import { clientErrorHandler } from '../../src/http/errors-plugin.js';
 import { identityFor } from '../helpers/directory-client.js';
 import { rawRequest, type RawResponse } from '../helpers/raw-http.js';
 import { call, startTestRegistry, tempDir } from '../helpers/registry.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ApiError } from '../../src/errors.js';
-import { MAX_JSON_DEPTH, parseJsonBody } from '../../src/server/json-body.js';
+import { MAX_JSON_DEPTH, parseJsonBody } from '../../src/http/json-body.js';
 import { identityFor, sealTo } from '../helpers/directory-client.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
 import { VECTOR } from '../directory/vector.js';

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 
-/** What one connection may hold: time limits and a per-client connection cap (src/server/transport.ts). */
+/** What one connection may hold: time limits and a per-client connection cap (src/http/transport.ts). */
 export const HttpSection = Type.Object(
   {
     request_timeout_seconds: Type.Integer({

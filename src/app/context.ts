@@ -17,7 +17,7 @@ import { openLedger, type OpenedLedger } from '../ledger/open.js';
 import { openConfiguredStore } from '../storage/index.js';
 import type { Store } from '../storage/store.js';
 import { randomBytes } from 'node:crypto';
-import { createAudit, type Audit } from './audit.js';
+import { createAudit, type Audit } from '../audit/audit.js';
 import { Metrics } from './metrics.js';
 
 /** Everything a running registry holds; built once at start, closed once at shutdown. */

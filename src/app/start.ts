@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { parseAddress } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { boundUrl } from '../http/base.js';
 import { buildApp } from './app.js';
 import { createContext, type RegistryContext } from './context.js';
 
@@ -16,14 +17,6 @@ export interface RunningRegistry {
 /** Logs go to stderr as JSON (pino); stdout carries only the status line scripts wait for. */
 export function createLogger(level: Config['log']['level']): Logger {
   return pino({ level, base: { service: 'enigma-registry' } }, pino.destination({ fd: 2, sync: false }));
-}
-
-/** `scheme://IP:PORT` with the port actually bound (`address = "127.0.0.1:0"` picks one). */
-export function boundUrl(app: FastifyInstance, scheme: 'http' | 'https'): string {
-  const addr = app.server.address();
-  const bound = typeof addr === 'object' && addr ? addr : { address: '127.0.0.1', port: 0 };
-  const host = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
-  return `${scheme}://${host}:${bound.port}`;
 }
 
 export async function startRegistry(config: Config, log: Logger = createLogger(config.log.level)): Promise<RunningRegistry> {

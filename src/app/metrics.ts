@@ -6,9 +6,9 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { BurnOutcome } from '../storage/ledger.js';
 import type { AuditEntry } from '../storage/audit.js';
 import type { Store } from '../storage/store.js';
-import { requireAdmin } from './admin-auth.js';
-import type { Audit } from './audit.js';
-import type { RegistryContext } from './context.js';
+import { requireAdmin } from '../http/admin-auth.js';
+import type { Config } from '../config/schema.js';
+import type { Audit } from '../audit/audit.js';
 
 // Prometheus metrics (`[metrics] enabled`), one registry per running registry so that several can share a
 // process (tests, integrators). Everything is counted by wrapping the parts the context hands out (store,
@@ -113,19 +113,13 @@ export class Metrics {
   }
 }
 
-/** With `[metrics] enabled`: counts every request. On the root instance, before any route is registered. */
-export function installMetrics(app: FastifyInstance, ctx: RegistryContext): void {
-  ctx.metrics?.installHooks(app);
-}
-
 /** With `[metrics] enabled`: `GET /metrics` (Prometheus text format; admin bearer token unless `metrics.public`). */
-export const metricsRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = async (app, { ctx }) => {
-  const metrics = ctx.metrics;
+export const metricsRoutes: FastifyPluginAsync<{ metrics: Metrics | undefined; config: Config }> = async (app, { metrics, config }) => {
   if (!metrics) return;
   app.get(
     '/metrics',
     {
-      ...(!ctx.config.metrics.public && { preHandler: requireAdmin(ctx.config) }),
+      ...(!config.metrics.public && { onRequest: requireAdmin(config) }),
       schema: { tags: ['admin'], summary: 'Prometheus metrics (text format); admin bearer token unless metrics.public' },
     },
     async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),

@@ -1,30 +1,11 @@
-import { createHmac, randomBytes } from 'node:crypto';
+// `GET /api/audit`: the audit trail for admins.
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Config } from '../config/schema.js';
-import { loadOrCreateSecret } from '../config/state.js';
 import { ErrorBodySchema } from '../errors.js';
-import type { AuditStore } from '../storage/audit.js';
-import { requireAdmin } from './admin-auth.js';
-import type { RegistryContext } from './context.js';
-
-/** Audit `actor`: HMAC-SHA256(salt, ip) in hex, so events from one client correlate without storing its address. */
-export function hashActor(ip: string, salt: Uint8Array): string {
-  return createHmac('sha256', salt).update(ip).digest('hex');
-}
-
-/** The audit trail as the proof flow uses it: `ctx.audit.append({..., actor: ctx.audit.actor(req.ip)})`. */
-export interface Audit extends AuditStore {
-  actor(ip: string): string;
-}
-
-/** The salt: `audit.salt_hex` (shared by replicas), else generated into state_dir on first run and kept, so hashes stay comparable. */
-export function createAudit(store: AuditStore, config: Config): Audit {
-  const salt_hex = config.audit.salt_hex ?? loadOrCreateSecret(config.state_dir, 'audit', () => ({ salt_hex: randomBytes(32).toString('hex') })).value.salt_hex;
-  const salt = Buffer.from(salt_hex, 'hex');
-  return { append: (e) => store.append(e), list: (o) => store.list(o), prune: (before) => store.prune(before), actor: (ip) => hashActor(ip, salt) };
-}
+import { requireAdmin } from '../http/admin-auth.js';
+import type { Audit } from './audit.js';
 
 const AuditQuery = Type.Object(
   {
@@ -52,12 +33,12 @@ const AuditReply = Type.Object({
 });
 
 /** `GET /audit` (mounted under /api): admin only. */
-export const auditRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = async (fastify, { ctx }) => {
+export const auditRoutes: FastifyPluginAsync<{ audit: Audit; config: Config }> = async (fastify, { audit, config }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/audit',
     {
-      onRequest: requireAdmin(ctx.config),
+      onRequest: requireAdmin(config),
       schema: {
         tags: ['admin'],
         summary: 'Audit trail of proof steps, oldest first (admin bearer token)',
@@ -66,6 +47,6 @@ export const auditRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = async (
         response: { 200: AuditReply, 400: ErrorBodySchema, 401: ErrorBodySchema },
       },
     },
-    async (req) => ctx.audit.list({ after: req.query.after, limit: req.query.limit }),
+    async (req) => audit.list({ after: req.query.after, limit: req.query.limit }),
   );
 };
