@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import { parseAddress } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { buildApp } from './app.js';
-import { createContext, type RegistryContext } from './context.js';
+import { createContext, type ContextOptions, type RegistryContext } from './context.js';
 
 export interface RunningRegistry {
   app: FastifyInstance;
@@ -26,8 +26,8 @@ export function boundUrl(app: FastifyInstance, scheme: 'http' | 'https'): string
   return `${scheme}://${host}:${bound.port}`;
 }
 
-export async function startRegistry(config: Config, log: Logger = createLogger(config.log.level)): Promise<RunningRegistry> {
-  const ctx = await createContext(config, log);
+export async function startRegistry(config: Config, log: Logger = createLogger(config.log.level), opts: ContextOptions = {}): Promise<RunningRegistry> {
+  const ctx = await createContext(config, log, opts);
   let app: FastifyInstance;
   try {
     app = await buildApp(ctx);

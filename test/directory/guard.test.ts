@@ -80,7 +80,7 @@ describe('rate limits and bans', () => {
     assert.equal(m.get(0), undefined);
     assert.equal(m.get(9), 9);
     let now = 0;
-    const l = new MemoryRateLimiter(100, () => now);
+    const l = new MemoryRateLimiter(100, { now: () => now });
     for (let i = 0; i < 10_000; i++) await l.consume({ banKey: `b${i}`, buckets: [{ key: `k${i}`, rps: 1, burst: 1 }], banSeconds: 10 });
     for (let i = 0; i < 1000; i++) await l.consume({ banKey: `b${i}`, buckets: [{ key: `k${i}`, rps: 1, burst: 1 }], banSeconds: 10 });
     const internals = l as unknown as { buckets: BoundedMap<string, unknown>; bans: BoundedMap<string, unknown> };
