@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Clock } from '../../src/config/clock.js';
 
 /** A clock that stands still until the test moves it: inject it where a test would otherwise sleep. */
@@ -12,13 +13,14 @@ export class ManualClock implements Clock {
 }
 
 /**
- * Waits for `check` to hold, yielding to the event loop between tries (no fixed sleep): for effects that
- * finish asynchronously after a timer fired, e.g. a GC's store query.
+ * Waits for a condition that only an outside process or thread can make true (a child started, a key
+ * expired on the Redis server): checks it every few ms and fails after a generous `timeoutMs`. The
+ * duration is a bound, never the thing waited for.
  */
-export async function until(check: () => boolean | Promise<boolean>, what: string, tries = 10_000): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return;
-    await new Promise((r) => setImmediate(r));
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > end) throw new Error(`${what}: still not true after ${timeoutMs} ms`);
+    await delay(5);
   }
-  throw new Error(`${what}: not after ${tries} turns of the event loop`);
 }
