@@ -14,13 +14,13 @@ export class ManualClock implements Clock {
 
 /**
  * Waits for a condition that only an outside process or thread can make true (a child started, a key
- * expired on the Redis server): checks it every few ms and fails after a generous `timeoutMs`. The
+ * expired on the Redis server): checks it every `everyMs` and fails after a generous `timeoutMs`. The
  * duration is a bound, never the thing waited for.
  */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, what: string, { timeoutMs = 30_000, everyMs = 5 } = {}): Promise<void> {
   const end = performance.now() + timeoutMs;
   while (!(await check())) {
     if (performance.now() > end) throw new Error(`${what}: still not true after ${timeoutMs} ms`);
-    await delay(5);
+    await delay(everyMs);
   }
 }
