@@ -17,7 +17,11 @@ export class ManualClock implements Clock {
  * expired on the Redis server): checks it every `everyMs` and fails after a generous `timeoutMs`. The
  * duration is a bound, never the thing waited for.
  */
-export async function until(check: () => boolean | Promise<boolean>, what: string, { timeoutMs = 30_000, everyMs = 5 } = {}): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  { timeoutMs = 30_000, everyMs = 5 } = {},
+): Promise<void> {
   const end = performance.now() + timeoutMs;
   while (!(await check())) {
     if (performance.now() > end) throw new Error(`${what}: still not true after ${timeoutMs} ms`);
