@@ -75,11 +75,13 @@ describe('SDK PoW solving', () => {
       let ticks = 0;
       const timer = setInterval(() => ticks++, 20);
       const progress: PowProgress[] = [];
-      // Cancel on the second progress report (an event, not a clock: on a loaded machine 400 ms may see none).
+      // Cancel on events, not a clock: once progress was reported twice and the 20 ms timer has fired 5 times
+      // during the solve (it only can if the solver yields), or, if it never does, after 1000 reports
+      // (16M attempts, far short of the 2^30 a solution takes) so that the test fails instead of hanging.
       let abortedAt = 0;
       const onPowProgress = (p: PowProgress) => {
         progress.push(p);
-        if (progress.length === 2) {
+        if (abortedAt === 0 && ((progress.length >= 2 && ticks >= 5) || progress.length === 1000)) {
           abortedAt = Date.now();
           ac.abort(new Error('cancelled by the test'));
         }
