@@ -26,7 +26,11 @@ const cursorShown = (session: string) => tmux('display-message', '-p', '-t', ses
 async function waitFor(session: string, re: RegExp, timeoutMs = 15_000): Promise<string> {
   let text = '';
   try {
-    await until(() => re.test((text = pane(session))), `pane showed ${re}`, { timeoutMs, everyMs: 50 });
+    const shows = () => {
+      text = pane(session);
+      return re.test(text);
+    };
+    await until(shows, `pane showed ${re}`, { timeoutMs, everyMs: 50 });
   } catch (e) {
     throw new Error(`${(e as Error).message}; it shows:\n${text}`);
   }
