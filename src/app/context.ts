@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { hexToBytes } from '../crypto/encoding.js';
 import { x25519Generate } from '../crypto/x25519.js';
 import { bytesToHex } from '../crypto/encoding.js';
+import type { Clock } from '../config/clock.js';
 import type { Config } from '../config/schema.js';
 import { loadOrCreateSecret } from '../config/state.js';
 import { DirectoryService } from '../directory/service.js';
@@ -50,7 +51,12 @@ function envelopeConfig(config: Config, log: Logger): NonNullable<Config['envelo
   return value;
 }
 
-export async function createContext(config: Config, log: Logger): Promise<RegistryContext> {
+export interface ContextOptions {
+  /** What the ledger, the in-memory rate limits and presence expiry read as "now"; the system clock by default. */
+  clock?: Clock;
+}
+
+export async function createContext(config: Config, log: Logger, opts: ContextOptions = {}): Promise<RegistryContext> {
   const envelope = envelopeConfig(config, log);
   const keyring = new EnvelopeKeyring(envelope.keys);
   for (const k of keyring.expired()) log.warn({ kid: k.kidHex }, 'envelope key has passed not_after_epoch_ms and will not be used');
@@ -67,7 +73,7 @@ export async function createContext(config: Config, log: Logger): Promise<Regist
   let audit: Audit;
   let redis: RedisConnection | undefined;
   try {
-    ledger = openLedger(config, store, log);
+    ledger = openLedger(config, store, log, opts.clock);
     audit = createAudit(store.audit, config);
     if (metrics) audit = metrics.audit(audit);
     // Replicas share buckets, bans, lockouts and PoW challenges through one Redis.
@@ -78,7 +84,7 @@ export async function createContext(config: Config, log: Logger): Promise<Regist
     await store.close();
     throw e;
   }
-  const bareLimiter: RateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(config.rate_limit.max_entries);
+  const bareLimiter: RateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(config.rate_limit.max_entries, opts.clock);
   const limiter = metrics ? metrics.limiter(bareLimiter) : bareLimiter;
   const powStore = redis ? new RedisPowStore(redis) : new MemoryPowStore(config.pow.max_outstanding);
   const pow = config.pow.enabled ? new PowGate(powStore, config.pow.difficulty, config.pow.ttl_seconds) : undefined;
@@ -89,6 +95,7 @@ export async function createContext(config: Config, log: Logger): Promise<Regist
     maxNodes: config.max_nodes,
     nodesPerClient: config.nodes.max_per_client,
     presenceMaxEntries: config.presence.max_entries,
+    clock: opts.clock,
   });
 
   const retainMs = config.audit.retain_days * 86_400_000;

@@ -4,7 +4,7 @@ import { parseAddress } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { boundUrl } from '../http/base.js';
 import { buildApp } from './app.js';
-import { createContext, type RegistryContext } from './context.js';
+import { createContext, type ContextOptions, type RegistryContext } from './context.js';
 
 export interface RunningRegistry {
   app: FastifyInstance;
@@ -19,8 +19,8 @@ export function createLogger(level: Config['log']['level']): Logger {
   return pino({ level, base: { service: 'enigma-registry' } }, pino.destination({ fd: 2, sync: false }));
 }
 
-export async function startRegistry(config: Config, log: Logger = createLogger(config.log.level)): Promise<RunningRegistry> {
-  const ctx = await createContext(config, log);
+export async function startRegistry(config: Config, log: Logger = createLogger(config.log.level), opts: ContextOptions = {}): Promise<RunningRegistry> {
+  const ctx = await createContext(config, log, opts);
   let app: FastifyInstance;
   try {
     app = await buildApp(ctx);

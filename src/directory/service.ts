@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { isIPv6 } from 'node:net';
+import { systemClock, type Clock } from '../config/clock.js';
 import { bytesToHex, hexToBytes, parseHex, utf8ToBytes } from '../crypto/encoding.js';
 import { conflict, invalidInput, ApiError } from '../errors.js';
 import type { DirectoryStore } from '../storage/directory.js';
@@ -24,6 +25,8 @@ export interface DirectoryOptions {
   /** Node urls one client may have in the list (`nodes.max_per_client`). */
   nodesPerClient: number;
   presenceMaxEntries: number;
+  /** Presence timestamps and their expiry; the system clock unless a test drives time. */
+  clock?: Clock;
 }
 
 /** Standard base64 may come without its `=` padding (the Rust registry accepts both). */
@@ -45,8 +48,10 @@ export function clientOf(ip: string): string {
 /** Node-directory behaviour, independent of HTTP. */
 export class DirectoryService {
   private readonly vault: Vault;
+  private readonly clock: Clock;
   constructor(private readonly o: DirectoryOptions) {
     this.vault = new Vault(o.pepper);
+    this.clock = o.clock ?? systemClock;
   }
 
   get keyring(): EnvelopeKeyring {
@@ -89,7 +94,7 @@ export class DirectoryService {
     return this.o.store.hasIdentity(this.vault.blindIndex(parseHandle(handleHex)));
   }
 
-  async announce(p: { user_id: string; addr: string; ts_ms: number }, now = Date.now()): Promise<void> {
+  async announce(p: { user_id: string; addr: string; ts_ms: number }, now = this.clock.now()): Promise<void> {
     const handle = parseHandle(p.user_id, 'user_id');
     // Trimmed before the length check, as the Rust registry does; stored as sent.
     const addr = p.addr.trim();
@@ -143,7 +148,7 @@ export class DirectoryService {
   }
 
   /** Drops presences not announced within `ttlSeconds`; also enforces the entry bound. */
-  async gcPresence(ttlSeconds: number, now = Date.now()): Promise<number> {
+  async gcPresence(ttlSeconds: number, now = this.clock.now()): Promise<number> {
     return this.o.store.purgePresence(now - ttlSeconds * 1000, this.o.presenceMaxEntries);
   }
 

@@ -35,6 +35,8 @@ export class WasmPool {
 
   /** Runs a module; `stdin` must own its whole buffer, which is transferred to the worker (detached here). */
   async run(sha256: string, compiled: CompiledModule, argv: string[], stdin: Uint8Array, limits: ResolvedLimits, memoryBytes: number): Promise<RunResult> {
+    // A run admitted before close() but still compiling gets here after it: no new worker may outlive close().
+    if (this.closed) return failedRun('executor is shut down', 0);
     const slot = this.idleSlot();
     slot.busy = true;
     // Idle workers are unref'd so they never hold the process open; a run in flight must.

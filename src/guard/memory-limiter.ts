@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../config/clock.js';
 import { BoundedMap } from './bounded-map.js';
 import type { Bucket, LimitResult, RateLimiter } from './limiter.js';
 
@@ -12,7 +13,7 @@ export class MemoryRateLimiter implements RateLimiter {
   private readonly bans: BoundedMap<string, number>;
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(maxEntries: number, private readonly now: () => number = Date.now) {
+  constructor(maxEntries: number, private readonly clock: Clock = systemClock) {
     this.buckets = new BoundedMap(maxEntries);
     this.bans = new BoundedMap(maxEntries);
     // Full buckets and lapsed bans carry no information: drop them so idle clients cost nothing.
@@ -20,7 +21,7 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   async consume(req: { banKey: string; buckets: Bucket[]; banSeconds: number }): Promise<LimitResult> {
-    const now = this.now();
+    const now = this.clock.now();
     const ban = this.banLeft(req.banKey, now);
     if (ban > 0) return { ok: false, retryAfterSec: ban };
     const states = req.buckets.map((b) => this.refill(b, now));
@@ -38,7 +39,7 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   async banned(banKey: string): Promise<number> {
-    return this.banLeft(banKey, this.now());
+    return this.banLeft(banKey, this.clock.now());
   }
 
   async close(): Promise<void> {
@@ -62,7 +63,7 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   private sweep(): void {
-    const now = this.now();
+    const now = this.clock.now();
     this.bans.prune((until) => until <= now);
     // A bucket idle for a minute has refilled for any rate >= burst/60; forget it.
     this.buckets.prune((s) => now - s.at > 60_000);

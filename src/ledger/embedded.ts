@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '../config/clock.js';
 import { invalidInput } from '../errors.js';
 import type { LedgerStore } from '../storage/ledger.js';
 import { nextCursor } from '../storage/page.js';
@@ -11,19 +12,24 @@ export interface EmbeddedLedgerOptions {
   retainSeconds: number;
   /** The backing store's liveness check. */
   ping(): Promise<void>;
+  /** Reservation, burn and prune times; the system clock unless a test drives time. */
+  clock?: Clock;
 }
 
 /** The ledger on the registry's own store (or the standalone service's). */
 export class EmbeddedLedger implements Ledger {
+  private readonly clock: Clock;
   constructor(
     private readonly store: LedgerStore,
     private readonly o: EmbeddedLedgerOptions,
-  ) {}
+  ) {
+    this.clock = o.clock ?? systemClock;
+  }
 
   async reserve(opts: { ttlSeconds?: number } = {}): Promise<Reservation> {
     const ttl = opts.ttlSeconds ?? this.o.ttlSeconds;
     if (!Number.isInteger(ttl) || ttl < 1 || ttl > this.o.maxTtlSeconds) throw invalidInput(`ttl must be an integer from 1 to ${this.o.maxTtlSeconds} seconds`);
-    const now = Date.now();
+    const now = this.clock.now();
     const r: Reservation = { uuid: randomUUID(), tau: randomBytes(16).toString('hex'), ttl, expires_at: now + ttl * 1000 };
     await this.store.reserve(r.uuid, r.tau, r.expires_at, now);
     return r;
@@ -31,11 +37,11 @@ export class EmbeddedLedger implements Ledger {
 
   burn(uuid: string, tau: string): Promise<BurnOutcome> {
     // Hex is case-insensitive on the wire; the stored tau is lower case.
-    return this.store.spend(uuid.toLowerCase(), tau.toLowerCase(), Date.now());
+    return this.store.spend(uuid.toLowerCase(), tau.toLowerCase(), this.clock.now());
   }
 
   status(uuid: string): Promise<NonceStatus | undefined> {
-    return this.store.status(uuid.toLowerCase(), Date.now());
+    return this.store.status(uuid.toLowerCase(), this.clock.now());
   }
 
   async events({ after = 0, limit }: { after?: number; limit: number }): Promise<{ events: LedgerEvent[]; next: number | null }> {
@@ -48,7 +54,7 @@ export class EmbeddedLedger implements Ledger {
   }
 
   /** Tombstones expired nonces and forgets what is older than retain_seconds; run periodically. */
-  prune(now = Date.now()): Promise<number> {
+  prune(now = this.clock.now()): Promise<number> {
     return this.store.prune(now, this.o.retainSeconds * 1000);
   }
 }

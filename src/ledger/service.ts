@@ -4,6 +4,7 @@ import { timeoutOptions } from '../http/transport.js';
 import { openConfiguredStore } from '../storage/index.js';
 import type { Logger } from 'pino';
 import { parseAddress } from '../config/load.js';
+import type { Clock } from '../config/clock.js';
 import type { Config } from '../config/schema.js';
 import { embeddedLedger } from './open.js';
 import { ledgerRoutes } from './routes.js';
@@ -19,9 +20,9 @@ export interface RunningLedgerService {
  * `enigma-registry ledger`: the ledger alone over HTTP at `ledger.address`, with the registry's error
  * envelope and strict validation. It has no authentication of its own: bind it to a private network.
  */
-export async function startLedgerService(config: Config, log: Logger): Promise<RunningLedgerService> {
+export async function startLedgerService(config: Config, log: Logger, clock?: Clock): Promise<RunningLedgerService> {
   const store = await openConfiguredStore(config, log);
-  const opened = embeddedLedger(config, store, log);
+  const opened = embeddedLedger(config, store, log, clock);
   const shutdown = async () => {
     opened.stop();
     await store.close();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SIXZONE_BEARINGS, type Colour, type SixzoneSecret } from '../../src/client/sixzone.js';
 import { packageRoot } from '../../src/paths.js';
+import { until } from '../helpers/clock.js';
 import { tempDir } from '../helpers/registry.js';
 import { systemSkip } from '../helpers/system.js';
 import { startProofRegistry } from '../client/proof-registry.js';
@@ -22,14 +23,19 @@ const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args]
 const pane = (session: string, escapes = false) => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', session);
 const cursorShown = (session: string) => tmux('display-message', '-p', '-t', session, '#{cursor_flag}').trim() === '1';
 
+/** Waits for the screen to show `re` (tmux has no change notification outside control mode, so: polled). */
 async function waitFor(session: string, re: RegExp, timeoutMs = 15_000): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const text = pane(session);
-    if (re.test(text)) return text;
-    if (Date.now() > end) throw new Error(`pane never showed ${re}; it shows:\n${text}`);
-    await new Promise((r) => setTimeout(r, 50));
+  let text = '';
+  try {
+    const shows = () => {
+      text = pane(session);
+      return re.test(text);
+    };
+    await until(shows, `pane showed ${re}`, { timeoutMs, everyMs: 50 });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; it shows:\n${text}`);
   }
+  return text;
 }
 
 /** A shell in a fresh detached session; the command line is typed into it. */

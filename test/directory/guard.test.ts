@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { solvePow, leadingZeroBits, powSolves, MemoryPowStore, PowGate } from '../../src/guard/pow.js';
 import { MemoryRateLimiter } from '../../src/guard/memory-limiter.js';
 import { BoundedMap } from '../../src/guard/bounded-map.js';
+import { ManualClock } from '../helpers/clock.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
 import { identityFor } from '../helpers/directory-client.js';
 
@@ -11,7 +12,8 @@ const handle = identityFor('limit-target').user_id;
 
 describe('rate limits and bans', () => {
   test('burst is served, the overrun is 429 with Retry-After, and the ban holds for ban_seconds', async () => {
-    const reg = await startTestRegistry({ rate_limit: { per_ip_rps: 1, burst: 3, ban_seconds: 2, endpoints: { check_user_rps: 100 } } });
+    const clock = new ManualClock();
+    const reg = await startTestRegistry({ rate_limit: { per_ip_rps: 1, burst: 3, ban_seconds: 2, endpoints: { check_user_rps: 100 } } }, { clock });
     try {
       for (let i = 0; i < 3; i++) assert.equal((await call(reg.url, 'GET', `/check_user/${handle}`)).status, 200);
       const limited = await call(reg.url, 'GET', `/check_user/${handle}`);
@@ -19,12 +21,16 @@ describe('rate limits and bans', () => {
       assert.equal(limited.body.error.code, 'RATE_LIMITED');
       assert.equal(limited.headers.get('retry-after'), '2');
       // Banned: even after a token has refilled (1 rps), the client stays out until the ban lapses.
-      await new Promise((r) => setTimeout(r, 1100));
-      assert.equal((await call(reg.url, 'GET', `/check_user/${handle}`)).status, 429);
+      clock.advance(1000);
+      const still = await call(reg.url, 'GET', `/check_user/${handle}`);
+      assert.equal(still.status, 429);
+      assert.equal(still.headers.get('retry-after'), '1');
       // Unlimited endpoints stay reachable during a ban.
       assert.equal((await call(reg.url, 'GET', '/envelope_pubkey')).status, 200);
       assert.equal((await call(reg.url, 'GET', '/nodes')).status, 200);
-      await new Promise((r) => setTimeout(r, 1100));
+      clock.advance(999);
+      assert.equal((await call(reg.url, 'GET', `/check_user/${handle}`)).status, 429, 'banned to the last millisecond');
+      clock.advance(1);
       assert.equal((await call(reg.url, 'GET', `/check_user/${handle}`)).status, 200);
     } finally {
       await reg.close();
@@ -81,7 +87,7 @@ describe('rate limits and bans', () => {
     assert.equal(m.get(0), undefined);
     assert.equal(m.get(9), 9);
     let now = 0;
-    const l = new MemoryRateLimiter(100, () => now);
+    const l = new MemoryRateLimiter(100, { now: () => now });
     for (let i = 0; i < 10_000; i++) await l.consume({ banKey: `b${i}`, buckets: [{ key: `k${i}`, rps: 1, burst: 1 }], banSeconds: 10 });
     for (let i = 0; i < 1000; i++) await l.consume({ banKey: `b${i}`, buckets: [{ key: `k${i}`, rps: 1, burst: 1 }], banSeconds: 10 });
     const internals = l as unknown as { buckets: BoundedMap<string, unknown>; bans: BoundedMap<string, unknown> };
@@ -99,7 +105,9 @@ describe('proof of work', () => {
     assert.ok(powSolves('00'.repeat(16), s, 8));
   });
 
-  test('missing, malformed, wrong, replayed, expired and valid solutions', async () => {
+  test('missing, malformed, wrong, replayed, expired and valid solutions', async (t) => {
+    // PoW expiry reads Date: mocked, so the challenge lapses on a tick rather than after a sleep.
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
     const reg = await startTestRegistry({ pow: { enabled: true, difficulty: 8, ttl_seconds: 1 }, rate_limit: { enabled: false } });
     try {
       const target = `/check_user/${handle}`;
@@ -128,7 +136,7 @@ describe('proof of work', () => {
 
       const c3 = (await call(reg.url, 'GET', '/pow/challenge')).body as { challenge: string };
       const late = `${c3.challenge}:${solvePow(c3.challenge, 8)}`;
-      await new Promise((r) => setTimeout(r, 1100));
+      t.mock.timers.tick(1001);
       assert.match(await refused(late), /expired/);
 
       // /resolve needs it too; /register does not.

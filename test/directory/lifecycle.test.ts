@@ -3,28 +3,46 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { ManualClock } from '../helpers/clock.js';
 import { call, runCli, spawnCli, startTestRegistry, tempDir } from '../helpers/registry.js';
 import { identityFor, requester, sealTo } from '../helpers/directory-client.js';
 import { makePki } from '../helpers/pki.js';
 
 describe('presence', () => {
-  test('announced presence is purged by the GC once older than ttl_seconds, refreshed by a new announce', async () => {
-    const reg = await startTestRegistry({ presence: { ttl_seconds: 1, gc_interval_seconds: 1 }, rate_limit: { enabled: false } });
+  test('announced presence is purged by the GC once older than ttl_seconds, refreshed by a new announce', async (t) => {
+    // The GC's interval timer is mocked and presence time is a manual clock: each GC run is one tick, awaited.
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    const clock = new ManualClock();
+    const reg = await startTestRegistry({ presence: { ttl_seconds: 1, gc_interval_seconds: 1 }, rate_limit: { enabled: false } }, { clock });
+    const gc = t.mock.method(reg.ctx.directory, 'gcPresence');
+    const count = () => reg.ctx.store.directory.countPresence();
+    const runGc = async () => {
+      const before = gc.mock.callCount();
+      t.mock.timers.tick(1000);
+      assert.equal(gc.mock.callCount(), before + 1, 'the GC runs every gc_interval_seconds');
+      await gc.mock.calls.at(-1)!.result;
+    };
     try {
       const a = identityFor('p-a').user_id;
       const b = identityFor('p-b').user_id;
       await call(reg.url, 'POST', '/announce', { user_id: a, addr: 'a:1', ts_ms: 1 });
       await call(reg.url, 'POST', '/announce', { user_id: b, addr: 'b:1', ts_ms: 1 });
       await call(reg.url, 'POST', '/announce', { user_id: a, addr: 'a:2', ts_ms: 2 }); // upsert, not a second row
-      assert.equal(await reg.ctx.store.directory.countPresence(), 2);
-      await new Promise((r) => setTimeout(r, 800));
-      await call(reg.url, 'POST', '/announce', { user_id: b, addr: 'b:2', ts_ms: 3 });
-      await new Promise((r) => setTimeout(r, 1700));
-      // a was last seen > 1 s ago at the last GC; b may or may not be, so only a is certain to be gone.
-      const left = await reg.ctx.store.directory.countPresence();
-      assert.ok(left <= 1, `expected a purged, ${left} left`);
-      await new Promise((r) => setTimeout(r, 1500));
-      assert.equal(await reg.ctx.store.directory.countPresence(), 0);
+      assert.equal(await count(), 2);
+      clock.advance(800);
+      await call(reg.url, 'POST', '/announce', { user_id: b, addr: 'b:2', ts_ms: 3 }); // b refreshed
+      clock.advance(200);
+      await runGc();
+      assert.equal(await count(), 2, 'a, seen exactly ttl_seconds ago, is kept');
+      clock.advance(1);
+      await runGc();
+      assert.equal(await count(), 1, 'a is purged; b, refreshed 801 ms ago, is kept');
+      clock.advance(799);
+      await runGc();
+      assert.equal(await count(), 1, 'b, seen exactly ttl_seconds ago, is kept');
+      clock.advance(1);
+      await runGc();
+      assert.equal(await count(), 0);
     } finally {
       await reg.close();
     }

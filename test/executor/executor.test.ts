@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiError } from '../../src/errors.js';
 import { Executor } from '../../src/executor/index.js';
+import { until } from '../helpers/clock.js';
 import { artifact, config } from './helpers.js';
 import { echoModule, loopModule } from './wasm-builder.js';
 
@@ -54,7 +55,7 @@ test('close() ends wasm runs in flight and refuses queued ones', async () => {
   const running = ex.run(artifact(loopModule()), 'x', [], '');
   const queued = ex.run(artifact(echoModule(0)), 'x', [], '');
   queued.catch(() => undefined); // asserted below; close() settles it first
-  await new Promise((r) => setTimeout(r, 200));
+  await until(() => ex.stats.running === 1 && ex.stats.queued === 1, 'one run in flight, one queued');
   await ex.close();
   const r = await running;
   assert.equal(r.exit_code, null);

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Executor, type Artifact } from '../../src/executor/index.js';
 import { systemSkip } from '../helpers/system.js';
+import { until } from '../helpers/clock.js';
 import { artifact, config } from './helpers.js';
 
 const skip = systemSkip('native sandbox', ['bwrap', 'prlimit', 'gcc']);
@@ -100,12 +101,12 @@ test('native: no connection to a host server on 127.0.0.1 arrives', { skip }, as
     const r = await ex.run(hostile, 'connect', [String(port)], '');
     assert.equal(r.exit_code, 1);
     assert.match(r.stdout, /^blocked/);
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(connections, 0);
-    // The same probe outside the sandbox does connect: the test can see a connection when one happens.
+    // The same probe outside the sandbox does connect: the test can see a connection when one happens. The
+    // listener accepts in arrival order, so once this one is seen, any attempt from the sandbox would be too.
+    const seen = new Promise((r) => server.once('connection', r));
     await new Promise<void>((resolve, reject) => net.connect(port, '127.0.0.1', resolve).on('error', reject));
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(connections, 1);
+    await seen;
+    assert.equal(connections, 1, 'only the probe from outside the sandbox arrived');
   } finally {
     server.close();
   }
@@ -221,7 +222,7 @@ test('native: without bwrap, native circuits are refused with how to install it'
 test('native: close() kills runs in flight', { skip }, async () => {
   const own = new Executor(config({ wall_ms: 10_000 }));
   const run = own.run(hostile, 'sleep', [], '');
-  await new Promise((r) => setTimeout(r, 300));
+  await until(() => leftovers('sleep').length > 0, 'the circuit process started');
   await own.close();
   const r = await run;
   assert.equal(r.exit_code, null);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import type { Clock } from '../../src/config/clock.js';
 import { resolveConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { packageRoot } from '../../src/paths.js';
@@ -17,9 +18,9 @@ export function tempDir(prefix = 'enigma-test-'): { path: string; remove(): void
 /**
  * A registry on 127.0.0.1:<free port> with a silent logger; the state dir is a fresh temp dir unless given.
  * Its default storage is SQLite in that dir, or, with ENIGMA_TEST_STORAGE=postgres (test/scale runs the
- * HTTP suites that way), a fresh PostgreSQL schema dropped at close.
+ * HTTP suites that way), a fresh PostgreSQL schema dropped at close. `opts.clock` drives time (test/helpers/clock.ts).
  */
-export async function startTestRegistry(raw: ConfigInput & Record<string, unknown> = {}): Promise<RunningRegistry & { dir: string }> {
+export async function startTestRegistry(raw: ConfigInput & Record<string, unknown> = {}, opts: { clock?: Clock } = {}): Promise<RunningRegistry & { dir: string }> {
   const dir = tempDir();
   const pg = raw.storage === undefined && process.env.ENIGMA_TEST_STORAGE === 'postgres' ? await freshSchema() : undefined;
   const config = resolveConfig({
@@ -28,7 +29,7 @@ export async function startTestRegistry(raw: ConfigInput & Record<string, unknow
     storage: pg ? { kind: 'postgres', url: pg.url, pool_size: 4 } : { kind: 'sqlite', path: join(dir.path, 'registry.sqlite3') },
     ...raw,
   });
-  const running = await startRegistry(config, pino({ level: 'silent' }));
+  const running = await startRegistry(config, pino({ level: 'silent' }), opts);
   return {
     ...running,
     dir: dir.path,

@@ -2,17 +2,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { EmbeddedLedger } from '../../src/ledger/embedded.js';
 import { memoryLedgerStore } from '../../src/storage/memory/ledger.js';
+import { ManualClock } from '../helpers/clock.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const kind of ['sqlite', 'memory'] as const) {
   describe(`ledger over HTTP at /api/ledger (${kind} store)`, () => {
     let reg: Awaited<ReturnType<typeof startTestRegistry>>;
     let base: string;
+    // The ledger's time: expiry and retention are checked to the millisecond, with no waiting.
+    const clock = new ManualClock();
     before(async () => {
       // The race test opens 100 connections from one address.
-      reg = await startTestRegistry({ rate_limit: { enabled: false }, http: { max_connections_per_ip: 128 }, ...(kind === 'memory' && { storage: { kind: 'memory' } }) });
+      reg = await startTestRegistry(
+        { rate_limit: { enabled: false }, http: { max_connections_per_ip: 128 }, ...(kind === 'memory' && { storage: { kind: 'memory' } }) },
+        { clock },
+      );
       base = `${reg.url}/api/ledger`;
     });
     after(() => reg.close());
@@ -24,12 +28,11 @@ for (const kind of ['sqlite', 'memory'] as const) {
     };
 
     test('reserve answers a v4 uuid, a 32-hex tau and the default TTL', async () => {
-      const before = Date.now();
       const r = await reserve();
       assert.match(r.uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       assert.match(r.tau, /^[0-9a-f]{32}$/);
       assert.equal(r.ttl, 300);
-      assert.ok(r.expires_at >= before + 300_000 && r.expires_at <= Date.now() + 300_000);
+      assert.equal(r.expires_at, clock.now() + 300_000);
       const s = await call(base, 'GET', `/status/${r.uuid}`);
       assert.deepEqual(s.body, { uuid: r.uuid, state: 'RESERVED', expires_at: r.expires_at });
       const again = await reserve();
@@ -76,10 +79,12 @@ for (const kind of ['sqlite', 'memory'] as const) {
       assert.equal((await call(base, 'POST', '/reserve', { ttl: 5, extra: 1 })).status, 400);
     });
 
-    test('expiry: a 1-second nonce answers 410 EXPIRED after it lapses, also with the right tau', async () => {
+    test('expiry: a 1-second nonce answers 410 EXPIRED once its second is over, also with the right tau', async () => {
       const r = await reserve(1);
       assert.equal(r.ttl, 1);
-      await sleep(1100);
+      clock.advance(999);
+      assert.equal((await call(base, 'GET', `/status/${r.uuid}`)).body.state, 'RESERVED', 'live until the last millisecond');
+      clock.advance(1);
       const late = await call(base, 'POST', '/response', { uuid: r.uuid, tau: r.tau, payload: {} });
       assert.equal(late.status, 410);
       assert.equal(late.body.error.code, 'EXPIRED');
@@ -92,13 +97,18 @@ for (const kind of ['sqlite', 'memory'] as const) {
       const spent = await reserve();
       assert.equal((await call(base, 'POST', '/response', { uuid: spent.uuid, tau: spent.tau })).status, 200);
       const live = await reserve();
-      await sleep(1100);
+      clock.advance(1000);
       assert.ok((await ledger.prune()) >= 1);
       assert.equal((await call(base, 'GET', `/status/${expired.uuid}`)).body.state, 'EXPIRED');
       assert.equal((await call(base, 'POST', '/response', { uuid: expired.uuid, tau: expired.tau })).status, 410);
       assert.equal((await call(base, 'POST', '/response', { uuid: spent.uuid, tau: spent.tau })).status, 409);
-      // A day (retain_seconds) later both are forgotten; the live nonce (300 s) has become a tombstone itself.
-      await ledger.prune(Date.now() + 86_400_000 + 5_000);
+      // retain_seconds (a day) after its expiry the tombstone is still there; a millisecond later it is forgotten.
+      clock.advance(86_400_000);
+      await ledger.prune();
+      assert.equal((await call(base, 'GET', `/status/${expired.uuid}`)).body.state, 'EXPIRED');
+      clock.advance(1);
+      await ledger.prune();
+      // Both are forgotten; the live nonce (300 s) has become a tombstone itself.
       assert.equal((await call(base, 'GET', `/status/${expired.uuid}`)).status, 404);
       assert.equal((await call(base, 'GET', `/status/${spent.uuid}`)).status, 404);
       assert.equal((await call(base, 'GET', `/status/${live.uuid}`)).body.state, 'EXPIRED');

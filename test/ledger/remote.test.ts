@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ApiError } from '../../src/errors.js';
+import pino from 'pino';
+import { resolveConfig } from '../../src/config/load.js';
 import { HttpLedger } from '../../src/ledger/http-client.js';
+import { startLedgerService } from '../../src/ledger/service.js';
+import { ManualClock } from '../helpers/clock.js';
 import { EMBEDDED_LEDGER, ledgerById, pickLedger } from '../../src/ledger/pick.js';
 import { call, spawnCli, startTestRegistry, tempDir, type SpawnedRegistry } from '../helpers/registry.js';
 
 /** A TCP listener that counts connections: the proof that a refused URL caused no request. */
-async function countingListener(): Promise<{ url: string; connections: () => number; close(): Promise<void> }> {
+async function countingListener(): Promise<{ url: string; connections: () => number; probe(): Promise<void>; close(): Promise<void> }> {
   let n = 0;
   const server: Server = createServer((s) => {
     n++;
@@ -17,7 +21,18 @@ async function countingListener(): Promise<{ url: string; connections: () => num
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}`, connections: () => n, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    connections: () => n,
+    // Connects once and resolves when the listener has accepted it: connections are accepted in arrival
+    // order, so any earlier attempt has been counted by then.
+    probe: async () => {
+      const seen = new Promise((r) => server.once('connection', r));
+      connect(port, '127.0.0.1').on('error', () => undefined);
+      await seen;
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 describe('standalone `enigma-registry ledger` used by the registry through ledger.url', () => {
@@ -68,9 +83,6 @@ describe('standalone `enigma-registry ledger` used by the registry through ledge
     assert.deepEqual(await ledger.burn('2b1f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', r.tau), { ok: false, reason: 'unknown' });
     assert.equal((await ledger.status(r.uuid))?.state, 'SPENT');
     assert.equal(await ledger.status('2b1f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d'), undefined);
-    const short = await ledger.reserve({ ttlSeconds: 1 });
-    await new Promise((res) => setTimeout(res, 1100));
-    assert.deepEqual(await ledger.burn(short.uuid, short.tau), { ok: false, reason: 'expired' });
     const feed = await ledger.events({ limit: 1000 });
     assert.ok(feed.events.some((e) => e.uuid === r.uuid && e.type === 'spent'));
     await ledger.ping();
@@ -124,8 +136,25 @@ describe('standalone `enigma-registry ledger` used by the registry through ledge
     }
     assert.throws(() => ledgerById(other.ctx, trap.url), (e: unknown) => e instanceof ApiError && e.status === 400);
     assert.throws(() => ledgerById(reg.ctx, EMBEDDED_LEDGER), (e: unknown) => e instanceof ApiError && e.status === 400);
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal(trap.connections(), 0);
+    await trap.probe();
+    assert.equal(trap.connections(), 1, 'only the probe connected');
+  });
+
+  test('an expired nonce at the remote ledger maps back to `expired` (an in-process service on a manual clock)', async () => {
+    const clock = new ManualClock();
+    const config = resolveConfig({ state_dir: dir.path, storage: { kind: 'memory' }, ledger: { address: '127.0.0.1:0' } });
+    const service = await startLedgerService(config, pino({ level: 'silent' }), clock);
+    try {
+      const ledger = new HttpLedger(service.url, 10_000);
+      const short = await ledger.reserve({ ttlSeconds: 1 });
+      clock.advance(999);
+      assert.equal((await ledger.status(short.uuid))?.state, 'RESERVED');
+      clock.advance(1);
+      assert.deepEqual(await ledger.burn(short.uuid, short.tau), { ok: false, reason: 'expired' });
+      assert.equal((await ledger.status(short.uuid))?.state, 'EXPIRED');
+    } finally {
+      await service.close();
+    }
   });
 
   test('SIGTERM stops the service cleanly (exit 0)', async () => {

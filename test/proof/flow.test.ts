@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
 import type { SealRecipient } from '../../src/crypto/seal.js';
+import { ManualClock } from '../helpers/clock.js';
 import { call, spawnCli, startTestRegistry, tempDir, type SpawnedRegistry } from '../helpers/registry.js';
 import { adminHeaders, answerBody, mintSixzone, newPublisher, publish, sha256Hex, wrongBearings, type Minted } from './mint.js';
 
@@ -234,17 +235,18 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
 
 describe('nonce expiry and per-IP budgets', () => {
   test('a challenge answered after its TTL is 410 EXPIRED; challenges beyond the per-IP budget are 429', async () => {
+    const clock = new ManualClock();
     const reg = await startTestRegistry({
       circuits: { publisher_public_keys_hex: [publisher.publicHex] },
       admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
       ledger: { ttl_seconds: 1 },
       proof: { challenge_rps: 0.01, burst: 2 },
-    });
+    }, { clock });
     try {
       const recipient = (await call<SealRecipient>(reg.url, 'GET', '/api/circuits/sealing-key')).body;
       assert.equal((await publish(reg.url, TOKEN, mintSixzone({ handle: 'alice', secret: SECRET, recipient, publisher }))).status, 201);
       const ch = (await call<Challenge>(reg.url, 'POST', '/api/circuits/alice/challenge', {})).body;
-      await new Promise((r) => setTimeout(r, 1100));
+      clock.advance(1000);
       const r = await call(reg.url, 'POST', '/api/circuits/alice/validate', answer(ch, solveSixzone(ch.challenge, SECRET)));
       assert.equal(r.status, 410, JSON.stringify(r.body));
       assert.equal(r.body.error.code, 'EXPIRED');

@@ -14,6 +14,7 @@ import { listenerName } from '../../src/storage/postgres/catalog-changes.js';
 import { openPostgresStore } from '../../src/storage/postgres/index.js';
 import { closeSqlite, openSqlite } from '../../src/storage/sqlite/db.js';
 import { sqliteCatalogChanges, sqliteCircuitStore } from '../../src/storage/sqlite/circuits.js';
+import { until } from '../helpers/clock.js';
 import { tempDir } from '../helpers/registry.js';
 import { freshSchema, postgresSkip, type TestSchema } from '../helpers/services.js';
 
@@ -32,14 +33,6 @@ function countingCatalog(circuits: CircuitStore, changes: CatalogChanges) {
     getBuild: (h, id) => (reads.n++, circuits.getBuild(h, id)),
   };
   return { catalog: new CircuitCatalog(counted, memoryArtifactStore(), config, changes), reads };
-}
-
-/** Waits (counted polls, generous) for a condition driven by another connection. */
-async function until(what: string, cond: () => boolean | Promise<boolean>): Promise<void> {
-  for (let polls = 0; !(await cond()); polls++) {
-    assert.ok(polls < 3000, `timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('catalog cache on one SQLite file shared by two connections', () => {
@@ -86,11 +79,11 @@ describe('catalog cache on PostgreSQL, two replicas', { skip: await postgresSkip
     const { catalog, reads } = countingCatalog(b.circuits, changes);
     let heard = 0;
     changes.subscribe(() => heard++);
-    await until('the listener listens', () => changes.live);
+    await until(() => changes.live, 'the listener listens');
     const x = build('p');
     const heardBefore = heard;
     assert.equal(await a.circuits.insertBuild(x), true);
-    await until('the insert is heard', () => heard > heardBefore);
+    await until(() => heard > heardBefore, 'the insert is heard');
     await catalog.build('p');
     await catalog.build('p');
     assert.equal(reads.n, 1, 'live: the second lookup came from the cache');
@@ -104,7 +97,7 @@ describe('catalog cache on PostgreSQL, two replicas', { skip: await postgresSkip
     } finally {
       await admin.end();
     }
-    await until('the listener is seen down', () => !changes.live);
+    await until(() => !changes.live, 'the listener is seen down');
     // A change nobody at b hears of: b must read the store, not answer X from its cache.
     const y = build('p');
     assert.equal(await a.circuits.insertBuild(y), true);
@@ -113,8 +106,8 @@ describe('catalog cache on PostgreSQL, two replicas', { skip: await postgresSkip
     await catalog.build('p');
     assert.equal(reads.n, before + 1, 'and so does the next: nothing is kept while down');
 
-    await until('the listener listens again', () => changes.live);
+    await until(() => changes.live, 'the listener listens again');
     assert.equal(await a.circuits.revokeSha256(y.sha256), 1);
-    await until('the revoke is heard', async () => (await catalog.build('p')).revoked);
+    await until(async () => (await catalog.build('p')).revoked, 'the revoke is heard');
   });
 });

@@ -11,6 +11,7 @@ import { DIRECTORY_MIGRATIONS } from '../../src/storage/postgres/directory.js';
 import { LEDGER_MIGRATIONS } from '../../src/storage/postgres/ledger.js';
 import { feedAppendLock, feedPages, lockKey, type Feed, type PgPool } from '../../src/storage/postgres/db.js';
 import { openPostgresStore } from '../../src/storage/postgres/index.js';
+import { until } from '../helpers/clock.js';
 import { freshSchema, postgresSkip, type TestSchema } from '../helpers/services.js';
 
 const skip = await postgresSkip();
@@ -60,10 +61,7 @@ describe('PostgreSQL store', { skip }, () => {
       let settled = false;
       reading.then(() => (settled = true), () => (settled = true));
       try {
-        for (let polls = 0; !settled && !(await waitedFor()); polls++) {
-          assert.ok(polls < 4000, 'the reader neither answered nor waited');
-          await new Promise((r) => setTimeout(r, 5));
-        }
+        await until(async () => settled || (await waitedFor()), 'the reader answered or waited');
         await c.query('COMMIT');
       } finally {
         await c.end();
