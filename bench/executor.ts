@@ -17,20 +17,41 @@ export type ExecutorBenchRow = { scenario: string } & Figures;
 
 const HOSTILE_C = join(dirname(fileURLToPath(import.meta.url)), '../../test/executor/fixtures/hostile.c');
 /** A validate-response sized request. */
-const STDIN = JSON.stringify({ nonce_uuid: '7d4f0a52-3c51-4a5e-9a43-0a6f3f6c2b11', tau: '1732400000000', seed: 'ab'.repeat(32), payload: { bearings: Array(12).fill('NE') } });
+const STDIN = JSON.stringify({
+  nonce_uuid: '7d4f0a52-3c51-4a5e-9a43-0a6f3f6c2b11',
+  tau: '1732400000000',
+  seed: 'ab'.repeat(32),
+  payload: { bearings: Array(12).fill('NE') },
+});
 
 const concurrency = availableParallelism();
 
-const artifactOf = (bytes: Uint8Array, kind: Artifact['kind']): Artifact => ({ sha256: createHash('sha256').update(bytes).digest('hex'), kind, bytes });
+const artifactOf = (bytes: Uint8Array, kind: Artifact['kind']): Artifact => ({
+  sha256: createHash('sha256').update(bytes).digest('hex'),
+  kind,
+  bytes,
+});
 
-async function measure(ex: Executor, scenario: string, a: Artifact, command: string, seconds: number, stdin = STDIN, expect = STDIN): Promise<ExecutorBenchRow> {
+async function measure(
+  ex: Executor,
+  scenario: string,
+  a: Artifact,
+  command: string,
+  seconds: number,
+  stdin = STDIN,
+  expect = STDIN,
+): Promise<ExecutorBenchRow> {
   const check = await ex.run(a, command, [], stdin); // warm-up, and proof the scenario works
   if (check.exit_code !== 0 || check.stdout.trim() !== expect) throw new Error(`${scenario}: ${JSON.stringify(check)}`);
   // Twice the concurrency in flight keeps every slot busy without hitting the queue bound.
-  const figures = await closedLoop(async () => {
-    const r = await ex.run(a, command, [], stdin);
-    if (r.exit_code !== 0) throw new Error(`${scenario}: ${JSON.stringify(r)}`);
-  }, seconds, 2 * concurrency);
+  const figures = await closedLoop(
+    async () => {
+      const r = await ex.run(a, command, [], stdin);
+      if (r.exit_code !== 0) throw new Error(`${scenario}: ${JSON.stringify(r)}`);
+    },
+    seconds,
+    2 * concurrency,
+  );
   return { scenario, ...figures };
 }
 
@@ -43,28 +64,67 @@ async function sixzoneScenarios(ex: Executor, seconds: number): Promise<Executor
   const bearings = solveSixzone(JSON.parse(challenge.stdout) as SixzoneChallenge, secret);
   const validate = JSON.stringify({ ...base, payload: { bearings }, secret });
   return [
-    await measure(ex, 'wasm sixzone challenge', sixzone, 'challenge', seconds, JSON.stringify(base), challenge.stdout.trim()),
-    await measure(ex, 'wasm sixzone validate-response', sixzone, 'validate-response', seconds, validate, '{"valid":true}'),
+    await measure(
+      ex,
+      'wasm sixzone challenge',
+      sixzone,
+      'challenge',
+      seconds,
+      JSON.stringify(base),
+      challenge.stdout.trim(),
+    ),
+    await measure(
+      ex,
+      'wasm sixzone validate-response',
+      sixzone,
+      'validate-response',
+      seconds,
+      validate,
+      '{"valid":true}',
+    ),
   ];
 }
 
 export async function benchExecutor(opts: { seconds: number }): Promise<ExecutorBenchRow[]> {
   const ex = new Executor({
-    wall_ms: 2000, memory_mb: 64, output_bytes: 1_048_576, concurrency, queue: 64,
-    native_max_processes: 16, native_max_open_files: 64, native_tmpfs_mb: 8, allow_unsandboxed_native: false,
+    wall_ms: 2000,
+    memory_mb: 64,
+    output_bytes: 1_048_576,
+    concurrency,
+    queue: 64,
+    native_max_processes: 16,
+    native_max_open_files: 64,
+    native_tmpfs_mb: 8,
+    allow_unsandboxed_native: false,
   });
   const rows: ExecutorBenchRow[] = [];
   let dir: string | undefined;
   try {
     rows.push(...(await sixzoneScenarios(ex, opts.seconds)));
-    rows.push(await measure(ex, `wasm echo (${concurrency} workers)`, artifactOf(echoModule(0), 'wasm'), 'validate-response', opts.seconds));
+    rows.push(
+      await measure(
+        ex,
+        `wasm echo (${concurrency} workers)`,
+        artifactOf(echoModule(0), 'wasm'),
+        'validate-response',
+        opts.seconds,
+      ),
+    );
     const missing = ['bwrap', 'prlimit', 'gcc'].filter((t) => !findOnPath(t));
     if (missing.length > 0) {
       console.error(`bench executor: native scenario skipped (missing ${missing.join(', ')})`);
     } else {
       dir = mkdtempSync(join(tmpdir(), 'executor-bench-'));
       execFileSync('gcc', ['-static', '-O2', '-o', join(dir, 'circuit'), HOSTILE_C]);
-      rows.push(await measure(ex, 'elf echo (bwrap)', artifactOf(readFileSync(join(dir, 'circuit')), 'elf'), 'echo', opts.seconds));
+      rows.push(
+        await measure(
+          ex,
+          'elf echo (bwrap)',
+          artifactOf(readFileSync(join(dir, 'circuit')), 'elf'),
+          'echo',
+          opts.seconds,
+        ),
+      );
     }
   } finally {
     await ex.close();

@@ -42,7 +42,12 @@ async function cpuPerOp(seconds: number, inFlight: number, op: () => unknown): P
   return (cpuNow() - t0) / n;
 }
 
-export async function measureFloorParts(o: { dir: string; seconds: number; identityBytes: number; inFlight: number }): Promise<FloorParts> {
+export async function measureFloorParts(o: {
+  dir: string;
+  seconds: number;
+  identityBytes: number;
+  inFlight: number;
+}): Promise<FloorParts> {
   const a = x25519Generate();
   const b = x25519Generate();
   const x25519 = await cpuPerOp(o.seconds, 1, () => x25519Shared(a, b.publicKey));
@@ -54,7 +59,9 @@ export async function measureFloorParts(o: { dir: string; seconds: number; ident
   const db = openSqlite(join(o.dir, `floor-${process.pid}.sqlite3`));
   const store = sqliteDirectoryStore(db, 1_000_000);
   const blob = randomBytes(1 + sealed.length + 24);
-  const durable_write = await cpuPerOp(o.seconds, o.inFlight, () => store.insertIdentity(randomBytes(32), blob)).finally(() => closeSqlite(db));
+  const durable_write = await cpuPerOp(o.seconds, o.inFlight, () =>
+    store.insertIdentity(randomBytes(32), blob),
+  ).finally(() => closeSqlite(db));
   return { x25519, aead, durable_write };
 }
 

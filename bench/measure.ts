@@ -70,7 +70,13 @@ export async function httpLoad(l: HttpLoad): Promise<Figures> {
     ...(l.overallRate !== undefined && { overallRate: l.overallRate }),
   });
   if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0)
-    throw new Error(`${l.url}: ${r.non2xx} non-2xx answers, ${r.errors} errors, ${r.timeouts} timeouts out of ${r.requests.total}`);
+    throw new Error(
+      `${l.url}: ${r.non2xx} non-2xx answers, ${r.errors} errors, ${r.timeouts} timeouts out of ${r.requests.total}`,
+    );
   if (r.requests.total === 0) throw new Error(`${l.url}: no request completed`);
-  return { rps: Math.round(r.requests.total / (l.perUnit ?? 1) / r.duration), p50_ms: round(r.latency.p50), p99_ms: round(r.latency.p99) };
+  return {
+    rps: Math.round(r.requests.total / (l.perUnit ?? 1) / r.duration),
+    p50_ms: round(r.latency.p50),
+    p99_ms: round(r.latency.p99),
+  };
 }

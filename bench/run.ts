@@ -58,7 +58,10 @@ interface Target {
 /** Server CPU per request within `max` times the scenario's floor (see bench/floor.ts); optionally a req/s ratio too. */
 const cpuToFloor = (max: number, minRatio?: number): Target => ({
   text: `cpu ≤ ${max}× floor${minRatio === undefined ? '' : `, ratio ≥ ${minRatio}`}`,
-  met: (r) => (r.cpu_ratio_to_floor === undefined ? undefined : r.cpu_ratio_to_floor <= max && (minRatio === undefined || (r.ratio_to_baseline ?? 0) >= minRatio)),
+  met: (r) =>
+    r.cpu_ratio_to_floor === undefined
+      ? undefined
+      : r.cpu_ratio_to_floor <= max && (minRatio === undefined || (r.ratio_to_baseline ?? 0) >= minRatio),
   ratio: true,
 });
 const TARGETS: Record<string, Target> = {
@@ -71,7 +74,10 @@ const TARGETS: Record<string, Target> = {
 };
 const targetOf = (scenario: string): Target | undefined => TARGETS[scenario.replace(/ \[postgres\]$/, '')];
 
-const SECRET: SixzoneSecret = { symbols: 'BENCH42', mapping: { red: 'N', orange: 'NE', yellow: 'SE', green: 'S', blue: 'SW', violet: 'NW' } };
+const SECRET: SixzoneSecret = {
+  symbols: 'BENCH42',
+  mapping: { red: 'N', orange: 'NE', yellow: 'SE', green: 'S', blue: 'SW', violet: 'NW' },
+};
 const HANDLE = 'bench-sixzone';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -121,7 +127,8 @@ class Tally {
     const started = performance.now();
     const f = await this.run(seconds);
     const elapsed = (performance.now() - started) / 1000;
-    const add = (sum: number | null, t0: number | null, t1: number | null) => (sum === null || t0 === null || t1 === null ? null : sum + t1 - t0);
+    const add = (sum: number | null, t0: number | null, t1: number | null) =>
+      sum === null || t0 === null || t1 === null ? null : sum + t1 - t0;
     this.cpu = add(this.cpu, before.all, cpuOf(pids, 'all'));
     this.main = add(this.main, before.main, cpuOf(pids, 'main'));
     this.ops += f.rps * elapsed;
@@ -134,7 +141,11 @@ class Tally {
   result(): Measured {
     const perOp = (t: number | null) => (t === null || this.ops === 0 ? null : Math.round((t / this.ops) * 1e6));
     const p50 = [...this.p50].sort((a, b) => a - b)[Math.floor(this.p50.length / 2)] ?? 0;
-    return { figures: { rps: Math.round(this.ops / this.seconds), p50_ms: p50, p99_ms: this.p99 }, cpu_us_per_op: perOp(this.cpu), main_thread_us_per_op: perOp(this.main) };
+    return {
+      figures: { rps: Math.round(this.ops / this.seconds), p50_ms: p50, p99_ms: this.p99 },
+      cpu_us_per_op: perOp(this.cpu),
+      main_thread_us_per_op: perOp(this.main),
+    };
   }
 }
 
@@ -151,10 +162,23 @@ async function measure(pids: readonly (number | undefined)[], run: Load): Promis
  * the speed swings within seconds (the same route's CPU per request doubled between two runs a minute apart),
  * and slices interleaved this way see the same swings, so their ratio does not carry them.
  */
-async function measureAgainstBaseline(scenarioTally: Tally, baselineTally: Tally): Promise<{ scenario: Measured; baseline: Measured }> {
+async function measureAgainstBaseline(
+  scenarioTally: Tally,
+  baselineTally: Tally,
+): Promise<{ scenario: Measured; baseline: Measured }> {
   await baselineTally.run(WARMUP);
   await scenarioTally.run(WARMUP);
-  for (const t of [baselineTally, scenarioTally, scenarioTally, baselineTally, baselineTally, scenarioTally, scenarioTally, baselineTally]) await t.slice(SECONDS / 4);
+  for (const t of [
+    baselineTally,
+    scenarioTally,
+    scenarioTally,
+    baselineTally,
+    baselineTally,
+    scenarioTally,
+    scenarioTally,
+    baselineTally,
+  ])
+    await t.slice(SECONDS / 4);
   return { scenario: scenarioTally.result(), baseline: baselineTally.result() };
 }
 
@@ -167,7 +191,9 @@ let floorParts: FloorParts | undefined;
 function floorFields(name: string, cpu: number | null, baselineCpu: number | null | undefined): Partial<Row> {
   const parts = floorParts && floorOf(name, floorParts);
   if (!parts || cpu === null || baselineCpu === null || baselineCpu === undefined) return {};
-  const floor_parts_us = Object.fromEntries(Object.entries({ baseline: baselineCpu, ...parts }).map(([k, v]) => [k, Number(v.toFixed(1))]));
+  const floor_parts_us = Object.fromEntries(
+    Object.entries({ baseline: baselineCpu, ...parts }).map(([k, v]) => [k, Number(v.toFixed(1))]),
+  );
   const floor_us_per_op = Math.round(Object.values(floor_parts_us).reduce((a, b) => a + b, 0));
   return { floor_us_per_op, floor_parts_us, cpu_ratio_to_floor: Number((cpu / floor_us_per_op).toFixed(2)) };
 }
@@ -178,28 +204,56 @@ function floorFields(name: string, cpu: number | null, baselineCpu: number | nul
  * this VM's speed drifts within a run (the same baseline gave 39k and 22k req/s half an hour apart), and a
  * ratio against a figure from minutes, or even seconds, earlier would carry that drift.
  */
-async function scenario(name: string, server: SpawnedRegistry | SpawnedRegistry[] | undefined, run: Load): Promise<void> {
+async function scenario(
+  name: string,
+  server: SpawnedRegistry | SpawnedRegistry[] | undefined,
+  run: Load,
+): Promise<void> {
   if (only && !only.test(name) && name !== 'baseline') return;
   // Several servers (replicas): their CPU adds up per op, and the RSS is the largest one's.
   const pids = [server ?? []].flat().map((s) => s.child.pid);
-  const paired = targetOf(name)?.ratio && baselineLoad ? await measureAgainstBaseline(new Tally(pids, run), new Tally(baselineLoad.pids, baselineLoad.run)) : undefined;
+  const paired =
+    targetOf(name)?.ratio && baselineLoad
+      ? await measureAgainstBaseline(new Tally(pids, run), new Tally(baselineLoad.pids, baselineLoad.run))
+      : undefined;
   const adjacent = paired?.baseline;
   const { figures, cpu_us_per_op, main_thread_us_per_op } = paired?.scenario ?? (await measure(pids, run));
   const baselineRow = rows.find((r) => r.scenario === 'baseline');
   const baseline_rps = name.includes('[in-process]') ? null : (adjacent?.figures ?? baselineRow ?? figures).rps;
   const ratio_to_baseline = baseline_rps === null ? null : Number((figures.rps / baseline_rps).toFixed(3));
   const floor = floorFields(name, cpu_us_per_op, (adjacent ?? baselineRow)?.cpu_us_per_op);
-  rows.push({ scenario: name, ...figures, rss_mb: maxRssMb(pids), cpu_us_per_op, main_thread_us_per_op, baseline_rps, ratio_to_baseline, ...floor });
-  const against = adjacent ? `, baseline alongside ${adjacent.figures.rps} /s at ${adjacent.cpu_us_per_op ?? '?'} µs/op` : '';
-  const floorText = floor.floor_us_per_op === undefined ? '' : `, floor ${floor.floor_us_per_op} µs/op ${JSON.stringify(floor.floor_parts_us)} → ${floor.cpu_ratio_to_floor}× floor`;
-  log(`${name}: ${figures.rps} /s, p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms, server CPU ${cpu_us_per_op ?? '?'} µs/op (event loop ${main_thread_us_per_op ?? '?'})${against}${floorText}`);
+  rows.push({
+    scenario: name,
+    ...figures,
+    rss_mb: maxRssMb(pids),
+    cpu_us_per_op,
+    main_thread_us_per_op,
+    baseline_rps,
+    ratio_to_baseline,
+    ...floor,
+  });
+  const against = adjacent
+    ? `, baseline alongside ${adjacent.figures.rps} /s at ${adjacent.cpu_us_per_op ?? '?'} µs/op`
+    : '';
+  const floorText =
+    floor.floor_us_per_op === undefined
+      ? ''
+      : `, floor ${floor.floor_us_per_op} µs/op ${JSON.stringify(floor.floor_parts_us)} → ${floor.cpu_ratio_to_floor}× floor`;
+  log(
+    `${name}: ${figures.rps} /s, p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms, server CPU ${cpu_us_per_op ?? '?'} µs/op (event loop ${main_thread_us_per_op ?? '?'})${against}${floorText}`,
+  );
 }
 
 const get = (path: string): autocannon.Request[] => [{ method: 'GET', path }];
-const postJson = (path: string, body: unknown): autocannon.Request[] => [{ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }];
+const postJson = (path: string, body: unknown): autocannon.Request[] => [
+  { method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+];
 
 /** POST `first`, then POST `second` with a body built from the first answer: one unit of work per connection loop. */
-function twoStep<T>(first: { path: string; body?: string }, second: { path: string; body: (prev: T) => string }): autocannon.Request[] {
+function twoStep<T>(
+  first: { path: string; body?: string },
+  second: { path: string; body: (prev: T) => string },
+): autocannon.Request[] {
   const headers = { 'content-type': 'application/json' };
   return [
     {
@@ -213,12 +267,21 @@ function twoStep<T>(first: { path: string; body?: string }, second: { path: stri
         (context as { prev?: T }).prev = JSON.parse(body) as T;
       },
     },
-    { method: 'POST', path: second.path, headers, setupRequest: (req, context) => ({ ...req, body: second.body((context as { prev: T }).prev) }) },
+    {
+      method: 'POST',
+      path: second.path,
+      headers,
+      setupRequest: (req, context) => ({ ...req, body: second.body((context as { prev: T }).prev) }),
+    },
   ];
 }
 
 async function json<T>(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const res = await fetch(url, { method, headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  const res = await fetch(url, {
+    method,
+    headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
   return JSON.parse(text) as T;
@@ -259,15 +322,34 @@ async function startRegistry(dir: string, storageToml: string, publishCircuit = 
   );
   // BENCH_PROFILE=DIR writes a V8 CPU profile of the registry (open it in Chrome DevTools or speedscope).
   const profile = process.env.BENCH_PROFILE;
-  const reg = await spawnCli(['serve', '--config', cfg], profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profile}`] } : {});
+  const reg = await spawnCli(
+    ['serve', '--config', cfg],
+    profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profile}`] } : {},
+  );
   if (!publishCircuit) return reg;
-  const published = await runCli(['circuit', 'publish', '--registry', reg.url, '--token-file', join(keys, 'admin.token'), '--dir', join(dir, 'minted')]);
+  const published = await runCli([
+    'circuit',
+    'publish',
+    '--registry',
+    reg.url,
+    '--token-file',
+    join(keys, 'admin.token'),
+    '--dir',
+    join(dir, 'minted'),
+  ]);
   if (published.code !== 0) throw new Error(`publish failed: ${published.stderr}`);
   return reg;
 }
 
 const DIRECTORY_SCENARIOS = ['envelope_pubkey', 'check_user', 'resolve', 'register'];
-const benchIdentity = (user_id: string) => ({ user_id, username_hint: null, signing_public_key: [1, 2, 3], encryption_public_key: [4, 5, 6], signature: [7, 8, 9], created_at_ms: Date.now() });
+const benchIdentity = (user_id: string) => ({
+  user_id,
+  username_hint: null,
+  signing_public_key: [1, 2, 3],
+  encryption_public_key: [4, 5, 6],
+  signature: [7, 8, 9],
+  created_at_ms: Date.now(),
+});
 const PROOF_PAIR = 'proof pair (challenge+solve+validate)';
 
 /** Proof pairs on one registry: challenge, solve, validate per connection loop. */
@@ -277,13 +359,22 @@ const proofPairs = (url: string, connections: number, seconds: number) =>
     connections,
     seconds,
     perUnit: 2,
-    requests: twoStep<ChallengeReply>({ path: `/api/circuits/${HANDLE}/challenge`, body: '{}' }, { path: `/api/circuits/${HANDLE}/validate`, body: validateBody }),
+    requests: twoStep<ChallengeReply>(
+      { path: `/api/circuits/${HANDLE}/challenge`, body: '{}' },
+      { path: `/api/circuits/${HANDLE}/validate`, body: validateBody },
+    ),
   });
 
 /** Proof pairs with the connections split evenly over replicas: pairs/s add up; p50 and p99 are the worst replica's. */
 async function proofPairsOver(urls: string[], seconds: number): Promise<Figures> {
-  const each = await Promise.all(urls.map((url) => proofPairs(url, Math.max(1, Math.round(CONNECTIONS / urls.length)), seconds)));
-  return { rps: each.reduce((n, f) => n + f.rps, 0), p50_ms: Math.max(...each.map((f) => f.p50_ms)), p99_ms: Math.max(...each.map((f) => f.p99_ms)) };
+  const each = await Promise.all(
+    urls.map((url) => proofPairs(url, Math.max(1, Math.round(CONNECTIONS / urls.length)), seconds)),
+  );
+  return {
+    rps: each.reduce((n, f) => n + f.rps, 0),
+    p50_ms: Math.max(...each.map((f) => f.p50_ms)),
+    p99_ms: Math.max(...each.map((f) => f.p99_ms)),
+  };
 }
 
 async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: string): Promise<void> {
@@ -299,30 +390,62 @@ async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: s
     const username = `bench-${process.pid}-${label}-${n++}-${randomUUID()}`;
     const handle = userIdOf(username);
     const identity = benchIdentity(bytesToHex(handle));
-    const envelope = sealEnvelope({ pepper, handle, ...pepperFree, sender, plaintext: utf8ToBytes(JSON.stringify(identity)) });
+    const envelope = sealEnvelope({
+      pepper,
+      handle,
+      ...pepperFree,
+      sender,
+      plaintext: utf8ToBytes(JSON.stringify(identity)),
+    });
     return JSON.stringify({ handle: identity.user_id, envelope });
   };
   // One registered identity for check_user and resolve.
   const fixed = JSON.parse(registerBody()) as { handle: string };
   if (!floorParts && DIRECTORY_SCENARIOS.some((n) => !only || only.test(n))) {
     const identityBytes = Buffer.byteLength(JSON.stringify(benchIdentity(fixed.handle)));
-    floorParts = await measureFloorParts({ dir: keysDir, seconds: opts.quick ? 0.3 : 2, identityBytes, inFlight: CONNECTIONS });
-    log(`floor parts (CPU µs/op in this process): ${JSON.stringify(floorParts, (_, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(1)) : v))}`);
+    floorParts = await measureFloorParts({
+      dir: keysDir,
+      seconds: opts.quick ? 0.3 : 2,
+      identityBytes,
+      inFlight: CONNECTIONS,
+    });
+    log(
+      `floor parts (CPU µs/op in this process): ${JSON.stringify(floorParts, (_, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(1)) : v))}`,
+    );
   }
   await json(`${url}/register`, 'POST', fixed);
 
   place(reg.child.pid, 'server');
-  await scenario(`envelope_pubkey${suffix}`, reg, (s) => httpLoad({ url, connections: CONNECTIONS, seconds: s, requests: get('/envelope_pubkey') }));
-  await scenario(`check_user${suffix}`, reg, (s) => httpLoad({ url, connections: CONNECTIONS, seconds: s, requests: get(`/check_user/${fixed.handle}`) }));
+  await scenario(`envelope_pubkey${suffix}`, reg, (s) =>
+    httpLoad({ url, connections: CONNECTIONS, seconds: s, requests: get('/envelope_pubkey') }),
+  );
+  await scenario(`check_user${suffix}`, reg, (s) =>
+    httpLoad({ url, connections: CONNECTIONS, seconds: s, requests: get(`/check_user/${fixed.handle}`) }),
+  );
   await scenario(`resolve${suffix}`, reg, (s) =>
-    httpLoad({ url, connections: CONNECTIONS, seconds: s, requests: postJson('/resolve', { handle: fixed.handle, requester_ephemeral_pubkey_hex: bytesToHex(sender.publicKey) }) }),
+    httpLoad({
+      url,
+      connections: CONNECTIONS,
+      seconds: s,
+      requests: postJson('/resolve', {
+        handle: fixed.handle,
+        requester_ephemeral_pubkey_hex: bytesToHex(sender.publicKey),
+      }),
+    }),
   );
   await scenario(`register${suffix}`, reg, (s) =>
     httpLoad({
       url,
       connections: CONNECTIONS,
       seconds: s,
-      requests: [{ method: 'POST', path: '/register', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: registerBody() }) }],
+      requests: [
+        {
+          method: 'POST',
+          path: '/register',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: registerBody() }),
+        },
+      ],
     }),
   );
 
@@ -335,7 +458,8 @@ async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: s
     const bodies: string[] = [];
     await Promise.all(
       Array.from({ length: CONNECTIONS }, async () => {
-        while (bodies.length < need) bodies.push(validateBody(await json<ChallengeReply>(`${url}/api/circuits/${HANDLE}/challenge`, 'POST')));
+        while (bodies.length < need)
+          bodies.push(validateBody(await json<ChallengeReply>(`${url}/api/circuits/${HANDLE}/challenge`, 'POST')));
       }),
     );
     return httpLoad({
@@ -343,7 +467,14 @@ async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: s
       connections: CONNECTIONS,
       seconds: s,
       overallRate: VALIDATE_RATE,
-      requests: [{ method: 'POST', path: `/api/circuits/${HANDLE}/validate`, headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: bodies.pop()! }) }],
+      requests: [
+        {
+          method: 'POST',
+          path: `/api/circuits/${HANDLE}/validate`,
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: bodies.pop()! }),
+        },
+      ],
     });
   });
 }
@@ -360,20 +491,38 @@ function printScaleOut(): void {
   const one = rps(`${PROOF_PAIR} [postgres]`);
   const two = rps(REPLICAS_SCENARIO);
   if (one === undefined && two === undefined) return;
-  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : Number((a / b).toFixed(2)));
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? undefined : Number((a / b).toFixed(2));
   const judged = (r: number | undefined, min: number) => (r === undefined ? '' : r >= min ? 'yes' : 'NO');
   const [oneVsSqlite, twoVsSqlite, twoVsOne] = [ratio(one, sqlite), ratio(two, sqlite), ratio(two, one)];
   console.table([
     { 'proof pairs': 'SQLite', 'pairs/s': sqlite ?? '', 'vs SQLite': '', 'vs 1 replica': '', target: '', met: '' },
-    { 'proof pairs': 'PostgreSQL, 1 replica', 'pairs/s': one ?? '', 'vs SQLite': oneVsSqlite ?? '', 'vs 1 replica': '', target: '≥ 0.8 × SQLite', met: judged(oneVsSqlite, 0.8) },
-    { 'proof pairs': 'PostgreSQL, 2 replicas', 'pairs/s': two ?? '', 'vs SQLite': twoVsSqlite ?? '', 'vs 1 replica': twoVsOne ?? '', target: '≥ 1 × 1 replica', met: judged(twoVsOne, 1) },
+    {
+      'proof pairs': 'PostgreSQL, 1 replica',
+      'pairs/s': one ?? '',
+      'vs SQLite': oneVsSqlite ?? '',
+      'vs 1 replica': '',
+      target: '≥ 0.8 × SQLite',
+      met: judged(oneVsSqlite, 0.8),
+    },
+    {
+      'proof pairs': 'PostgreSQL, 2 replicas',
+      'pairs/s': two ?? '',
+      'vs SQLite': twoVsSqlite ?? '',
+      'vs 1 replica': twoVsOne ?? '',
+      target: '≥ 1 × 1 replica',
+      met: judged(twoVsOne, 1),
+    },
   ]);
 }
 
 async function main(): Promise<void> {
   const dir = tempDir('enigma-bench-');
   place(process.pid, 'loadgen');
-  if (!PINNING) log(`servers and load generator are not pinned to cores (${opts['no-pin'] ? '--no-pin' : CPUS < 2 ? 'one core' : 'taskset is missing'})`);
+  if (!PINNING)
+    log(
+      `servers and load generator are not pinned to cores (${opts['no-pin'] ? '--no-pin' : CPUS < 2 ? 'one core' : 'taskset is missing'})`,
+    );
   const started: SpawnedRegistry[] = [];
   try {
     // Operator keys, a minted circuit and an admin token, made with the real CLI.
@@ -381,19 +530,34 @@ async function main(): Promise<void> {
     if (keys.code !== 0) throw new Error(`keys gen failed: ${keys.stderr}`);
     writeFileSync(join(dir.path, 'secret.json'), JSON.stringify(SECRET));
     const mint = await runCli([
-      'circuit', 'mint', '--handle', HANDLE, '--mapping', '--sealing-key', join(dir.path, 'keys', 'sealing.pub.json'),
-      '--publisher-key', join(dir.path, 'keys', 'publisher.key.json'), '--secret-file', join(dir.path, 'secret.json'), '--out', join(dir.path, 'minted'),
+      'circuit',
+      'mint',
+      '--handle',
+      HANDLE,
+      '--mapping',
+      '--sealing-key',
+      join(dir.path, 'keys', 'sealing.pub.json'),
+      '--publisher-key',
+      join(dir.path, 'keys', 'publisher.key.json'),
+      '--secret-file',
+      join(dir.path, 'secret.json'),
+      '--out',
+      join(dir.path, 'minted'),
     ]);
     if (mint.code !== 0) throw new Error(`mint failed: ${mint.stderr}`);
 
     const baseline = await spawnNode(join(packageRoot, 'dist/bench/baseline-server.js'), [LOG_LEVEL]);
     started.push(baseline);
     place(baseline.child.pid, 'server');
-    const loadBaseline = (s: number) => httpLoad({ url: baseline.url, connections: CONNECTIONS, seconds: s, requests: get('/baseline') });
+    const loadBaseline = (s: number) =>
+      httpLoad({ url: baseline.url, connections: CONNECTIONS, seconds: s, requests: get('/baseline') });
     await scenario('baseline', baseline, loadBaseline);
     baselineLoad = { pids: [baseline.child.pid], run: loadBaseline };
 
-    const sqlite = await startRegistry(dir.path, `[storage]\nkind = "sqlite"\npath = "${join(dir.path, 'bench.sqlite3')}"`);
+    const sqlite = await startRegistry(
+      dir.path,
+      `[storage]\nkind = "sqlite"\npath = "${join(dir.path, 'bench.sqlite3')}"`,
+    );
     started.push(sqlite);
     await directoryAndProof('', sqlite, join(dir.path, 'keys'));
 
@@ -401,15 +565,27 @@ async function main(): Promise<void> {
     place(process.pid, 'all'); // in-process work: the bench process is the server
     await scenario('ledger reserve+burn [in-process]', undefined, (s) => {
       const db = openSqlite(join(dir.path, `ledger-${randomUUID()}.sqlite3`));
-      const ledger = new EmbeddedLedger(sqliteLedgerStore(db), { ttlSeconds: 300, maxTtlSeconds: 3600, retainSeconds: 86_400, ping: async () => undefined });
-      return closedLoop(async () => {
-        const r = await ledger.reserve();
-        const burn = await ledger.burn(r.uuid, r.tau);
-        if (!burn.ok) throw new Error(`burn failed: ${burn.reason}`);
-      }, s, 1).finally(() => closeSqlite(db));
+      const ledger = new EmbeddedLedger(sqliteLedgerStore(db), {
+        ttlSeconds: 300,
+        maxTtlSeconds: 3600,
+        retainSeconds: 86_400,
+        ping: async () => undefined,
+      });
+      return closedLoop(
+        async () => {
+          const r = await ledger.reserve();
+          const burn = await ledger.burn(r.uuid, r.tau);
+          if (!burn.ok) throw new Error(`burn failed: ${burn.reason}`);
+        },
+        s,
+        1,
+      ).finally(() => closeSqlite(db));
     });
     const ledgerCfg = join(dir.path, 'ledger.toml');
-    writeFileSync(ledgerCfg, `state_dir = "${dir.path}"\n[storage]\nkind = "sqlite"\npath = "${join(dir.path, 'ledger.sqlite3')}"\n[ledger]\naddress = "127.0.0.1:0"\n[log]\nlevel = "${LOG_LEVEL}"\n`);
+    writeFileSync(
+      ledgerCfg,
+      `state_dir = "${dir.path}"\n[storage]\nkind = "sqlite"\npath = "${join(dir.path, 'ledger.sqlite3')}"\n[ledger]\naddress = "127.0.0.1:0"\n[log]\nlevel = "${LOG_LEVEL}"\n`,
+    );
     const ledgerSvc = await spawnCli(['ledger', '--config', ledgerCfg]);
     started.push(ledgerSvc);
     place(process.pid, 'loadgen');
@@ -420,13 +596,25 @@ async function main(): Promise<void> {
         connections: CONNECTIONS,
         seconds: s,
         perUnit: 2,
-        requests: twoStep<{ uuid: string; tau: string }>({ path: '/reserve', body: '{}' }, { path: '/response', body: (r) => JSON.stringify({ uuid: r.uuid, tau: r.tau }) }),
+        requests: twoStep<{ uuid: string; tau: string }>(
+          { path: '/reserve', body: '{}' },
+          { path: '/response', body: (r) => JSON.stringify({ uuid: r.uuid, tau: r.tau }) },
+        ),
       }),
     );
 
     if (!only || only.test('executor')) {
       place(process.pid, 'all');
-      for (const r of await benchExecutor({ seconds: SECONDS })) rows.push({ ...r, scenario: `executor: ${r.scenario} [in-process]`, rss_mb: null, cpu_us_per_op: null, main_thread_us_per_op: null, baseline_rps: null, ratio_to_baseline: null });
+      for (const r of await benchExecutor({ seconds: SECONDS }))
+        rows.push({
+          ...r,
+          scenario: `executor: ${r.scenario} [in-process]`,
+          rss_mb: null,
+          cpu_us_per_op: null,
+          main_thread_us_per_op: null,
+          baseline_rps: null,
+          ratio_to_baseline: null,
+        });
     }
 
     if (!opts['no-postgres']) {
@@ -443,7 +631,12 @@ async function main(): Promise<void> {
           if (!only || only.test(REPLICAS_SCENARIO)) {
             replicas.push(await startRegistry(dir.path, pg.toml, false));
             for (const r of replicas) place(r.child.pid, 'all');
-            await scenario(REPLICAS_SCENARIO, replicas, (s) => proofPairsOver(replicas.map((r) => r.url), s));
+            await scenario(REPLICAS_SCENARIO, replicas, (s) =>
+              proofPairsOver(
+                replicas.map((r) => r.url),
+                s,
+              ),
+            );
           }
         } finally {
           // The registries hold the schema's connections: stop them before the schema is dropped.
@@ -478,7 +671,9 @@ async function main(): Promise<void> {
   console.table(table);
   printScaleOut();
   const rss = Math.max(...rows.map((r) => r.rss_mb ?? 0));
-  console.log(`peak RSS of any server process: ${rss} MB (target < 300 MB)${opts.quick ? '  [quick run: 1 s per scenario, figures are indicative only]' : ''}`);
+  console.log(
+    `peak RSS of any server process: ${rss} MB (target < 300 MB)${opts.quick ? '  [quick run: 1 s per scenario, figures are indicative only]' : ''}`,
+  );
   writeFileSync(opts.out, `${JSON.stringify(rows, null, 2)}\n`);
   console.log(`wrote ${opts.out}`);
 }

@@ -27,16 +27,24 @@ try {
   const compiled = join(tmp, 'circuit.wasm');
   const { error, stderr } = await asc.main([
     join(root, 'circuits', 'sixzone', 'assembly', 'index.ts'),
-    '--outFile', compiled,
-    '--runtime', 'stub',
+    '--outFile',
+    compiled,
+    '--runtime',
+    'stub',
     '--importMemory',
-    '--memoryBase', '16384',
-    '--exportStart', '_start',
-    '--use', 'abort=circuits/sixzone/assembly/index/abort',
-    '--optimizeLevel', '3',
-    '--shrinkLevel', '1',
+    '--memoryBase',
+    '16384',
+    '--exportStart',
+    '_start',
+    '--use',
+    'abort=circuits/sixzone/assembly/index/abort',
+    '--optimizeLevel',
+    '3',
+    '--shrinkLevel',
+    '1',
     '--noAssert',
-    '--baseDir', root,
+    '--baseDir',
+    root,
   ]);
   if (error) {
     console.error(stderr.toString());
@@ -53,9 +61,13 @@ try {
   renamed.dispose();
 
   const merged = join(tmp, 'sixzone.wasm');
-  const r = spawnSync(process.execPath, [wasmMerge, shaWasm, 'sha256', compiled, 'env', '-o', merged, '--skip-export-conflicts', '-all'], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [wasmMerge, shaWasm, 'sha256', compiled, 'env', '-o', merged, '--skip-export-conflicts', '-all'],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (r.status !== 0) throw new Error(`wasm-merge failed: ${r.stderr || r.stdout}`);
 
   const bytes = readFileSync(merged);
@@ -64,7 +76,9 @@ try {
   if (foreign.length > 0) throw new Error(`sixzone.wasm has non-WASI imports: ${JSON.stringify(foreign)}`);
   // Renamed into place, so a concurrent reader sees the old module or the new one, never half of one.
   renameSync(merged, join(outDir, 'sixzone.wasm'));
-  console.log(`circuits: sixzone.wasm ${bytes.length} bytes sha256 ${createHash('sha256').update(bytes).digest('hex')}`);
+  console.log(
+    `circuits: sixzone.wasm ${bytes.length} bytes sha256 ${createHash('sha256').update(bytes).digest('hex')}`,
+  );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -35,7 +35,10 @@ const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test
 });
 let recorded = [];
 try {
-  recorded = readFileSync(skipsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  recorded = readFileSync(skipsFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 } catch {
   // nothing was skipped
 }
@@ -44,6 +47,8 @@ if (recorded.length > 0) {
   // Sorted: files finish in any order.
   const suites = [...new Set(recorded.map((s) => s.suite))].sort();
   const packages = [...new Set(recorded.flatMap((s) => s.missing))].sort();
-  console.log(`test: skipped ${suites.length} suite(s) for missing system packages (${packages.join(', ')}): ${suites.join('; ')}. Install them with: npm run setup-system`);
+  console.log(
+    `test: skipped ${suites.length} suite(s) for missing system packages (${packages.join(', ')}): ${suites.join('; ')}. Install them with: npm run setup-system`,
+  );
 }
 process.exit(r.status ?? 1);

@@ -58,15 +58,21 @@ export class ApiError extends Error {
 
 export const invalidInput = (message: string, details?: unknown) => new ApiError('INVALID_INPUT', message, details);
 /** The shape of every field-level refusal (schema validation, body parsing): names the field and the problem. */
-export const invalidField = (field: string, problem: string) => new ApiError('INVALID_INPUT', `invalid input: ${field} ${problem}`, [{ field, problem }]);
+export const invalidField = (field: string, problem: string) =>
+  new ApiError('INVALID_INPUT', `invalid input: ${field} ${problem}`, [{ field, problem }]);
 export const notFound = (message: string, details?: unknown) => new ApiError('NOT_FOUND', message, details);
 export const conflict = (message: string, details?: unknown) => new ApiError('CONFLICT', message, details);
 export const unauthorized = (message: string) => new ApiError('UNAUTHORIZED', message);
 export const rateLimited = (retryAfterSeconds: number, details?: unknown) => {
   const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
-  return new ApiError('RATE_LIMITED', `rate limit exceeded; retry after ${seconds}s`, details ?? { retry_after_seconds: seconds }, {
-    'retry-after': String(seconds),
-  });
+  return new ApiError(
+    'RATE_LIMITED',
+    `rate limit exceeded; retry after ${seconds}s`,
+    details ?? { retry_after_seconds: seconds },
+    {
+      'retry-after': String(seconds),
+    },
+  );
 };
 
 export const ErrorBodySchema = Type.Object(

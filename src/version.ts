@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { packageRoot } from './paths.js';
 
-export const version: string = (JSON.parse(readFileSync(`${packageRoot}/package.json`, 'utf8')) as { version: string }).version;
+export const version: string = (JSON.parse(readFileSync(`${packageRoot}/package.json`, 'utf8')) as { version: string })
+  .version;

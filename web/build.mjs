@@ -11,7 +11,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // `node web/build.mjs [OUT_DIR]`: the tests build into a temporary directory to check reproducibility.
 const out = resolve(process.argv[2] ?? join(root, 'build', 'web'));
 
-const tsc = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'web', 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+const tsc = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'web', 'tsconfig.json')], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (tsc.status !== 0) {
   console.error('web: type errors in the page sources');
   process.exit(1);
@@ -44,7 +47,7 @@ for (const [file, meta] of Object.entries(result.metafile.outputs)) {
   const name = basename(file);
   manifest[`${basename(meta.entryPoint).replace(/\.ts$/, '.js')}`] = name;
 }
-writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, Object.keys(manifest).sort(), 2) + '\n');
+writeFileSync(join(tmp, 'manifest.json'), `${JSON.stringify(manifest, Object.keys(manifest).sort(), 2)}\n`);
 rmSync(out, { recursive: true, force: true });
 try {
   renameSync(tmp, out);

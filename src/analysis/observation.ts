@@ -57,9 +57,18 @@ const LIST_LIMIT = 100_000;
  * What an observer sees of one ceremony on the challenge `seed`: each round's labels, and the bearings the
  * holder of `secret` (symbol indices) answers; `truth` maps a label to its bearing (identity without mapping).
  */
-export function watchSession(seed: Uint8Array, rounds: number, mapping: boolean, secret: number[], truth: Uint8Array): Session {
+export function watchSession(
+  seed: Uint8Array,
+  rounds: number,
+  mapping: boolean,
+  secret: number[],
+  truth: Uint8Array,
+): Session {
   const roundLabels = Array.from({ length: rounds }, (_, r) => labels(dealRound(seed, r), mapping));
-  return { labels: roundLabels, answers: Uint8Array.from(roundLabels, (l, r) => truth[l[secret[r % secret.length]!]!]!) };
+  return {
+    labels: roundLabels,
+    answers: Uint8Array.from(roundLabels, (l, r) => truth[l[secret[r % secret.length]!]!]!),
+  };
 }
 
 /**
@@ -108,7 +117,12 @@ function median(values: bigint[]): number {
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 export function simulateObservation(o: ObservationOptions): ObservationResult {
-  for (const [name, v, min] of [['rounds', o.rounds, 1], ['length', o.length, 1], ['trials', o.trials, 1], ['sessions', o.sessions, 0]] as const) {
+  for (const [name, v, min] of [
+    ['rounds', o.rounds, 1],
+    ['length', o.length, 1],
+    ['trials', o.trials, 1],
+    ['sessions', o.sessions, 0],
+  ] as const) {
     if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer >= ${min}`);
   }
   const key = analysisKey(o.seed);
@@ -132,5 +146,13 @@ export function simulateObservation(o: ObservationOptions): ObservationResult {
       break;
     }
   }
-  return { rounds: o.rounds, length: o.length, mapping: o.mapping, trials: o.trials, candidates_before: trials[0]!.candidates[0]!, rows, identified_at };
+  return {
+    rounds: o.rounds,
+    length: o.length,
+    mapping: o.mapping,
+    trials: o.trials,
+    candidates_before: trials[0]!.candidates[0]!,
+    rows,
+    identified_at,
+  };
 }

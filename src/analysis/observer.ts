@@ -33,7 +33,11 @@ function permutations(n: number): Uint8Array[] {
 const MAX_EXACT = Number.MAX_SAFE_INTEGER / SYMBOLS;
 
 /** Σ over hypotheses of ∏ over positions of `factor(h, p)`, exactly. */
-function sumOfProducts(hypotheses: readonly number[], positions: number, factor: (h: number, p: number) => number): bigint {
+function sumOfProducts(
+  hypotheses: readonly number[],
+  positions: number,
+  factor: (h: number, p: number) => number,
+): bigint {
   let sum = 0n;
   for (const h of hypotheses) {
     let small = 1; // a Number while it is exact, a bigint past that
@@ -72,7 +76,9 @@ export class Observer {
     this.inverse = mapping
       ? permutations(ZONES).map((perm) => {
           const inv = new Uint8Array(ZONES);
-          perm.forEach((bearing, colour) => (inv[bearing] = colour));
+          perm.forEach((bearing, colour) => {
+            inv[bearing] = colour;
+          });
           return inv;
         })
       : [Uint8Array.from({ length: ZONES }, (_, z) => z)];
@@ -146,7 +152,9 @@ export class Observer {
     const groups = new Map<string, number>();
     for (const h of this.alive) {
       const bearing = new Uint8Array(ZONES);
-      this.inverse[h]!.forEach((label, b) => (bearing[label] = b));
+      this.inverse[h]!.forEach((label, b) => {
+        bearing[label] = b;
+      });
       // Per position, the possible symbols grouped by the answers they give; a candidate's answer is one
       // group per position, and the number of candidates giving it is the product of the group sizes.
       let answers: Array<[string, number]> = [['', 1]];
@@ -158,7 +166,9 @@ export class Observer {
           for (let r = p; r < labels.length; r += L) key += bearing[labels[r]![symbol]!];
           byAnswer.set(key, (byAnswer.get(key) ?? 0) + 1);
         }
-        answers = answers.flatMap(([key, n]) => [...byAnswer].map(([k, m]): [string, number] => [`${key}|${k}`, n * m]));
+        answers = answers.flatMap(([key, n]) =>
+          [...byAnswer].map(([k, m]): [string, number] => [`${key}|${k}`, n * m]),
+        );
       }
       for (const [key, n] of answers) groups.set(key, (groups.get(key) ?? 0) + n);
     }

@@ -33,7 +33,11 @@ function httpsOptions(ctx: RegistryContext): HttpsOptions | undefined {
     cert: read(tls.cert_pem_path, 'cert_pem_path'),
     key: read(tls.key_pem_path, 'key_pem_path'),
     // mTLS: a client without a certificate from this CA is refused during the handshake.
-    ...(tls.client_ca_pem_path && { ca: read(tls.client_ca_pem_path, 'client_ca_pem_path'), requestCert: true, rejectUnauthorized: true }),
+    ...(tls.client_ca_pem_path && {
+      ca: read(tls.client_ca_pem_path, 'client_ca_pem_path'),
+      requestCert: true,
+      rejectUnauthorized: true,
+    }),
   };
 }
 
@@ -52,7 +56,11 @@ export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'enigma-registry', version, description: 'Enigma node directory and circuit registry / proof gateway' },
+      info: {
+        title: 'enigma-registry',
+        version,
+        description: 'Enigma node directory and circuit registry / proof gateway',
+      },
       tags: [
         { name: 'directory', description: 'Node directory (enigma-node-registry 0.0.2 wire format)' },
         { name: 'circuits', description: 'Circuit catalog: discovery, manifests, binaries' },

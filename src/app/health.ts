@@ -25,13 +25,28 @@ export const healthRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = async 
 
   app.get(
     '/health',
-    { schema: { tags, summary: 'Liveness and version', response: { 200: Type.Object({ status: Type.Literal('ok'), version: Type.String(), uptime_s: Type.Integer() }) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Liveness and version',
+        response: {
+          200: Type.Object({ status: Type.Literal('ok'), version: Type.String(), uptime_s: Type.Integer() }),
+        },
+      },
+    },
     async () => ({ status: 'ok' as const, version, uptime_s: Math.floor(process.uptime()) }),
   );
 
   app.get(
     '/health/db',
-    { schema: { tags, summary: 'The store, the ledger and (rate_limit.store = "redis") Redis answer (503 naming the part that does not)', response: { 200: DbReply, 503: DbReply } } },
+    {
+      schema: {
+        tags,
+        summary:
+          'The store, the ledger and (rate_limit.store = "redis") Redis answer (503 naming the part that does not)',
+        response: { 200: DbReply, 503: DbReply },
+      },
+    },
     async (req, reply) => {
       // Reasons go to the log only: the probe is public and must not describe the infrastructure.
       const check = (part: string, ping: () => Promise<void>) =>

@@ -28,7 +28,10 @@ function observed<T extends object>(target: T, observe: Observer): T {
         const out: unknown = (value as (...a: unknown[]) => unknown).apply(t, args);
         if (!(out instanceof Promise)) return out;
         return out.then(
-          (result: unknown) => (observe(prop, args, seconds(), result, false), result),
+          (result: unknown) => {
+            observe(prop, args, seconds(), result, false);
+            return result;
+          },
           (err: unknown) => {
             observe(prop, args, seconds(), undefined, true);
             throw err;
@@ -44,14 +47,57 @@ const STORE_DOMAINS = ['directory', 'circuits', 'artifacts', 'ledger', 'audit'] 
 
 export class Metrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({ name: 'enigma_http_requests_total', help: 'HTTP requests by route template, method and status', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
-  private readonly latency = new Histogram({ name: 'enigma_http_request_duration_seconds', help: 'HTTP request latency by route template, method and status', labelNames: ['method', 'route', 'status'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly proofSteps = new Counter({ name: 'enigma_proof_steps_total', help: 'Proof-flow steps by outcome (the audit trail: challenge, validate, cli, binary, publish, revoke)', labelNames: ['step', 'outcome'], registers: [this.registry] });
-  private readonly burns = new Counter({ name: 'enigma_ledger_burns_total', help: 'Nonce burns by outcome (spent, replay, expired, tau_mismatch, unknown, error)', labelNames: ['outcome'], registers: [this.registry] });
-  private readonly ledgerLatency = new Histogram({ name: 'enigma_ledger_operation_duration_seconds', help: 'Ledger call latency by operation', labelNames: ['op', 'failed'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly storeLatency = new Histogram({ name: 'enigma_store_operation_duration_seconds', help: 'Store call latency by domain and operation', labelNames: ['domain', 'op', 'failed'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly executorRuns = new Counter({ name: 'enigma_executor_runs_total', help: 'Circuit runs by outcome (ok, exit_nonzero, timed_out, error, refused)', labelNames: ['outcome'], registers: [this.registry] });
-  private readonly refusals = new Counter({ name: 'enigma_rate_limit_refusals_total', help: 'Requests refused by a rate limit or ban, by budget (proof:fail is the per-handle lockout)', labelNames: ['scope'], registers: [this.registry] });
+  private readonly requests = new Counter({
+    name: 'enigma_http_requests_total',
+    help: 'HTTP requests by route template, method and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: 'enigma_http_request_duration_seconds',
+    help: 'HTTP request latency by route template, method and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly proofSteps = new Counter({
+    name: 'enigma_proof_steps_total',
+    help: 'Proof-flow steps by outcome (the audit trail: challenge, validate, cli, binary, publish, revoke)',
+    labelNames: ['step', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly burns = new Counter({
+    name: 'enigma_ledger_burns_total',
+    help: 'Nonce burns by outcome (spent, replay, expired, tau_mismatch, unknown, error)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly ledgerLatency = new Histogram({
+    name: 'enigma_ledger_operation_duration_seconds',
+    help: 'Ledger call latency by operation',
+    labelNames: ['op', 'failed'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly storeLatency = new Histogram({
+    name: 'enigma_store_operation_duration_seconds',
+    help: 'Store call latency by domain and operation',
+    labelNames: ['domain', 'op', 'failed'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly executorRuns = new Counter({
+    name: 'enigma_executor_runs_total',
+    help: 'Circuit runs by outcome (ok, exit_nonzero, timed_out, error, refused)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly refusals = new Counter({
+    name: 'enigma_rate_limit_refusals_total',
+    help: 'Requests refused by a rate limit or ban, by budget (proof:fail is the per-handle lockout)',
+    labelNames: ['scope'],
+    registers: [this.registry],
+  });
   private readonly executors: Executor[] = [];
 
   constructor() {
@@ -69,7 +115,11 @@ export class Metrics {
   /** Counts every answered request; the route is the template (`/api/circuits/:handle`), never the raw URL. */
   installHooks(app: FastifyInstance): void {
     app.addHook('onResponse', async (req, reply) => {
-      const labels = { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+      const labels = {
+        method: req.method,
+        route: req.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      };
       this.requests.inc(labels);
       this.latency.observe(labels, reply.elapsedTime / 1000);
     });
@@ -77,7 +127,12 @@ export class Metrics {
 
   store(store: Store): Store {
     const wrapped = new Map<string | symbol, unknown>(
-      STORE_DOMAINS.map((domain) => [domain, observed(store[domain], (op, _a, s, _r, failed) => this.storeLatency.observe({ domain, op, failed: String(failed) }, s))]),
+      STORE_DOMAINS.map((domain) => [
+        domain,
+        observed(store[domain], (op, _a, s, _r, failed) =>
+          this.storeLatency.observe({ domain, op, failed: String(failed) }, s),
+        ),
+      ]),
     );
     return new Proxy(store, { get: (t, prop) => (wrapped.has(prop) ? wrapped.get(prop) : Reflect.get(t, prop, t)) });
   }
@@ -85,7 +140,10 @@ export class Metrics {
   ledger(ledger: Ledger): Ledger {
     return observed(ledger, (op, _a, s, result, failed) => {
       this.ledgerLatency.observe({ op, failed: String(failed) }, s);
-      if (op === 'burn') this.burns.inc({ outcome: failed ? 'error' : (result as BurnOutcome).ok ? 'spent' : (result as { reason: string }).reason });
+      if (op === 'burn')
+        this.burns.inc({
+          outcome: failed ? 'error' : (result as BurnOutcome).ok ? 'spent' : (result as { reason: string }).reason,
+        });
     });
   }
 
@@ -99,7 +157,8 @@ export class Metrics {
 
   audit(audit: Audit): Audit {
     return observed(audit, (op, args, _s, _r, failed) => {
-      if (op === 'append' && !failed) this.proofSteps.inc({ step: (args[0] as AuditEntry).step, outcome: (args[0] as AuditEntry).outcome });
+      if (op === 'append' && !failed)
+        this.proofSteps.inc({ step: (args[0] as AuditEntry).step, outcome: (args[0] as AuditEntry).outcome });
     });
   }
 
@@ -108,19 +167,36 @@ export class Metrics {
     return observed(executor, (op, _a, _s, result, failed) => {
       if (op !== 'run') return;
       const r = result as { exit_code: number | null; timed_out: boolean; error?: string } | undefined;
-      this.executorRuns.inc({ outcome: failed || !r ? 'refused' : r.timed_out ? 'timed_out' : r.error ? 'error' : r.exit_code === 0 ? 'ok' : 'exit_nonzero' });
+      this.executorRuns.inc({
+        outcome:
+          failed || !r
+            ? 'refused'
+            : r.timed_out
+              ? 'timed_out'
+              : r.error
+                ? 'error'
+                : r.exit_code === 0
+                  ? 'ok'
+                  : 'exit_nonzero',
+      });
     });
   }
 }
 
 /** With `[metrics] enabled`: `GET /metrics` (Prometheus text format; admin bearer token unless `metrics.public`). */
-export const metricsRoutes: FastifyPluginAsync<{ metrics: Metrics | undefined; config: Config }> = async (app, { metrics, config }) => {
+export const metricsRoutes: FastifyPluginAsync<{ metrics: Metrics | undefined; config: Config }> = async (
+  app,
+  { metrics, config },
+) => {
   if (!metrics) return;
   app.get(
     '/metrics',
     {
       ...(!config.metrics.public && { onRequest: requireAdmin(config) }),
-      schema: { tags: ['admin'], summary: 'Prometheus metrics (text format); admin bearer token unless metrics.public' },
+      schema: {
+        tags: ['admin'],
+        summary: 'Prometheus metrics (text format); admin bearer token unless metrics.public',
+      },
     },
     async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );

@@ -6,7 +6,10 @@ import { ErrorBodySchema, notFound } from '../errors.js';
 import type { RegistryContext } from './context.js';
 
 interface OpenApiDoc {
-  paths?: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> } & Record<string, unknown>>>;
+  paths?: Record<
+    string,
+    Record<string, { parameters?: Array<{ in: string; name: string }> } & Record<string, unknown>>
+  >;
   info?: Record<string, unknown>;
   [k: string]: unknown;
 }
@@ -25,7 +28,8 @@ export function scopeToHandle(doc: OpenApiDoc, handle: string): OpenApiDoc {
     if (!CIRCUIT_PATH.test(path)) continue;
     const ops = structuredClone(item);
     for (const op of Object.values(ops)) {
-      if (op && typeof op === 'object' && Array.isArray(op.parameters)) op.parameters = op.parameters.filter((p) => !(p.in === 'path' && p.name === 'handle'));
+      if (op && typeof op === 'object' && Array.isArray(op.parameters))
+        op.parameters = op.parameters.filter((p) => !(p.in === 'path' && p.name === 'handle'));
     }
     paths[path.replace('{handle}', encodeURIComponent(handle))] = ops;
   }
@@ -43,9 +47,17 @@ export const openapiRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = async
       schema: {
         tags: ['docs'],
         summary: 'OpenAPI 3 document of this registry',
-        description: 'With `?handle=H`: only that circuit\'s endpoints, with `{handle}` filled in (404 for an unknown circuit).',
+        description:
+          "With `?handle=H`: only that circuit's endpoints, with `{handle}` filled in (404 for an unknown circuit).",
         querystring: Type.Object({ handle: Type.Optional(Type.String({ pattern: HANDLE_PATTERN })) }),
-        response: { 200: Type.Unsafe<OpenApiDoc>({ type: 'object', additionalProperties: true, description: 'OpenAPI 3.0 document' }), 404: ErrorBodySchema },
+        response: {
+          200: Type.Unsafe<OpenApiDoc>({
+            type: 'object',
+            additionalProperties: true,
+            description: 'OpenAPI 3.0 document',
+          }),
+          404: ErrorBodySchema,
+        },
       },
     },
     async (req) => {

@@ -19,7 +19,11 @@ export function createLogger(level: Config['log']['level']): Logger {
   return pino({ level, base: { service: 'enigma-registry' } }, pino.destination({ fd: 2, sync: false }));
 }
 
-export async function startRegistry(config: Config, log: Logger = createLogger(config.log.level), opts: ContextOptions = {}): Promise<RunningRegistry> {
+export async function startRegistry(
+  config: Config,
+  log: Logger = createLogger(config.log.level),
+  opts: ContextOptions = {},
+): Promise<RunningRegistry> {
   const ctx = await createContext(config, log, opts);
   let app: FastifyInstance;
   try {

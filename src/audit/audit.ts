@@ -16,7 +16,14 @@ export interface Audit extends AuditStore {
 
 /** The salt: `audit.salt_hex` (shared by replicas), else generated into state_dir on first run and kept, so hashes stay comparable. */
 export function createAudit(store: AuditStore, config: Config): Audit {
-  const salt_hex = config.audit.salt_hex ?? loadOrCreateSecret(config.state_dir, 'audit', () => ({ salt_hex: randomBytes(32).toString('hex') })).value.salt_hex;
+  const salt_hex =
+    config.audit.salt_hex ??
+    loadOrCreateSecret(config.state_dir, 'audit', () => ({ salt_hex: randomBytes(32).toString('hex') })).value.salt_hex;
   const salt = Buffer.from(salt_hex, 'hex');
-  return { append: (e) => store.append(e), list: (o) => store.list(o), prune: (before) => store.prune(before), actor: (ip) => hashActor(ip, salt) };
+  return {
+    append: (e) => store.append(e),
+    list: (o) => store.list(o),
+    prune: (before) => store.prune(before),
+    actor: (ip) => hashActor(ip, salt),
+  };
 }

@@ -29,7 +29,9 @@ const AuditReply = Type.Object({
       detail: Type.Optional(Type.String()),
     }),
   ),
-  next: Type.Union([Type.Integer(), Type.Null()], { description: 'cursor for the next page (`after`), null at the end' }),
+  next: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'cursor for the next page (`after`), null at the end',
+  }),
 });
 
 /** `GET /audit` (mounted under /api): admin only. */
@@ -42,7 +44,8 @@ export const auditRoutes: FastifyPluginAsync<{ audit: Audit; config: Config }> =
       schema: {
         tags: ['admin'],
         summary: 'Audit trail of proof steps, oldest first (admin bearer token)',
-        description: 'Needs `Authorization: Bearer <token>` whose SHA-256 is in admin.token_sha256_hex (or an admin mTLS certificate).',
+        description:
+          'Needs `Authorization: Bearer <token>` whose SHA-256 is in admin.token_sha256_hex (or an admin mTLS certificate).',
         querystring: AuditQuery,
         response: { 200: AuditReply, 400: ErrorBodySchema, 401: ErrorBodySchema },
       },

@@ -9,11 +9,21 @@ import { buildView } from './views.js';
 import { Build, PublishBody, RevokeBody, RevokeReply } from './schemas.js';
 
 const tags = ['admin'];
-const auth = 'Needs `Authorization: Bearer <token>` whose SHA-256 is in admin.token_sha256_hex (or an admin mTLS client certificate).';
-const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 409: ErrorBodySchema, 413: ErrorBodySchema };
+const auth =
+  'Needs `Authorization: Bearer <token>` whose SHA-256 is in admin.token_sha256_hex (or an admin mTLS client certificate).';
+const errors = {
+  400: ErrorBodySchema,
+  401: ErrorBodySchema,
+  403: ErrorBodySchema,
+  409: ErrorBodySchema,
+  413: ErrorBodySchema,
+};
 
 /** Publishing and revocation (admin only). */
-export const adminCircuitRoutes: FastifyPluginAsync<{ ctx: RegistryContext; catalog: CircuitCatalog }> = async (fastify, { ctx, catalog }) => {
+export const adminCircuitRoutes: FastifyPluginAsync<{ ctx: RegistryContext; catalog: CircuitCatalog }> = async (
+  fastify,
+  { ctx, catalog },
+) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const onRequest = requireAdmin(ctx.config);
   const audit = (ip: string, step: string, outcome: string, e: { handle?: string; sha256?: string; detail?: string }) =>
@@ -32,7 +42,7 @@ export const adminCircuitRoutes: FastifyPluginAsync<{ ctx: RegistryContext; cata
           `${auth} Body: JSON \`{manifest, artifact_base64}\` (what \`circuit mint\` writes). The registry checks the manifest schema, ` +
           'its Ed25519 signature against circuits.publisher_public_keys_hex (403 when no key matches), size and SHA-256 against the bytes, ' +
           'that a wasm module compiles and imports only WASI preview 1 functions (an elf must be ELF), and circuits.max_artifact_bytes (413). ' +
-          'The new build becomes the handle\'s current build; an existing (handle, build_id) or a revoked SHA-256 is 409.',
+          "The new build becomes the handle's current build; an existing (handle, build_id) or a revoked SHA-256 is 409.",
         body: PublishBody,
         response: { 201: Build, ...errors },
       },

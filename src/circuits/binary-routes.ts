@@ -44,14 +44,19 @@ export const binaryRoutes: FastifyPluginAsync<BinaryRoutesOptions> = async (fast
       .header('etag', etag)
       .header('accept-ranges', 'bytes')
       .header('cache-control', 'public, max-age=31536000, immutable') // content-addressed: the bytes behind an ETag never change
-      .header('content-disposition', `attachment; filename="${b.handle}-${b.build_id}.${b.kind === 'wasm' ? 'wasm' : 'bin'}"`);
+      .header(
+        'content-disposition',
+        `attachment; filename="${b.handle}-${b.build_id}.${b.kind === 'wasm' ? 'wasm' : 'bin'}"`,
+      );
     const inm = req.headers['if-none-match'];
-    if (inm !== undefined && inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')) return reply.code(304).send();
+    if (inm?.split(',').some((t) => t.trim() === etag || t.trim() === '*')) return reply.code(304).send();
     const { bytes } = await catalog.artifact(b);
     reply.type(b.kind === 'wasm' ? 'application/wasm' : 'application/octet-stream');
     const range = parseRange(req.headers.range, bytes.length);
     if (range === 'unsatisfiable') {
-      throw new ApiError('RANGE_NOT_SATISFIABLE', `range not satisfiable for ${bytes.length} bytes`, undefined, { 'content-range': `bytes */${bytes.length}` });
+      throw new ApiError('RANGE_NOT_SATISFIABLE', `range not satisfiable for ${bytes.length} bytes`, undefined, {
+        'content-range': `bytes */${bytes.length}`,
+      });
     }
     if (range) {
       return reply
@@ -64,12 +69,28 @@ export const binaryRoutes: FastifyPluginAsync<BinaryRoutesOptions> = async (fast
 
   app.get(
     '/api/binaries/handle/:handle',
-    { schema: { tags, summary: "Download the current build's artifact (GET or HEAD)", description: binaryDescription, params: HandleParams, response: binaryResponses } },
+    {
+      schema: {
+        tags,
+        summary: "Download the current build's artifact (GET or HEAD)",
+        description: binaryDescription,
+        params: HandleParams,
+        response: binaryResponses,
+      },
+    },
     async (req, reply) => sendBinary(req, reply, req.params.handle),
   );
   app.get(
     '/api/binaries/handle/:handle/builds/:build_id',
-    { schema: { tags, summary: "Download a pinned build's artifact (GET or HEAD)", description: binaryDescription, params: BuildParams, response: binaryResponses } },
+    {
+      schema: {
+        tags,
+        summary: "Download a pinned build's artifact (GET or HEAD)",
+        description: binaryDescription,
+        params: BuildParams,
+        response: binaryResponses,
+      },
+    },
     async (req, reply) => sendBinary(req, reply, req.params.handle, req.params.build_id),
   );
 };

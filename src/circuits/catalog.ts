@@ -20,7 +20,10 @@ export const manifestOf = (b: BuildRecord): Manifest => b.manifest as unknown as
 
 /** A build that may not be used any more: challenge, validate and the CLI proxy refuse it. */
 export function revoked(b: BuildRecord): ApiError {
-  return new ApiError('FORBIDDEN', `circuit build ${b.handle}/${b.build_id} is revoked`, { reason: 'revoked', sha256: b.sha256 });
+  return new ApiError('FORBIDDEN', `circuit build ${b.handle}/${b.build_id} is revoked`, {
+    reason: 'revoked',
+    sha256: b.sha256,
+  });
 }
 
 /**
@@ -67,19 +70,32 @@ export class CircuitCatalog {
   async publish(manifest: unknown, bytes: Uint8Array): Promise<BuildRecord> {
     if (!Value.Check(ManifestSchema, manifest)) {
       const first = [...Value.Errors(ManifestSchema, manifest)][0];
-      throw invalidInput(`manifest out of schema: ${first ? `${first.instancePath || '/'} ${first.message}` : 'invalid'}`);
+      throw invalidInput(
+        `manifest out of schema: ${first ? `${first.instancePath || '/'} ${first.message}` : 'invalid'}`,
+      );
     }
     if (RESERVED_HANDLES.has(manifest.handle)) throw invalidInput(`handle ${manifest.handle} is reserved`);
     const max = this.config.circuits.max_artifact_bytes;
-    if (bytes.length > max) throw new ApiError('PAYLOAD_TOO_LARGE', `artifact is ${bytes.length} bytes; circuits.max_artifact_bytes is ${max}`);
-    if (bytes.length !== manifest.size) throw invalidInput(`artifact is ${bytes.length} bytes but the manifest says ${manifest.size}`);
+    if (bytes.length > max)
+      throw new ApiError(
+        'PAYLOAD_TOO_LARGE',
+        `artifact is ${bytes.length} bytes; circuits.max_artifact_bytes is ${max}`,
+      );
+    if (bytes.length !== manifest.size)
+      throw invalidInput(`artifact is ${bytes.length} bytes but the manifest says ${manifest.size}`);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (sha256 !== manifest.sha256) throw invalidInput('artifact SHA-256 does not match the manifest', { sha256, manifest_sha256: manifest.sha256 });
+    if (sha256 !== manifest.sha256)
+      throw invalidInput('artifact SHA-256 does not match the manifest', { sha256, manifest_sha256: manifest.sha256 });
     if (!verifyManifest(manifest, this.config.circuits.publisher_public_keys_hex))
-      throw new ApiError('FORBIDDEN', 'manifest signature is not valid for any key in circuits.publisher_public_keys_hex');
+      throw new ApiError(
+        'FORBIDDEN',
+        'manifest signature is not valid for any key in circuits.publisher_public_keys_hex',
+      );
     if (manifest.kind === 'wasm') await checkWasmModule(bytes, this.config.executor.memory_mb);
-    else if (!ELF_MAGIC.every((b, i) => bytes[i] === b)) throw invalidInput('kind "elf" but the artifact is not an ELF executable');
-    if (await this.circuits.isRevoked(sha256)) throw conflict(`artifact ${sha256} is revoked and cannot be published again`);
+    else if (!ELF_MAGIC.every((b, i) => bytes[i] === b))
+      throw invalidInput('kind "elf" but the artifact is not an ELF executable');
+    if (await this.circuits.isRevoked(sha256))
+      throw conflict(`artifact ${sha256} is revoked and cannot be published again`);
 
     await this.artifacts.put(sha256, bytes);
     const build = {
@@ -92,7 +108,8 @@ export class CircuitCatalog {
       manifest: manifest as unknown as Record<string, unknown>,
       created_at: Date.now(),
     };
-    if (!(await this.writing(this.circuits.insertBuild(build)))) throw conflict(`build ${manifest.handle}/${manifest.build_id} already exists`);
+    if (!(await this.writing(this.circuits.insertBuild(build))))
+      throw conflict(`build ${manifest.handle}/${manifest.build_id} already exists`);
     return { ...build, revoked: false };
   }
 
@@ -103,7 +120,8 @@ export class CircuitCatalog {
     const cached = live ? this.builds.get(key) : undefined;
     if (cached) return cached;
     const generation = this.generation;
-    const b = buildId === undefined ? await this.circuits.currentBuild(handle) : await this.circuits.getBuild(handle, buildId);
+    const b =
+      buildId === undefined ? await this.circuits.currentBuild(handle) : await this.circuits.getBuild(handle, buildId);
     if (!b) throw notFound(buildId === undefined ? `unknown circuit ${handle}` : `unknown build ${handle}/${buildId}`);
     if (live && generation === this.generation) this.builds.set(key, b);
     return b;
@@ -132,7 +150,11 @@ export class CircuitCatalog {
       } catch (e) {
         throw new ApiError('INTERNAL', (e as Error).message);
       }
-      if (!bytes) throw new ApiError('INTERNAL', `artifact ${b.sha256} of ${b.handle}/${b.build_id} is missing from the artifact store`);
+      if (!bytes)
+        throw new ApiError(
+          'INTERNAL',
+          `artifact ${b.sha256} of ${b.handle}/${b.build_id} is missing from the artifact store`,
+        );
       this.cache.set(b.sha256, bytes);
     }
     return { sha256: b.sha256, kind: b.kind, bytes };

@@ -23,7 +23,9 @@ export interface DemoPublisher {
 
 /** The demo's own publisher key, generated into state_dir once (publish trusts it only while the demo is on). */
 export function demoPublisher(config: Config): DemoPublisher {
-  const { value } = loadOrCreateSecret(config.state_dir, 'demo-publisher', () => ({ ed25519_private_key_hex: randomBytes(32).toString('hex') }));
+  const { value } = loadOrCreateSecret(config.state_dir, 'demo-publisher', () => ({
+    ed25519_private_key_hex: randomBytes(32).toString('hex'),
+  }));
   const seed = hexToBytes(value.ed25519_private_key_hex);
   return { seed, publicHex: bytesToHex(ed25519.getPublicKey(seed)) };
 }
@@ -34,7 +36,10 @@ async function usableDemoBuild(b: BuildRecord, catalog: CircuitCatalog, sealingK
   try {
     const sealed = readSealedSecret((await catalog.artifact(b)).bytes);
     if (!sealed) return false;
-    const plain = unsealSecret(decodeSealedSecret(sealed), sealingKeys.keys, { handle: b.handle, build_id: b.build_id });
+    const plain = unsealSecret(decodeSealedSecret(sealed), sealingKeys.keys, {
+      handle: b.handle,
+      build_id: b.build_id,
+    });
     return bytesToHex(plain) === bytesToHex(utf8ToBytes(JSON.stringify(DEMO_SECRET)));
   } catch {
     return false; // rotated sealing keys, a corrupt artifact: mint a fresh build
@@ -45,16 +50,27 @@ async function usableDemoBuild(b: BuildRecord, catalog: CircuitCatalog, sealingK
  * Publishes the demo circuit unless a usable one is current already (restarts reuse it). A `demo` handle
  * published by someone else is left alone. Returns the current demo build, or undefined when there is none.
  */
-export async function seedDemoCircuit(o: { catalog: CircuitCatalog; sealingKeys: SealingKeys; publisher: DemoPublisher; log: Logger }): Promise<BuildRecord | undefined> {
+export async function seedDemoCircuit(o: {
+  catalog: CircuitCatalog;
+  sealingKeys: SealingKeys;
+  publisher: DemoPublisher;
+  log: Logger;
+}): Promise<BuildRecord | undefined> {
   const current = await o.catalog.build(DEMO_HANDLE).catch(() => undefined);
   if (current && manifestOf(current).publisher_public_key_hex !== o.publisher.publicHex) {
-    o.log.warn({ handle: DEMO_HANDLE }, 'demo enabled, but a circuit "demo" from another publisher exists: leaving it as it is');
+    o.log.warn(
+      { handle: DEMO_HANDLE },
+      'demo enabled, but a circuit "demo" from another publisher exists: leaving it as it is',
+    );
     return undefined;
   }
   if (current && (await usableDemoBuild(current, o.catalog, o.sealingKeys))) return current;
   const recipient = o.sealingKeys.active();
   if (!recipient || !existsSync(SIXZONE_WASM)) {
-    o.log.warn({ wasm: SIXZONE_WASM }, 'demo enabled, but there is no active sealing key or the sixzone circuit is not built (npm run build): no demo circuit');
+    o.log.warn(
+      { wasm: SIXZONE_WASM },
+      'demo enabled, but there is no active sealing key or the sixzone circuit is not built (npm run build): no demo circuit',
+    );
     return undefined;
   }
   const { manifest, artifact } = mintSixzone({

@@ -11,14 +11,23 @@ export type ApiEndpoint = 'challenge' | 'validate' | 'cli' | 'binary';
  */
 export function apiLimiter(limiter: RateLimiter, config: Pick<Config, 'proof' | 'rate_limit'>) {
   const p = config.proof;
-  const rps: Record<ApiEndpoint, number> = { challenge: p.challenge_rps, validate: p.validate_rps, cli: p.cli_rps, binary: p.binary_rps };
+  const rps: Record<ApiEndpoint, number> = {
+    challenge: p.challenge_rps,
+    validate: p.validate_rps,
+    cli: p.cli_rps,
+    binary: p.binary_rps,
+  };
   return async (req: FastifyRequest, endpoint: ApiEndpoint, handle: string): Promise<void> => {
     if (!config.rate_limit.enabled) return;
     const r = await limiter.consume({
       banKey: `api:ban:${req.ip}`,
       buckets: [
         { key: `api:${endpoint}:ip:${req.ip}`, rps: rps[endpoint], burst: p.burst },
-        { key: `api:${endpoint}:handle:${handle}`, rps: p.handle_rps, burst: Math.max(p.burst, Math.ceil(p.handle_rps)) },
+        {
+          key: `api:${endpoint}:handle:${handle}`,
+          rps: p.handle_rps,
+          burst: Math.max(p.burst, Math.ceil(p.handle_rps)),
+        },
       ],
       banSeconds: 0,
     });

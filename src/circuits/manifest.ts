@@ -18,7 +18,10 @@ export const ManifestSchema = Type.Object(
     /** SHA-256 (lower-case hex) of the artifact bytes: the circuit's identity. */
     sha256: hex(32),
     size: Type.Integer({ minimum: 0 }),
-    commands: Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9/_-]*$' }), { minItems: 1, maxItems: 64 }),
+    commands: Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9/_-]*$' }), {
+      minItems: 1,
+      maxItems: 64,
+    }),
     /** RFC 3339 UTC timestamp. */
     created_at: Type.String({ format: 'date-time' }),
     publisher_public_key_hex: hex(32),
@@ -66,7 +69,10 @@ function signingMessage(m: Omit<Manifest, 'signature_hex'>): Uint8Array {
 export function signManifest(fields: ManifestFields, ed25519Seed: Uint8Array): Manifest {
   if (ed25519Seed.length !== 32) throw new Error('publisher key must be a 32-byte Ed25519 seed');
   const unsigned = { ...fields, publisher_public_key_hex: bytesToHex(ed25519.getPublicKey(ed25519Seed)) };
-  const manifest: Manifest = { ...unsigned, signature_hex: bytesToHex(ed25519.sign(signingMessage(unsigned), ed25519Seed)) };
+  const manifest: Manifest = {
+    ...unsigned,
+    signature_hex: bytesToHex(ed25519.sign(signingMessage(unsigned), ed25519Seed)),
+  };
   if (!Value.Check(ManifestSchema, manifest)) {
     const first = [...Value.Errors(ManifestSchema, manifest)][0];
     throw new Error(`manifest field out of schema: ${first ? `${first.instancePath} ${first.message}` : 'unknown'}`);

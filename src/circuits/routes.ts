@@ -8,7 +8,17 @@ import { binaryRoutes } from './binary-routes.js';
 import type { ApiEndpoint } from './limits.js';
 import { verifyManifest } from './manifest.js';
 import { buildIdentity, buildView } from './views.js';
-import { BuildParams, CircuitDetail, CircuitList, Build, HandleParams, ListQuery, Manifest, SealingKeyReply, VerifyReply } from './schemas.js';
+import {
+  BuildParams,
+  CircuitDetail,
+  CircuitList,
+  Build,
+  HandleParams,
+  ListQuery,
+  Manifest,
+  SealingKeyReply,
+  VerifyReply,
+} from './schemas.js';
 import type { SealingKeys } from './sealing-keys.js';
 
 export interface CircuitRoutesOptions {
@@ -27,16 +37,43 @@ export const circuitRoutes: FastifyPluginAsync<CircuitRoutesOptions> = async (fa
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { catalog } = o;
 
-  app.get('/api/circuits', { schema: { tags, summary: 'List circuits (by handle, paginated)', querystring: ListQuery, response: { 200: CircuitList } } }, async (req) => {
-    const page = await catalog.list({ limit: req.query.limit, ...(req.query.after !== undefined && { after: req.query.after }) });
-    return { circuits: page.circuits.map((c) => ({ handle: c.handle, builds: c.builds, current: buildView(c.current) })), next: page.next };
-  });
+  app.get(
+    '/api/circuits',
+    {
+      schema: {
+        tags,
+        summary: 'List circuits (by handle, paginated)',
+        querystring: ListQuery,
+        response: { 200: CircuitList },
+      },
+    },
+    async (req) => {
+      const page = await catalog.list({
+        limit: req.query.limit,
+        ...(req.query.after !== undefined && { after: req.query.after }),
+      });
+      return {
+        circuits: page.circuits.map((c) => ({ handle: c.handle, builds: c.builds, current: buildView(c.current) })),
+        next: page.next,
+      };
+    },
+  );
 
-  app.get('/api/circuits/sealing-key', { schema: { tags, summary: 'The X25519 key `circuit mint` seals verifier secrets to', response: { 200: SealingKeyReply, 503: ErrorBodySchema } } }, async () => {
-    const key = o.sealingKeys.active();
-    if (!key) throw new ApiError('UNAVAILABLE', 'no active unexpired circuit sealing key is configured');
-    return key;
-  });
+  app.get(
+    '/api/circuits/sealing-key',
+    {
+      schema: {
+        tags,
+        summary: 'The X25519 key `circuit mint` seals verifier secrets to',
+        response: { 200: SealingKeyReply, 503: ErrorBodySchema },
+      },
+    },
+    async () => {
+      const key = o.sealingKeys.active();
+      if (!key) throw new ApiError('UNAVAILABLE', 'no active unexpired circuit sealing key is configured');
+      return key;
+    },
+  );
 
   async function detail(handle: string) {
     const builds = await catalog.listBuilds(handle);
@@ -62,26 +99,64 @@ export const circuitRoutes: FastifyPluginAsync<CircuitRoutesOptions> = async (fa
     };
   }
 
-  app.get('/api/circuits/:handle', { schema: { tags, summary: 'A circuit: its current build and every build', params: HandleParams, response: { 200: CircuitDetail, ...e404 } } }, async (req) =>
-    detail(req.params.handle),
+  app.get(
+    '/api/circuits/:handle',
+    {
+      schema: {
+        tags,
+        summary: 'A circuit: its current build and every build',
+        params: HandleParams,
+        response: { 200: CircuitDetail, ...e404 },
+      },
+    },
+    async (req) => detail(req.params.handle),
   );
-  app.get('/api/circuits/:handle/manifest', { schema: { tags, summary: "The current build's signed manifest", params: HandleParams, response: { 200: Manifest, ...e404 } } }, async (req) =>
-    manifestOf(await catalog.build(req.params.handle)),
+  app.get(
+    '/api/circuits/:handle/manifest',
+    {
+      schema: {
+        tags,
+        summary: "The current build's signed manifest",
+        params: HandleParams,
+        response: { 200: Manifest, ...e404 },
+      },
+    },
+    async (req) => manifestOf(await catalog.build(req.params.handle)),
   );
   app.get(
     '/api/circuits/:handle/verify',
-    { schema: { tags, summary: 'Check the current build: signature, artifact hash, revocation', params: HandleParams, response: { 200: VerifyReply, ...e404 } } },
+    {
+      schema: {
+        tags,
+        summary: 'Check the current build: signature, artifact hash, revocation',
+        params: HandleParams,
+        response: { 200: VerifyReply, ...e404 },
+      },
+    },
     async (req) => verify(await catalog.build(req.params.handle)),
   );
-  app.get('/api/circuits/:handle/builds/:build_id', { schema: { tags, summary: 'One build', params: BuildParams, response: { 200: Build, ...e404 } } }, async (req) =>
-    buildView(await catalog.build(req.params.handle, req.params.build_id)),
+  app.get(
+    '/api/circuits/:handle/builds/:build_id',
+    { schema: { tags, summary: 'One build', params: BuildParams, response: { 200: Build, ...e404 } } },
+    async (req) => buildView(await catalog.build(req.params.handle, req.params.build_id)),
   );
-  app.get('/api/circuits/:handle/builds/:build_id/manifest', { schema: { tags, summary: "A build's signed manifest", params: BuildParams, response: { 200: Manifest, ...e404 } } }, async (req) =>
-    manifestOf(await catalog.build(req.params.handle, req.params.build_id)),
+  app.get(
+    '/api/circuits/:handle/builds/:build_id/manifest',
+    {
+      schema: { tags, summary: "A build's signed manifest", params: BuildParams, response: { 200: Manifest, ...e404 } },
+    },
+    async (req) => manifestOf(await catalog.build(req.params.handle, req.params.build_id)),
   );
   app.get(
     '/api/circuits/:handle/builds/:build_id/verify',
-    { schema: { tags, summary: 'Check one build: signature, artifact hash, revocation', params: BuildParams, response: { 200: VerifyReply, ...e404 } } },
+    {
+      schema: {
+        tags,
+        summary: 'Check one build: signature, artifact hash, revocation',
+        params: BuildParams,
+        response: { 200: VerifyReply, ...e404 },
+      },
+    },
     async (req) => verify(await catalog.build(req.params.handle, req.params.build_id)),
   );
 

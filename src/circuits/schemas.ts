@@ -4,7 +4,10 @@ import { HANDLE_PATTERN, ManifestSchema } from './manifest.js';
 // Route schemas of the circuit registry. The manifest schema is re-declared without its $id so that each
 // route may embed it (the OpenAPI generator and the serializer then need no shared reference).
 
-export const Manifest = Type.Object(ManifestSchema.properties, { additionalProperties: false, description: 'Signed circuit manifest' });
+export const Manifest = Type.Object(ManifestSchema.properties, {
+  additionalProperties: false,
+  description: 'Signed circuit manifest',
+});
 
 export const Handle = Type.String({ pattern: HANDLE_PATTERN, description: 'circuit handle' });
 export const BuildId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z][0-9A-Za-z._-]*$' });
@@ -40,7 +43,9 @@ export const ListQuery = Type.Object({
 
 export const CircuitList = Type.Object({
   circuits: Type.Array(Type.Object({ handle: Type.String(), builds: Type.Integer(), current: Build })),
-  next: Type.Union([Type.String(), Type.Null()], { description: 'pass as `after` for the next page; null on the last page' }),
+  next: Type.Union([Type.String(), Type.Null()], {
+    description: 'pass as `after` for the next page; null on the last page',
+  }),
 });
 
 export const VerifyReply = Type.Object({
@@ -52,8 +57,12 @@ export const VerifyReply = Type.Object({
   size: Type.Integer(),
   commands: Type.Array(Type.String()),
   publisher_public_key_hex: Type.String(),
-  signature: Type.Union([Type.Literal('valid'), Type.Literal('invalid')], { description: 'manifest signature checked now against the configured publisher keys' }),
-  artifact: Type.Union([Type.Literal('ok'), Type.Literal('missing'), Type.Literal('corrupt')], { description: 'artifact present with the manifest SHA-256' }),
+  signature: Type.Union([Type.Literal('valid'), Type.Literal('invalid')], {
+    description: 'manifest signature checked now against the configured publisher keys',
+  }),
+  artifact: Type.Union([Type.Literal('ok'), Type.Literal('missing'), Type.Literal('corrupt')], {
+    description: 'artifact present with the manifest SHA-256',
+  }),
   revoked: Type.Boolean(),
 });
 
@@ -61,7 +70,9 @@ export const SealingKeyReply = Type.Object({ kid_hex: Type.String(), x25519_publ
 
 export const PublishBody = Type.Object(
   {
-    manifest: Type.Unknown({ description: 'the signed manifest (see CircuitManifest); checked in full by the handler' }),
+    manifest: Type.Unknown({
+      description: 'the signed manifest (see CircuitManifest); checked in full by the handler',
+    }),
     artifact_base64: Type.String({ description: 'the artifact bytes, standard base64' }),
   },
   { additionalProperties: false },

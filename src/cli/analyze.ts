@@ -28,7 +28,8 @@ attacker, who sees only rejections, at the guessing budget of the configuration.
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`--${name} must be an integer ${min}-${max} (got ${JSON.stringify(text)})`);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    throw new UsageError(`--${name} must be an integer ${min}-${max} (got ${JSON.stringify(text)})`);
   return n;
 }
 
@@ -83,12 +84,24 @@ function fmtHours(h: number): string {
 
 function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [head, ...rows].map((r) => r.map((c, i) => (i === 0 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return [head, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => (i === 0 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function observationText(r: ObservationResult): string {
   const head = `secret length ${r.length}, ${describeMode(r.mapping)} (${fmtCount(Number(r.candidates_before))} candidates before watching)`;
-  const rows = r.rows.map((row) => [String(row.k), fmtCount(row.median_candidates), fmtProb(row.pass_probability), `${row.best_answer_exact ? '' : '<= '}${fmtProb(row.best_answer)}`]);
+  const rows = r.rows.map((row) => [
+    String(row.k),
+    fmtCount(row.median_candidates),
+    fmtProb(row.pass_probability),
+    `${row.best_answer_exact ? '' : '<= '}${fmtProb(row.best_answer)}`,
+  ]);
   const end =
     r.identified_at === null
       ? `not every trial was down to its secret after ${r.rows.length - 1} sessions`
@@ -116,7 +129,10 @@ export async function main(args: string[]): Promise<number> {
     sessions = integer('sessions', values.sessions, 20, 0, 1000);
     addresses = integer('addresses', values.addresses, 1, 1, 1_000_000_000);
     lengths = (values.length ?? '4,6,8').split(',').flatMap((part) => {
-      const [from, to = from] = part.trim().split('..').map((l) => integer('length', l, 0, SIXZONE_SECRET_MIN, SIXZONE_SECRET_MAX));
+      const [from, to = from] = part
+        .trim()
+        .split('..')
+        .map((l) => integer('length', l, 0, SIXZONE_SECRET_MIN, SIXZONE_SECRET_MAX));
       if (to! < from!) throw new UsageError(`--length range ${part} is empty`);
       return Array.from({ length: to! - from! + 1 }, (_, i) => from! + i);
     });
@@ -137,7 +153,15 @@ export async function main(args: string[]): Promise<number> {
 
   const bar = progress(trials * lengths.length);
   const results = lengths.map((length) =>
-    simulateObservation({ rounds, length, mapping, trials, sessions, seed, onTrial: () => bar.tick(`length ${length}, ${describeMode(mapping)}`) }),
+    simulateObservation({
+      rounds,
+      length,
+      mapping,
+      trials,
+      sessions,
+      seed,
+      onTrial: () => bar.tick(`length ${length}, ${describeMode(mapping)}`),
+    }),
   );
   bar.done();
 
@@ -147,15 +171,34 @@ export async function main(args: string[]): Promise<number> {
   const active = results.flatMap((r) => {
     const row = r.rows[0]!;
     return [
-      { strategy: 'best_answer', label: row.best_answer_exact ? 'best answer' : 'best answer <=', exact: row.best_answer_exact, p: row.best_answer },
+      {
+        strategy: 'best_answer',
+        label: row.best_answer_exact ? 'best answer' : 'best answer <=',
+        exact: row.best_answer_exact,
+        p: row.best_answer,
+      },
       { strategy: 'random_candidate', label: 'random candidate', exact: true, p: row.pass_probability },
     ].map(({ p, ...g }) => ({ length: r.length, mapping: r.mapping, ...g, ...activeEstimate(p, params) }));
   });
-  const counting = 'exact: per secret position the set of symbols still possible, under each mapping hypothesis (1 without a mapping, 720 with); no sampling of candidates';
+  const counting =
+    'exact: per secret position the set of symbols still possible, under each mapping hypothesis (1 without a mapping, 720 with); no sampling of candidates';
 
   if (values.json) {
     const observation = results.map((r) => ({ ...r, candidates_before: r.candidates_before.toString() }));
-    const doc = { analysis: 'observation', seed, rounds, trials, sessions, counting, observation, active: { params: { guesses_per_hour: params.guessesPerHour, pow_hashes_per_guess: params.powHashesPerGuess }, assumptions: params.assumptions, rows: active.map(({ label: _, ...row }) => row) } };
+    const doc = {
+      analysis: 'observation',
+      seed,
+      rounds,
+      trials,
+      sessions,
+      counting,
+      observation,
+      active: {
+        params: { guesses_per_hour: params.guessesPerHour, pow_hashes_per_guess: params.powHashesPerGuess },
+        assumptions: params.assumptions,
+        rows: active.map(({ label: _, ...row }) => row),
+      },
+    };
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return 0;
   }
@@ -172,7 +215,15 @@ export async function main(args: string[]): Promise<number> {
     ...params.assumptions.map((a) => `  assumed: ${a}`),
     table(
       ['length', 'mapping', 'guesser', 'P(pass) per guess', 'expected guesses', 'expected time', '50% chance needs >='],
-      active.map((a) => [String(a.length), a.mapping ? 'yes' : 'no', a.label, fmtProb(a.pass_per_guess), a.expected_guesses.toPrecision(3).replace('e+', 'e'), fmtHours(a.expected_hours), fmtHours(a.half_chance_hours)]),
+      active.map((a) => [
+        String(a.length),
+        a.mapping ? 'yes' : 'no',
+        a.label,
+        fmtProb(a.pass_per_guess),
+        a.expected_guesses.toPrecision(3).replace('e+', 'e'),
+        fmtHours(a.expected_hours),
+        fmtHours(a.half_chance_hours),
+      ]),
     ),
     '',
   ];

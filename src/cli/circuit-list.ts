@@ -15,27 +15,41 @@ interface BuildView {
 }
 
 export async function main(args: string[]): Promise<number> {
-  const values = parseCommandArgs('circuit list', USAGE, args, { registry: { type: 'string' }, handle: { type: 'string' }, json: { type: 'boolean', default: false } });
+  const values = parseCommandArgs('circuit list', USAGE, args, {
+    registry: { type: 'string' },
+    handle: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
   if (typeof values === 'number') return values;
   if (!values.registry) {
     process.stderr.write(`circuit list: --registry is required\n${USAGE}`);
     return 2;
   }
   const print = (b: BuildView) =>
-    process.stdout.write(values.json ? `${JSON.stringify(b)}\n` : `${[b.handle, b.build_id, b.version, b.sha256, b.revoked ? 'revoked' : 'ok'].join('\t')}\n`);
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify(b)}\n`
+        : `${[b.handle, b.build_id, b.version, b.sha256, b.revoked ? 'revoked' : 'ok'].join('\t')}\n`,
+    );
   try {
     if (values.handle !== undefined) {
-      const d = (await requestJson(values.registry, 'GET', `/api/circuits/${encodeURIComponent(values.handle)}`)) as { builds: BuildView[] };
+      const d = (await requestJson(values.registry, 'GET', `/api/circuits/${encodeURIComponent(values.handle)}`)) as {
+        builds: BuildView[];
+      };
       d.builds.forEach(print);
       return 0;
     }
     let after: string | null = null;
     do {
-      const page = (await requestJson(values.registry, 'GET', `/api/circuits?limit=200${after === null ? '' : `&after=${encodeURIComponent(after)}`}`)) as {
+      const page = (await requestJson(
+        values.registry,
+        'GET',
+        `/api/circuits?limit=200${after === null ? '' : `&after=${encodeURIComponent(after)}`}`,
+      )) as {
         circuits: Array<{ current: BuildView }>;
         next: string | null;
       };
-      page.circuits.forEach((c) => print(c.current));
+      for (const c of page.circuits) print(c.current);
       after = page.next;
     } while (after !== null);
     return 0;

@@ -42,7 +42,9 @@ const USAGE = `usage: enigma-registry circuit mint --handle H (--sealing-key FIL
 export function normaliseSecret(symbols: string, mapping: Record<string, string> | undefined): SixzoneSecret {
   const secret: SixzoneSecret = { symbols: symbols.trim().toUpperCase() };
   if (mapping) {
-    secret.mapping = Object.fromEntries(Object.entries(mapping).map(([c, b]) => [c.trim().toLowerCase(), b.trim().toUpperCase()])) as Record<Colour, Bearing>;
+    secret.mapping = Object.fromEntries(
+      Object.entries(mapping).map(([c, b]) => [c.trim().toLowerCase(), b.trim().toUpperCase()]),
+    ) as Record<Colour, Bearing>;
   }
   const problem = checkSixzoneSecret(secret);
   if (problem) throw new Error(problem);
@@ -56,7 +58,8 @@ export function parseSecretFile(text: string, wantMapping: boolean): SixzoneSecr
   if (text.trimStart().startsWith('{')) {
     const v = JSON.parse(text) as { symbols?: unknown; mapping?: unknown };
     if (typeof v.symbols !== 'string') throw new Error('secret file: "symbols" must be a string');
-    if (v.mapping !== undefined && (typeof v.mapping !== 'object' || v.mapping === null)) throw new Error('secret file: "mapping" must be an object');
+    if (v.mapping !== undefined && (typeof v.mapping !== 'object' || v.mapping === null))
+      throw new Error('secret file: "mapping" must be an object');
     symbols = v.symbols;
     mapping = v.mapping as Record<string, string> | undefined;
   } else {
@@ -64,7 +67,8 @@ export function parseSecretFile(text: string, wantMapping: boolean): SixzoneSecr
     symbols = lines[0] ?? '';
     if (lines[1] !== undefined) {
       const bearings = lines[1].trim().split(/[\s,]+/);
-      if (bearings.length !== 6) throw new Error(`secret file: line 2 must list six bearings, for ${SIXZONE_COLOURS.join(' ')}`);
+      if (bearings.length !== 6)
+        throw new Error(`secret file: line 2 must list six bearings, for ${SIXZONE_COLOURS.join(' ')}`);
       mapping = Object.fromEntries(SIXZONE_COLOURS.map((c, i) => [c, bearings[i]!]));
     }
   }
@@ -122,7 +126,13 @@ async function askSecret(wantMapping: boolean, minLength: number): Promise<Sixzo
 
 function recipientFrom(v: unknown, where: string): SealRecipient {
   const o = v as Partial<SealRecipient> | null;
-  if (!o || typeof o.kid_hex !== 'string' || !parseHex(o.kid_hex, 8) || typeof o.x25519_public_key_hex !== 'string' || !parseHex(o.x25519_public_key_hex, 32)) {
+  if (
+    !o ||
+    typeof o.kid_hex !== 'string' ||
+    !parseHex(o.kid_hex, 8) ||
+    typeof o.x25519_public_key_hex !== 'string' ||
+    !parseHex(o.x25519_public_key_hex, 32)
+  ) {
     throw new Error(`${where}: expected {"kid_hex": 16 hex, "x25519_public_key_hex": 64 hex}`);
   }
   return { kid_hex: o.kid_hex.toLowerCase(), x25519_public_key_hex: o.x25519_public_key_hex.toLowerCase() };
@@ -163,13 +173,18 @@ export async function main(args: string[]): Promise<number> {
   const handle = values.handle;
   if (!handle || !HANDLE_RE.test(handle)) return fail(`--handle must match ${HANDLE_RE.source}\n${USAGE}`);
   if (!values.out || !values['publisher-key']) return fail(`--out and --publisher-key are required\n${USAGE}`);
-  if (!values['sealing-key'] === !values.registry) return fail(`give exactly one of --sealing-key FILE and --registry URL\n${USAGE}`);
+  if (!values['sealing-key'] === !values.registry)
+    return fail(`give exactly one of --sealing-key FILE and --registry URL\n${USAGE}`);
   const rounds = /^\d+$/.test(values.rounds) ? Number(values.rounds) : NaN;
-  if (!(rounds >= MIN_ROUNDS && rounds <= MAX_ROUNDS)) return fail(`--rounds must be an integer from ${MIN_ROUNDS} to ${MAX_ROUNDS}`);
+  if (!(rounds >= MIN_ROUNDS && rounds <= MAX_ROUNDS))
+    return fail(`--rounds must be an integer from ${MIN_ROUNDS} to ${MAX_ROUNDS}`);
 
   try {
     const publisher = readJson(values['publisher-key']) as { ed25519_private_key_hex?: unknown };
-    const seed = typeof publisher.ed25519_private_key_hex === 'string' ? parseHex(publisher.ed25519_private_key_hex, 32) : undefined;
+    const seed =
+      typeof publisher.ed25519_private_key_hex === 'string'
+        ? parseHex(publisher.ed25519_private_key_hex, 32)
+        : undefined;
     if (!seed) return fail(`${values['publisher-key']}: expected {"ed25519_private_key_hex": 64 hex}`);
     const recipient = values.registry
       ? await fetchSealingKey(values.registry)
@@ -179,7 +194,11 @@ export async function main(args: string[]): Promise<number> {
       : await askSecret(values.mapping, values['allow-short-secret'] ? SIXZONE_SECRET_MIN : MINT_SECRET_MIN);
     const length = secret.symbols.length;
     if (length < MINT_SECRET_MIN) {
-      if (!values['allow-short-secret']) return fail(`the secret has ${length} symbols; at least ${MINT_SECRET_MIN} are required (--allow-short-secret accepts ${SIXZONE_SECRET_MIN}-${MINT_SECRET_MIN - 1}, with a warning)`, 1);
+      if (!values['allow-short-secret'])
+        return fail(
+          `the secret has ${length} symbols; at least ${MINT_SECRET_MIN} are required (--allow-short-secret accepts ${SIXZONE_SECRET_MIN}-${MINT_SECRET_MIN - 1}, with a warning)`,
+          1,
+        );
       process.stderr.write(
         `circuit mint: WARNING: a ${length}-symbol secret is guessable in years rather than centuries at the default guessing budget ` +
           `(README "Guessing budget"); use ${MINT_SECRET_MIN} or more symbols\n`,
@@ -199,7 +218,9 @@ export async function main(args: string[]): Promise<number> {
     mkdirSync(values.out, { recursive: true });
     writeFileSync(join(values.out, `${handle}.wasm`), artifact);
     writeFileSync(join(values.out, `${handle}.manifest.json`), `${JSON.stringify(manifest, null, 2)}\n`);
-    process.stderr.write(`circuit mint: ${handle} build ${manifest.build_id}, ${rounds} rounds, sealed to kid ${recipient.kid_hex}\n`);
+    process.stderr.write(
+      `circuit mint: ${handle} build ${manifest.build_id}, ${rounds} rounds, sealed to kid ${recipient.kid_hex}\n`,
+    );
     process.stdout.write(`${manifest.sha256}\n`);
     return 0;
   } catch (e) {

@@ -23,12 +23,22 @@ export function readToken(path: string): string {
 }
 
 /** One JSON request; a non-2xx answer throws with the registry's error message. */
-export async function requestJson(registry: string, method: 'GET' | 'POST', path: string, o: { token?: string; body?: unknown } = {}): Promise<unknown> {
+export async function requestJson(
+  registry: string,
+  method: 'GET' | 'POST',
+  path: string,
+  o: { token?: string; body?: unknown } = {},
+): Promise<unknown> {
   const url = `${registry.replace(/\/+$/, '')}${path}`;
   const headers: Record<string, string> = { accept: 'application/json' };
   if (o.token) headers.authorization = `Bearer ${o.token}`;
   if (o.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(url, { method, headers, signal: AbortSignal.timeout(60_000), ...(o.body !== undefined && { body: JSON.stringify(o.body) }) });
+  const res = await fetch(url, {
+    method,
+    headers,
+    signal: AbortSignal.timeout(60_000),
+    ...(o.body !== undefined && { body: JSON.stringify(o.body) }),
+  });
   const text = await res.text();
   let json: unknown;
   try {
@@ -58,7 +68,9 @@ export async function main(args: string[]): Promise<number> {
   try {
     const token = readToken(values['token-file']);
     const manifests = readdirSync(values.dir)
-      .filter((f) => f.endsWith('.manifest.json') && (values.handle === undefined || f === `${values.handle}.manifest.json`))
+      .filter(
+        (f) => f.endsWith('.manifest.json') && (values.handle === undefined || f === `${values.handle}.manifest.json`),
+      )
       .sort();
     if (manifests.length === 0) throw new Error(`no ${values.handle ?? '<handle>'}.manifest.json in ${values.dir}`);
     for (const file of manifests) {

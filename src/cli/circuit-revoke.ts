@@ -6,14 +6,21 @@ Revokes every build whose artifact has this SHA-256: their next challenge, valid
 `;
 
 export async function main(args: string[]): Promise<number> {
-  const values = parseCommandArgs('circuit revoke', USAGE, args, { registry: { type: 'string' }, 'token-file': { type: 'string' }, sha256: { type: 'string' } });
+  const values = parseCommandArgs('circuit revoke', USAGE, args, {
+    registry: { type: 'string' },
+    'token-file': { type: 'string' },
+    sha256: { type: 'string' },
+  });
   if (typeof values === 'number') return values;
   if (!values.registry || !values['token-file'] || !values.sha256 || !/^[0-9a-fA-F]{64}$/.test(values.sha256)) {
     process.stderr.write(`circuit revoke: --registry, --token-file and --sha256 (64 hex) are required\n${USAGE}`);
     return 2;
   }
   try {
-    const r = await requestJson(values.registry, 'POST', '/api/admin/revocations', { token: readToken(values['token-file']), body: { sha256: values.sha256.toLowerCase() } });
+    const r = await requestJson(values.registry, 'POST', '/api/admin/revocations', {
+      token: readToken(values['token-file']),
+      body: { sha256: values.sha256.toLowerCase() },
+    });
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return 0;
   } catch (e) {

@@ -78,11 +78,14 @@ async function run(name: Name, args: string[]): Promise<number> {
       rmSync(keysOut);
       throw e;
     }
-    process.stdout.write(`${JSON.stringify({ handle: generated.identity.user_id, username: values.username, keys_file: keysOut })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ handle: generated.identity.user_id, username: values.username, keys_file: keysOut })}\n`,
+    );
     return 0;
   }
 
-  if ((positionals.length === 1) === (values.username !== undefined) || positionals.length > 1) throw new UsageError('give exactly one of HANDLE and --username U');
+  if ((positionals.length === 1) === (values.username !== undefined) || positionals.length > 1)
+    throw new UsageError('give exactly one of HANDLE and --username U');
   const handle = positionals[0] ?? handleOf(values.username!);
   if (name === 'resolve') {
     const dir = new DirectoryClient({ baseUrl: values.registry, pepperHex: pepperHex(values['pepper-file']) });
@@ -107,7 +110,9 @@ function command(name: Name) {
       return await run(name, args);
     } catch (e) {
       const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-      process.stderr.write(`${name}: ${e instanceof RegistryError ? `${e.code}: ` : ''}${(e as Error).message}\n${usage ? USAGE[name] : ''}`);
+      process.stderr.write(
+        `${name}: ${e instanceof RegistryError ? `${e.code}: ` : ''}${(e as Error).message}\n${usage ? USAGE[name] : ''}`,
+      );
       return usage ? 2 : name === 'check-user' ? 2 : 1;
     }
   };

@@ -105,7 +105,10 @@ export async function main(args: string[]): Promise<number> {
   const argv = args[0] === 'gen' ? args.slice(1) : args;
   let values: { out?: string; toml?: boolean; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { out: { type: 'string' }, toml: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { out: { type: 'string' }, toml: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n${USAGE}`);
     return 2;
@@ -128,7 +131,8 @@ export async function main(args: string[]): Promise<number> {
     }
     mkdirSync(values.out, { recursive: true, mode: 0o700 });
     // wx + mode at creation: never replaces a key, and the file is never readable by others, not even briefly.
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(values.out, name), text, { mode: 0o600, flag: 'wx' });
+    for (const [name, text] of Object.entries(files))
+      writeFileSync(join(values.out, name), text, { mode: 0o600, flag: 'wx' });
     process.stderr.write(
       `keys gen: wrote ${Object.keys(files).join(', ')} to ${values.out}\n` +
         `  sealing kid ${keys.sealing.kid_hex}, publisher public key ${keys.publisher.ed25519_public_key_hex}\n`,
@@ -136,7 +140,10 @@ export async function main(args: string[]): Promise<number> {
   }
   if (values.toml) {
     process.stdout.write(operatorKeysToml(keys));
-    if (!values.out) process.stderr.write(`keys gen: admin token (shown once; the config holds only its SHA-256): ${keys.admin.token}\n`);
+    if (!values.out)
+      process.stderr.write(
+        `keys gen: admin token (shown once; the config holds only its SHA-256): ${keys.admin.token}\n`,
+      );
   }
   return 0;
 }

@@ -7,5 +7,8 @@ Serves the nonce ledger alone (POST /reserve, POST /response, GET /status/{uuid}
 at ledger.address, on the config's [storage]. A registry uses it with ledger.url = "http://ADDRESS".`;
 
 export function main(args: string[]): Promise<number> {
-  return runService({ usage: USAGE, name: 'enigma-registry ledger', start: (config, log) => startLedgerService(config, log) }, args);
+  return runService(
+    { usage: USAGE, name: 'enigma-registry ledger', start: (config, log) => startLedgerService(config, log) },
+    args,
+  );
 }

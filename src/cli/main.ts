@@ -10,20 +10,42 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   serve: { summary: 'run the registry (the default)', load: () => import('./serve.js') },
   ledger: { summary: 'run the nonce ledger alone as an HTTP service', load: () => import('./ledger.js') },
-  'keys gen': { summary: 'create operator keys (envelope, circuit sealing, receipts, publisher)', load: () => import('./keys.js') },
-  'circuit mint': { summary: 'mint a sixzone circuit for a person (secret sealed to the registry)', load: () => import('./circuit-mint.js') },
+  'keys gen': {
+    summary: 'create operator keys (envelope, circuit sealing, receipts, publisher)',
+    load: () => import('./keys.js'),
+  },
+  'circuit mint': {
+    summary: 'mint a sixzone circuit for a person (secret sealed to the registry)',
+    load: () => import('./circuit-mint.js'),
+  },
   'circuit publish': { summary: 'publish minted circuits to a registry', load: () => import('./circuit-publish.js') },
   'circuit list': { summary: "list a registry's circuits", load: () => import('./circuit-list.js') },
   'circuit revoke': { summary: 'revoke a build by SHA-256', load: () => import('./circuit-revoke.js') },
-  prove: { summary: 'run the six-zone ceremony in the terminal and print the receipt', load: () => import('./prove.js') },
-  register: { summary: 'register a new identity in the node directory', load: () => import('./directory.js').then((m) => ({ main: m.register })) },
-  resolve: { summary: 'resolve a handle and print the opened identity', load: () => import('./directory.js').then((m) => ({ main: m.resolve })) },
-  'check-user': { summary: 'whether a handle is registered', load: () => import('./directory.js').then((m) => ({ main: m.checkUser })) },
-  'analyze observation': { summary: 'how many watched ceremonies reveal a secret; what online guessing costs', load: () => import('./analyze.js') },
+  prove: {
+    summary: 'run the six-zone ceremony in the terminal and print the receipt',
+    load: () => import('./prove.js'),
+  },
+  register: {
+    summary: 'register a new identity in the node directory',
+    load: () => import('./directory.js').then((m) => ({ main: m.register })),
+  },
+  resolve: {
+    summary: 'resolve a handle and print the opened identity',
+    load: () => import('./directory.js').then((m) => ({ main: m.resolve })),
+  },
+  'check-user': {
+    summary: 'whether a handle is registered',
+    load: () => import('./directory.js').then((m) => ({ main: m.checkUser })),
+  },
+  'analyze observation': {
+    summary: 'how many watched ceremonies reveal a secret; what online guessing costs',
+    load: () => import('./analyze.js'),
+  },
 };
 
 const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
-const listing = (entries: [string, Command][]) => entries.map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`).join('\n');
+const listing = (entries: [string, Command][]) =>
+  entries.map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`).join('\n');
 const HELP = `enigma-registry ${version}
 
 usage: enigma-registry <command> [options]
@@ -57,7 +79,9 @@ async function run(argv: string[]): Promise<number> {
       console.log(help);
       return 0;
     }
-    console.error(`enigma-registry: ${second === undefined ? `"${first}" needs a subcommand` : `unknown subcommand "${first} ${second}"`}\n\n${help}`);
+    console.error(
+      `enigma-registry: ${second === undefined ? `"${first}" needs a subcommand` : `unknown subcommand "${first} ${second}"`}\n\n${help}`,
+    );
     return 2;
   }
   // As the Rust binary did: a lone path (or --config) starts the server.

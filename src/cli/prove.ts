@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './args.js';
 import { ProofClient, RegistryError, type Challenge } from '../client/index.js';
-import { SIXZONE_BEARINGS, SIXZONE_COLOURS, solveSixzone, type Bearing, type Colour, type SixzoneChallenge, type SixzoneRound } from '../client/sixzone.js';
+import {
+  SIXZONE_BEARINGS,
+  SIXZONE_COLOURS,
+  solveSixzone,
+  type Bearing,
+  type Colour,
+  type SixzoneChallenge,
+  type SixzoneRound,
+} from '../client/sixzone.js';
 import { parseSecretFile } from './circuit-mint.js';
 
 // `enigma-registry prove`: the six-zone ceremony in a terminal, through the SDK. Each round is drawn as
@@ -24,7 +32,14 @@ const USAGE = `usage: enigma-registry prove HANDLE --registry URL [--secret-file
 
 const ESC = '\x1b[';
 const RESET = `${ESC}0m`;
-const COLOUR_SGR: Record<Colour, string> = { red: '31', orange: '38;5;208', yellow: '33', green: '32', blue: '34', violet: '35' };
+const COLOUR_SGR: Record<Colour, string> = {
+  red: '31',
+  orange: '38;5;208',
+  yellow: '33',
+  green: '32',
+  blue: '34',
+  violet: '35',
+};
 const HIDE_CURSOR = `${ESC}?25l`;
 const SHOW_CURSOR = `${ESC}?25h`;
 const CLEAR = `${ESC}H${ESC}2J`;
@@ -46,7 +61,13 @@ const pad = (s: string, width: number, align: 'left' | 'right' | 'centre') => {
  * One round as text: the six zones around a hexagon, each `[k BEARING colour: S S S S S S]`, the
  * highlighted one marked with `>` `<` (and reverse video when coloured).
  */
-export function renderRound(round: SixzoneRound, index: number, total: number, selected: number, colour: boolean): string {
+export function renderRound(
+  round: SixzoneRound,
+  index: number,
+  total: number,
+  selected: number,
+  colour: boolean,
+): string {
   const zone = (bearing: Bearing) => {
     const i = SIXZONE_BEARINGS.indexOf(bearing);
     const z = round.zones.find((x) => x.bearing === bearing);
@@ -58,7 +79,8 @@ export function renderRound(round: SixzoneRound, index: number, total: number, s
   };
   const W = 38;
   const H = 24;
-  const line = (l: string, m: string, r: string) => `${pad(l, W, 'right')}${pad(m, H, 'centre')}${pad(r, W, 'left')}`.replace(/\s+$/, '');
+  const line = (l: string, m: string, r: string) =>
+    `${pad(l, W, 'right')}${pad(m, H, 'centre')}${pad(r, W, 'left')}`.replace(/\s+$/, '');
   const progress = `round ${index + 1} of ${total}`;
   const rows = [
     `Six-zone ceremony — ${progress}`,
@@ -101,7 +123,8 @@ async function ceremony(ch: SixzoneChallenge, out: NodeJS.WriteStream, colour: b
   const stdin = process.stdin;
   const answers: Bearing[] = [];
   let selected = 0;
-  const draw = () => out.write(CLEAR + renderRound(ch.rounds[answers.length]!, answers.length, ch.rounds.length, selected, colour));
+  const draw = () =>
+    out.write(CLEAR + renderRound(ch.rounds[answers.length]!, answers.length, ch.rounds.length, selected, colour));
   let restore = () => {};
   try {
     return await new Promise<Bearing[]>((resolve, reject) => {
@@ -146,22 +169,15 @@ function secretFileHasMapping(text: string): boolean {
 }
 
 export async function main(args: string[]): Promise<number> {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { registry: { type: 'string' }, 'secret-file': { type: 'string' }, 'ledger-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (e) {
-    process.stderr.write(`prove: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine(
+    'prove',
+    USAGE,
+    args,
+    { registry: { type: 'string' }, 'secret-file': { type: 'string' }, 'ledger-url': { type: 'string' } },
+    true,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const handle = positionals[0];
   if (!handle || positionals.length > 1 || !values.registry) {
     process.stderr.write(`prove: give one HANDLE and --registry URL\n${USAGE}`);
@@ -184,12 +200,17 @@ export async function main(args: string[]): Promise<number> {
       ...(values['ledger-url'] !== undefined && { ledgerUrl: values['ledger-url'] }),
       // The registry asks for proof of work while the handle sees wrong answers; say why there is a pause.
       onPowProgress: ({ attempts, difficulty }) => {
-        if (attempts === 0) out.write(`The registry asks for proof of work first (${difficulty} bits; this handle has seen wrong answers). Solving...\n`);
+        if (attempts === 0)
+          out.write(
+            `The registry asks for proof of work first (${difficulty} bits; this handle has seen wrong answers). Solving...\n`,
+          );
       },
     });
     const rounds = ch.challenge.rounds?.length;
     if (ch.challenge.circuit !== 'sixzone' || !rounds) throw new Error(`circuit ${handle} is not a six-zone circuit`);
-    out.write(`Challenge ${ch.nonce_uuid} for ${handle} (build ${ch.circuit.build_id}), ${rounds} rounds, expires ${ch.expires_at}\n`);
+    out.write(
+      `Challenge ${ch.nonce_uuid} for ${handle} (build ${ch.circuit.build_id}), ${rounds} rounds, expires ${ch.expires_at}\n`,
+    );
 
     let bearings: Bearing[];
     if (secretText !== undefined) {
@@ -207,7 +228,9 @@ export async function main(args: string[]): Promise<number> {
     } catch (e) {
       if (e instanceof RegistryError && e.code === 'PROOF_REJECTED') {
         const locked = (e.details as { locked_out?: boolean } | undefined)?.locked_out;
-        out.write(`PROOF REJECTED: ${e.message}${locked ? ' (this client is now locked out of the handle for a while)' : ''}\n`);
+        out.write(
+          `PROOF REJECTED: ${e.message}${locked ? ' (this client is now locked out of the handle for a while)' : ''}\n`,
+        );
         return 1;
       }
       throw e;

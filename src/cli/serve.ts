@@ -26,7 +26,11 @@ export function main(args: string[]): Promise<number> {
       // No config file: a local registry to try things on, with the demo circuit.
       defaults: () => resolveConfig({ address: '127.0.0.1:8443', demo: { enabled: true } }),
       start: async (config, log, fromFile) => {
-        if (!fromFile) log.info({ state_dir: config.state_dir, storage: config.storage.path }, 'no config file given: starting a local registry with defaults');
+        if (!fromFile)
+          log.info(
+            { state_dir: config.state_dir, storage: config.storage.path },
+            'no config file given: starting a local registry with defaults',
+          );
         const running = await startRegistry(config, log);
         const demo = config.demo.enabled && (await running.ctx.store.circuits.currentBuild(DEMO_HANDLE));
         return demo ? { ...running, notice: demoNotice(running.url) } : running;

@@ -11,7 +11,11 @@ export interface ServiceSpec {
   /** Config to use when no file is given; without it a file is required. */
   defaults?: () => Config;
   /** `notice`: lines for a person, printed after the status line. */
-  start(config: Config, log: Logger, fromFile: boolean): Promise<{ url: string; close(): Promise<void>; notice?: string }>;
+  start(
+    config: Config,
+    log: Logger,
+    fromFile: boolean,
+  ): Promise<{ url: string; close(): Promise<void>; notice?: string }>;
 }
 
 /**
@@ -20,7 +24,11 @@ export interface ServiceSpec {
  * a second one exits 1 at once.
  */
 export async function runService(spec: ServiceSpec, args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+  });
   if (values.help) {
     console.log(spec.usage);
     return 0;

@@ -65,7 +65,12 @@ export class DirectoryClient {
   }
 
   /** Sends a request, answering POW_REQUIRED with a solved challenge (bounded; each solution is single use). */
-  private async withPow<T>(method: string, path: string, r: Omit<RequestOptions, 'headers'>, o: CallOptions): Promise<T> {
+  private async withPow<T>(
+    method: string,
+    path: string,
+    r: Omit<RequestOptions, 'headers'>,
+    o: CallOptions,
+  ): Promise<T> {
     let headers = this.powKnownRequired ? await this.powHeader(o) : {};
     for (let attempt = 0; ; attempt++) {
       try {
@@ -94,8 +99,15 @@ export class DirectoryClient {
     const key = await this.envelopeKey(o);
     const kid = parseHex(key.kid_hex, 8);
     const recipientPublic = parseHex(key.x25519_public_key_hex, 32);
-    if (!kid || !recipientPublic) throw new RegistryError('BAD_RESPONSE', 'malformed /envelope_pubkey answer', 200, key);
-    const envelope = sealEnvelope({ pepper, handle: h, kid, recipientPublic, plaintext: utf8ToBytes(JSON.stringify(identity)) });
+    if (!kid || !recipientPublic)
+      throw new RegistryError('BAD_RESPONSE', 'malformed /envelope_pubkey answer', 200, key);
+    const envelope = sealEnvelope({
+      pepper,
+      handle: h,
+      kid,
+      recipientPublic,
+      plaintext: utf8ToBytes(JSON.stringify(identity)),
+    });
     await this.http.request('POST', '/register', { body: { handle, envelope }, retry: 'rate-limit', signal: o.signal });
   }
 
@@ -132,13 +144,22 @@ export class DirectoryClient {
   /** Whether `handle` is registered. */
   async checkUser(handle: string, o: CallOptions = {}): Promise<boolean> {
     handleBytes(handle);
-    const r = await this.withPow<{ exists: boolean }>('GET', `/check_user/${handle.toLowerCase()}`, { retry: 'safe' }, o);
+    const r = await this.withPow<{ exists: boolean }>(
+      'GET',
+      `/check_user/${handle.toLowerCase()}`,
+      { retry: 'safe' },
+      o,
+    );
     return r.exists;
   }
 
   /** Announces presence at `addr` (expires after the registry's presence.ttl_seconds). */
   async announce(userId: string, addr: string, o: CallOptions & { tsMs?: number } = {}): Promise<void> {
-    await this.http.request('POST', '/announce', { body: { user_id: userId.toLowerCase(), addr, ts_ms: o.tsMs ?? Date.now() }, retry: 'safe', signal: o.signal });
+    await this.http.request('POST', '/announce', {
+      body: { user_id: userId.toLowerCase(), addr, ts_ms: o.tsMs ?? Date.now() },
+      retry: 'safe',
+      signal: o.signal,
+    });
   }
 
   /** Offers identities to the registry (a peer's sync); resolves with how many were new. `token`: the sync token the registry gave this peer. */
@@ -154,11 +175,18 @@ export class DirectoryClient {
 
   /** Registry nodes the registry knows. */
   async nodes(o: CallOptions = {}): Promise<RegistryNode[]> {
-    return (await this.http.request<{ nodes: RegistryNode[] }>('GET', '/nodes', { retry: 'safe', signal: o.signal })).nodes;
+    return (await this.http.request<{ nodes: RegistryNode[] }>('GET', '/nodes', { retry: 'safe', signal: o.signal }))
+      .nodes;
   }
 
   /** Adds registry nodes; resolves with how many were new. */
   async addNodes(nodes: RegistryNode[], o: CallOptions = {}): Promise<number> {
-    return (await this.http.request<{ merged: number }>('POST', '/nodes', { body: { nodes }, retry: 'safe', signal: o.signal })).merged;
+    return (
+      await this.http.request<{ merged: number }>('POST', '/nodes', {
+        body: { nodes },
+        retry: 'safe',
+        signal: o.signal,
+      })
+    ).merged;
   }
 }

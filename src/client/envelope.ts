@@ -20,7 +20,8 @@ export const userIdOf = (username: string): Uint8Array => blake3(concatBytes(USE
 /** The directory handle (hex user id) of a username. */
 export const handleOf = (username: string): string => bytesToHex(userIdOf(username));
 
-const envelopeKey = (pepper: Uint8Array, handle: Uint8Array, shared: Uint8Array) => blake3(concatBytes(ENVELOPE_DOMAIN, pepper, handle, shared));
+const envelopeKey = (pepper: Uint8Array, handle: Uint8Array, shared: Uint8Array) =>
+  blake3(concatBytes(ENVELOPE_DOMAIN, pepper, handle, shared));
 
 export interface SealOptions {
   pepper: Uint8Array;
@@ -47,15 +48,28 @@ export function sealEnvelope(o: SealOptions): EnvelopeWire {
 }
 
 /** Opens an envelope addressed to `recipientPrivate`; RegistryError BAD_ENVELOPE when malformed or not authentic. */
-export function openEnvelope(pepper: Uint8Array, handle: Uint8Array, recipientPrivate: Uint8Array, e: EnvelopeWire): Uint8Array {
+export function openEnvelope(
+  pepper: Uint8Array,
+  handle: Uint8Array,
+  recipientPrivate: Uint8Array,
+  e: EnvelopeWire,
+): Uint8Array {
   const senderPublic = parseHex(e.sender_pubkey, 32);
   const nonce = parseHex(e.nonce, 24);
   const ciphertext = fromBase64(e.ciphertext);
-  if (!senderPublic || !nonce || !ciphertext || ciphertext.length < 16) throw new RegistryError('BAD_ENVELOPE', 'malformed envelope');
+  if (!senderPublic || !nonce || !ciphertext || ciphertext.length < 16)
+    throw new RegistryError('BAD_ENVELOPE', 'malformed envelope');
   try {
     const key = envelopeKey(pepper, handle, x25519.getSharedSecret(recipientPrivate, senderPublic));
     return xchacha20poly1305(key, nonce, handle).decrypt(ciphertext);
   } catch (cause) {
-    throw new RegistryError('BAD_ENVELOPE', 'envelope does not open (wrong pepper or key, or altered)', 0, undefined, undefined, { cause });
+    throw new RegistryError(
+      'BAD_ENVELOPE',
+      'envelope does not open (wrong pepper or key, or altered)',
+      0,
+      undefined,
+      undefined,
+      { cause },
+    );
   }
 }

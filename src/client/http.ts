@@ -103,14 +103,21 @@ export class HttpClient {
       });
     } catch (e) {
       if (o.signal?.aborted) throw o.signal.reason;
-      throw new RegistryError('NETWORK', `${method} ${path}: ${(e as Error).message}`, 0, undefined, undefined, { cause: e });
+      throw new RegistryError('NETWORK', `${method} ${path}: ${(e as Error).message}`, 0, undefined, undefined, {
+        cause: e,
+      });
     }
     const text = await res.text();
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      throw new RegistryError('BAD_RESPONSE', `${method} ${path} answered ${res.status} with a body that is not JSON`, res.status, text.slice(0, 200));
+      throw new RegistryError(
+        'BAD_RESPONSE',
+        `${method} ${path} answered ${res.status} with a body that is not JSON`,
+        res.status,
+        text.slice(0, 200),
+      );
     }
     if (res.ok) return body as T;
     const err = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;

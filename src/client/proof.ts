@@ -55,7 +55,8 @@ export interface ChallengeOptions {
 function powAsked(e: unknown): PowChallenge | undefined {
   if (!(e instanceof RegistryError) || e.code !== 'POW_REQUIRED') return undefined;
   const pow = (e.details as { pow?: Partial<PowChallenge> } | undefined)?.pow;
-  if (typeof pow?.challenge !== 'string' || typeof pow.difficulty !== 'number' || typeof pow.expires_ms !== 'number') return undefined;
+  if (typeof pow?.challenge !== 'string' || typeof pow.difficulty !== 'number' || typeof pow.expires_ms !== 'number')
+    return undefined;
   return pow as PowChallenge;
 }
 
@@ -81,11 +82,17 @@ export class ProofClient {
     const headers: Record<string, string> = o.ledgerUrl !== undefined ? { 'x-eni6ma-ledger-url': o.ledgerUrl } : {};
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.http.request<Challenge<C>>('POST', path(handle, 'challenge'), { body: {}, retry: 'safe', signal: o.signal, headers: { ...headers } });
+        return await this.http.request<Challenge<C>>('POST', path(handle, 'challenge'), {
+          body: {},
+          retry: 'safe',
+          signal: o.signal,
+          headers: { ...headers },
+        });
       } catch (e) {
         const pow = powAsked(e);
         if (!pow || attempt >= POW_ATTEMPTS) throw e;
-        const onProgress = o.onPowProgress && ((p: PowProgress) => o.onPowProgress!({ ...p, difficulty: pow.difficulty }));
+        const onProgress =
+          o.onPowProgress && ((p: PowProgress) => o.onPowProgress!({ ...p, difficulty: pow.difficulty }));
         o.onPowProgress?.({ attempts: 0, expected: 2 ** pow.difficulty, difficulty: pow.difficulty });
         const solution = await solvePow(pow, { signal: o.signal, onProgress, worker: this.powWorker });
         headers['x-enigma-pow'] = `${pow.challenge}:${solution}`;
@@ -106,7 +113,11 @@ export class ProofClient {
   ): Promise<Validated> {
     const { nonce_uuid, tau } = challenge;
     return this.http.request<Validated>('POST', path(handle, 'validate'), {
-      body: { kind: o.kind ?? 'bearings', nonce_uuid, payload: { tau, bearings, proof_hash: proofHash(nonce_uuid, tau, bearings) } },
+      body: {
+        kind: o.kind ?? 'bearings',
+        nonce_uuid,
+        payload: { tau, bearings, proof_hash: proofHash(nonce_uuid, tau, bearings) },
+      },
       retry: 'never',
       signal: o.signal,
     });
@@ -117,7 +128,10 @@ export class ProofClient {
    * cached, refetched for an unknown kid) and its expiry; optionally that it is for `handle` / `nonce` /
    * `issuer`. Throws RegistryError `BAD_RECEIPT` otherwise.
    */
-  async verifyReceipt(receipt: string, o: { handle?: string; nonce?: string; issuer?: string } = {}): Promise<ReceiptClaims> {
+  async verifyReceipt(
+    receipt: string,
+    o: { handle?: string; nonce?: string; issuer?: string } = {},
+  ): Promise<ReceiptClaims> {
     this.jwks ??= createRemoteJWKSet(new URL(this.http.url('/.well-known/jwks.json')));
     let payload: JWTPayload;
     try {
@@ -127,7 +141,14 @@ export class ProofClient {
         ...(o.issuer !== undefined && { issuer: o.issuer }),
       }));
     } catch (e) {
-      throw new RegistryError('BAD_RECEIPT', `receipt does not verify: ${(e as Error).message}`, 0, undefined, undefined, { cause: e });
+      throw new RegistryError(
+        'BAD_RECEIPT',
+        `receipt does not verify: ${(e as Error).message}`,
+        0,
+        undefined,
+        undefined,
+        { cause: e },
+      );
     }
     if (o.nonce !== undefined && String(payload.nonce).toLowerCase() !== o.nonce.toLowerCase()) {
       throw new RegistryError('BAD_RECEIPT', 'receipt is for another nonce');

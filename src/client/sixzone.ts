@@ -50,7 +50,8 @@ export function checkSixzoneSecret(secret: SixzoneSecret, alphabet: string = SIX
     const keys = Object.keys(secret.mapping);
     const values = new Set(Object.values(secret.mapping));
     const coloursOk = keys.length === 6 && SIXZONE_COLOURS.every((c) => keys.includes(c));
-    const bearingsOk = values.size === 6 && [...values].every((b) => (SIXZONE_BEARINGS as readonly string[]).includes(b));
+    const bearingsOk =
+      values.size === 6 && [...values].every((b) => (SIXZONE_BEARINGS as readonly string[]).includes(b));
     if (!coloursOk || !bearingsOk) return 'the mapping must send each of the six colours to a distinct bearing';
   }
   return undefined;

@@ -35,7 +35,12 @@ function schemaAt(instancePath: string): SchemaNode | undefined {
   return node;
 }
 
-function describe(error: { keyword: string; instancePath: string; message: string; params: unknown }): string | undefined {
+function describe(error: {
+  keyword: string;
+  instancePath: string;
+  message: string;
+  params: unknown;
+}): string | undefined {
   const key = keyOf(error.instancePath);
   if (error.keyword === 'boolean') return `unknown key \`${key}\``; // additionalProperties: false
   if (error.keyword === 'additionalProperties') return undefined; // reported per key above
@@ -73,19 +78,24 @@ function withStoragePath(raw: unknown): unknown {
 
 function crossCheck(c: Config): void {
   parseAddress(c.address);
-  if (c.mode === 'tls' && !c.tls) throw new ConfigError('mode = "tls" needs a [tls] section with cert_pem_path and key_pem_path');
+  if (c.mode === 'tls' && !c.tls)
+    throw new ConfigError('mode = "tls" needs a [tls] section with cert_pem_path and key_pem_path');
   if (c.envelope) {
     const kids = c.envelope.keys.map((k) => k.kid_hex.toLowerCase());
     const dup = kids.find((k, i) => kids.indexOf(k) !== i);
     if (dup) throw new ConfigError(`envelope.keys: kid_hex ${dup} appears twice; kids must be unique`);
     if (!c.envelope.keys.some((k) => k.active)) throw new ConfigError('envelope.keys: at least one key must be active');
   }
-  if (c.sync.allow_anonymous && !c.allow_sync) throw new ConfigError('sync.allow_anonymous = true needs allow_sync = true');
+  if (c.sync.allow_anonymous && !c.allow_sync)
+    throw new ConfigError('sync.allow_anonymous = true needs allow_sync = true');
   if (c.http.headers_timeout_seconds > c.http.request_timeout_seconds)
-    throw new ConfigError('http.headers_timeout_seconds must not exceed http.request_timeout_seconds (the headers are part of the request)');
+    throw new ConfigError(
+      'http.headers_timeout_seconds must not exceed http.request_timeout_seconds (the headers are part of the request)',
+    );
   if ((c.storage.kind === 'sqlite' || c.storage.kind === 'sled') && c.storage.path === '')
     throw new ConfigError(`storage.path must name a file when storage.kind = "${c.storage.kind}"`);
-  if (c.storage.kind === 'postgres' && !c.storage.url) throw new ConfigError('storage.url is required when storage.kind = "postgres"');
+  if (c.storage.kind === 'postgres' && !c.storage.url)
+    throw new ConfigError('storage.url is required when storage.kind = "postgres"');
   if (c.rate_limit.store === 'redis' && !c.rate_limit.redis_url)
     throw new ConfigError('rate_limit.redis_url is required when rate_limit.store = "redis"');
   for (const p of c.trusted_proxies) {

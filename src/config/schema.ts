@@ -9,7 +9,16 @@ import {
   SyncSection,
   TlsSection,
 } from './sections/directory.js';
-import { AdminSection, AuditSection, CeremonySection, CircuitsSection, DemoSection, LedgerSection, MetricsSection, ProofSection } from './sections/api.js';
+import {
+  AdminSection,
+  AuditSection,
+  CeremonySection,
+  CircuitsSection,
+  DemoSection,
+  LedgerSection,
+  MetricsSection,
+  ProofSection,
+} from './sections/api.js';
 import { ExecutorSection } from './sections/runtime.js';
 import { HttpSection } from './sections/http.js';
 
@@ -17,7 +26,15 @@ const LogSection = Type.Object(
   {
     // Spelt out (not mapped from a list) so the resolved type is the union of these names.
     level: Type.Union(
-      [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
+      [
+        Type.Literal('fatal'),
+        Type.Literal('error'),
+        Type.Literal('warn'),
+        Type.Literal('info'),
+        Type.Literal('debug'),
+        Type.Literal('trace'),
+        Type.Literal('silent'),
+      ],
       { default: 'info' },
     ),
   },
@@ -65,4 +82,6 @@ export type EnvelopeKeyConfig = NonNullable<Config['envelope']>['keys'][number];
 
 /** A configuration as a caller writes it (TOML parsed, or an object): any key may be left out for its default. */
 export type ConfigInput = DeepPartial<Config>;
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
+};

@@ -55,7 +55,9 @@ export class SealError extends Error {
 }
 
 function aad(binding: SealBinding, kid_hex: string): Uint8Array {
-  return utf8ToBytes(JSON.stringify(['eni6ma:circuit-secret:v1', binding.handle, binding.build_id, kid_hex.toLowerCase()]));
+  return utf8ToBytes(
+    JSON.stringify(['eni6ma:circuit-secret:v1', binding.handle, binding.build_id, kid_hex.toLowerCase()]),
+  );
 }
 
 function deriveKey(shared: Uint8Array, epk: Uint8Array, recipient: Uint8Array): Uint8Array {
@@ -67,7 +69,8 @@ function deriveKey(shared: Uint8Array, epk: Uint8Array, recipient: Uint8Array): 
 export function sealSecret(plaintext: Uint8Array, recipient: SealRecipient, binding: SealBinding): SealedSecret {
   const kid = parseHex(recipient.kid_hex, 8);
   const recipientPub = parseHex(recipient.x25519_public_key_hex, 32);
-  if (!kid || !recipientPub) throw new Error('sealing key must have an 8-byte kid_hex and a 32-byte x25519_public_key_hex');
+  if (!kid || !recipientPub)
+    throw new Error('sealing key must have an 8-byte kid_hex and a 32-byte x25519_public_key_hex');
   const eph = x25519Generate();
   const shared = x25519Shared(eph, recipientPub);
   eph.privateKey.fill(0);
@@ -98,15 +101,27 @@ function privateKeyOf(entry: UnsealKey, kidHex: string): X25519Private {
  * Opens a sealed secret with the configured key of its kid. Throws SealError: unknown kid, an expired key,
  * or a box that does not authenticate (wrong key, tampered bytes, another handle or build).
  */
-export function unsealSecret(sealed: SealedSecret, keys: readonly UnsealKey[], binding: SealBinding, now = Date.now()): Uint8Array {
+export function unsealSecret(
+  sealed: SealedSecret,
+  keys: readonly UnsealKey[],
+  binding: SealBinding,
+  now = Date.now(),
+): Uint8Array {
   const epk = parseHex(sealed.epk_hex, 32);
   const nonce = parseHex(sealed.nonce_hex, 24);
-  const ct = sealed.ct_hex.length % 2 === 0 && /^[0-9a-f]*$/.test(sealed.ct_hex) ? parseHex(sealed.ct_hex, sealed.ct_hex.length / 2) : undefined;
+  const ct =
+    sealed.ct_hex.length % 2 === 0 && /^[0-9a-f]*$/.test(sealed.ct_hex)
+      ? parseHex(sealed.ct_hex, sealed.ct_hex.length / 2)
+      : undefined;
   if (sealed.v !== 1 || !parseHex(sealed.kid_hex, 8) || !epk || !nonce || !ct || ct.length < 16) {
     throw new SealError('malformed', 'sealed secret is malformed');
   }
   const entry = keys.find((k) => k.kid_hex.toLowerCase() === sealed.kid_hex.toLowerCase());
-  if (!entry) throw new SealError('unknown_kid', `sealed secret is for sealing key ${sealed.kid_hex}, which this registry does not have`);
+  if (!entry)
+    throw new SealError(
+      'unknown_kid',
+      `sealed secret is for sealing key ${sealed.kid_hex}, which this registry does not have`,
+    );
   if (entry.not_after_epoch_ms !== undefined && entry.not_after_epoch_ms < now) {
     throw new SealError('expired_key', `sealing key ${sealed.kid_hex} has expired`);
   }
@@ -114,7 +129,11 @@ export function unsealSecret(sealed: SealedSecret, keys: readonly UnsealKey[], b
   const key = deriveKey(x25519Shared(priv, epk), epk, priv.publicKey);
   const plaintext = aeadOpen(key, nonce, aad(binding, sealed.kid_hex), ct);
   key.fill(0);
-  if (!plaintext) throw new SealError('refused', 'sealed secret does not authenticate: wrong sealing key, tampered, or sealed for another circuit handle or build');
+  if (!plaintext)
+    throw new SealError(
+      'refused',
+      'sealed secret does not authenticate: wrong sealing key, tampered, or sealed for another circuit handle or build',
+    );
   return plaintext;
 }
 
@@ -134,5 +153,11 @@ export function decodeSealedSecret(bytes: Uint8Array): SealedSecret {
   if (typeof v !== 'object' || v === null || o.v !== 1 || !fields.every((f) => typeof o[f] === 'string')) {
     throw new SealError('malformed', 'sealed secret has an unknown shape');
   }
-  return { v: 1, kid_hex: o.kid_hex as string, epk_hex: o.epk_hex as string, nonce_hex: o.nonce_hex as string, ct_hex: o.ct_hex as string };
+  return {
+    v: 1,
+    kid_hex: o.kid_hex as string,
+    epk_hex: o.epk_hex as string,
+    nonce_hex: o.nonce_hex as string,
+    ct_hex: o.ct_hex as string,
+  };
 }

@@ -41,7 +41,12 @@ export function sealEnvelope(i: SealInput): EnvelopeWire {
   const nonce = i.nonce ?? randomInto(Buffer.allocUnsafe(24));
   const key = envelopeKey(i.pepper, i.handle, x25519Shared(i.sender, i.recipientPublic));
   const ciphertext = aeadSeal(key, nonce, i.handle, i.plaintext);
-  return { kid: bytesToHex(i.kid), sender_pubkey: bytesToHex(i.sender.publicKey), nonce: bytesToHex(nonce), ciphertext: toBase64(ciphertext) };
+  return {
+    kid: bytesToHex(i.kid),
+    sender_pubkey: bytesToHex(i.sender.publicKey),
+    nonce: bytesToHex(nonce),
+    ciphertext: toBase64(ciphertext),
+  };
 }
 
 export interface ParsedEnvelope {
@@ -63,7 +68,12 @@ export function parseEnvelope(e: EnvelopeWire): ParsedEnvelope | { bad: keyof En
 }
 
 /** Opens an envelope addressed to `recipient`; undefined when authentication fails. */
-export function openEnvelope(pepper: Uint8Array, handle: Uint8Array, recipient: X25519Private, env: ParsedEnvelope): Uint8Array | undefined {
+export function openEnvelope(
+  pepper: Uint8Array,
+  handle: Uint8Array,
+  recipient: X25519Private,
+  env: ParsedEnvelope,
+): Uint8Array | undefined {
   const key = envelopeKey(pepper, handle, x25519Shared(recipient, env.senderPublic));
   return aeadOpen(key, env.nonce, handle, env.ciphertext);
 }

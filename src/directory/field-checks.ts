@@ -16,7 +16,10 @@ export function shapeOf(schema: unknown): unknown {
   for (const [key, value] of Object.entries(schema)) {
     if (FIELD_KEYWORDS.has(key)) continue;
     // Under `properties` the keys are field names, not keywords.
-    out[key] = key === 'properties' ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, shapeOf(v)])) : shapeOf(value);
+    out[key] =
+      key === 'properties'
+        ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, shapeOf(v)]))
+        : shapeOf(value);
   }
   return out;
 }
@@ -27,16 +30,26 @@ const PARTS = ['params', 'querystring', 'body'] as const;
  * Checks a request against the full schema of its route (what `shapeOf` left out), throwing the same
  * validation error Fastify would, so the error envelope names the field.
  */
-export function fieldCheck(schema: FastifySchema, compile: FastifySchemaCompiler<unknown>): (req: FastifyRequest) => void {
+export function fieldCheck(
+  schema: FastifySchema,
+  compile: FastifySchemaCompiler<unknown>,
+): (req: FastifyRequest) => void {
   const checks = PARTS.filter((part) => schema[part] !== undefined).map((part) => ({
     part,
-    validate: compile({ schema: schema[part], httpPart: part, method: '', url: '' }) as ((data: unknown) => boolean) & { errors?: unknown[] | null },
+    validate: compile({ schema: schema[part], httpPart: part, method: '', url: '' }) as ((data: unknown) => boolean) & {
+      errors?: unknown[] | null;
+    },
     value: (req: FastifyRequest): unknown => (part === 'querystring' ? req.query : req[part]),
   }));
   return (req) => {
     for (const { part, validate, value } of checks) {
       if (!validate(value(req))) {
-        throw Object.assign(new Error(`${part} failed validation`), { statusCode: 400, code: 'FST_ERR_VALIDATION', validation: validate.errors ?? [], validationContext: part });
+        throw Object.assign(new Error(`${part} failed validation`), {
+          statusCode: 400,
+          code: 'FST_ERR_VALIDATION',
+          validation: validate.errors ?? [],
+          validationContext: part,
+        });
       }
     }
   };

@@ -16,7 +16,11 @@ export const HandleSchema = Type.String({ pattern: HANDLE_PATTERN, description: 
  * rather than silently rounded.
  */
 export const U64 = (description: string) =>
-  Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: `${description}; an integer, at most 2^53−1` });
+  Type.Integer({
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: `${description}; an integer, at most 2^53−1`,
+  });
 
 const Bytes = (description: string) => Type.Array(Type.Integer({ minimum: 0, maximum: 255 }), { description });
 

@@ -36,7 +36,12 @@ export class EnvelopeKeyring {
         priv,
         active: k.active,
         ...(notAfterMs !== undefined && { notAfterMs }),
-        public: { kid_hex: kidHex, x25519_public_key_hex: bytesToHex(priv.publicKey), active: k.active, ...(notAfterMs !== undefined && { not_after_epoch_ms: notAfterMs }) },
+        public: {
+          kid_hex: kidHex,
+          x25519_public_key_hex: bytesToHex(priv.publicKey),
+          active: k.active,
+          ...(notAfterMs !== undefined && { not_after_epoch_ms: notAfterMs }),
+        },
       };
     });
   }

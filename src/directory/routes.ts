@@ -49,7 +49,9 @@ export const directoryRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = asy
     global: undefined,
   };
   if (config.sync.allow_anonymous)
-    ctx.log.warn('sync.allow_anonymous = true: anyone may POST /sync and claim any user id that is not registered yet; keep it only among trusted networks');
+    ctx.log.warn(
+      'sync.allow_anonymous = true: anyone may POST /sync and claim any user id that is not registered yet; keep it only among trusted networks',
+    );
 
   // Fastify validates only the JSON shape here; the field constraints of the same schemas run in the gate.
   const compileShape = validatorCompiler();
@@ -90,10 +92,15 @@ export const directoryRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = asy
     const token = syncToken(req);
     if (token === 'token') return;
     if (token === 'refused') throw unauthorized('sync token refused');
-    if (!config.allow_sync) throw unauthorized('sync is disabled on this registry (allow_sync = false); only peers with a sync token may sync');
+    if (!config.allow_sync)
+      throw unauthorized(
+        'sync is disabled on this registry (allow_sync = false); only peers with a sync token may sync',
+      );
     if (config.sync.allow_anonymous || certified(req)) return;
     throw unauthorized(
-      mtls ? 'sync needs a peer registry: a client certificate or Authorization: Bearer <sync token>' : 'sync needs a peer registry: Authorization: Bearer <sync token>',
+      mtls
+        ? 'sync needs a peer registry: a client certificate or Authorization: Bearer <sync token>'
+        : 'sync needs a peer registry: Authorization: Bearer <sync token>',
     );
   }
 
@@ -104,28 +111,77 @@ export const directoryRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = asy
       if (g.syncPeer) requireSyncPeer(req);
       if (g.limit) await limit(req, g.limit);
       if (g.pow) await requirePow(req);
-      (check ??= fieldCheck(req.routeOptions.schema ?? {}, compileFull))(req);
+      check ??= fieldCheck(req.routeOptions.schema ?? {}, compileFull);
+      check(req);
     };
   }
 
-  app.post('/register', { schema: { tags, summary: 'Register an identity sealed to the server envelope key', body: RegisterBody, response: { 200: OkReply, 409: ErrorBodySchema, ...errors } }, preHandler: gate({ limit: 'register' }) }, async (req) => {
-    await directory.register(req.body.handle, req.body.envelope);
-    return { ok: true };
-  });
+  app.post(
+    '/register',
+    {
+      schema: {
+        tags,
+        summary: 'Register an identity sealed to the server envelope key',
+        body: RegisterBody,
+        response: { 200: OkReply, 409: ErrorBodySchema, ...errors },
+      },
+      preHandler: gate({ limit: 'register' }),
+    },
+    async (req) => {
+      await directory.register(req.body.handle, req.body.envelope);
+      return { ok: true };
+    },
+  );
 
-  app.post('/resolve', { schema: { tags, summary: 'Resolve a handle; the identity is re-sealed to the requester', body: ResolveBody, response: { 200: ResolveReply, ...errors } }, preHandler: gate({ limit: 'resolve', pow: true }) }, async (req) => ({
-    handle: req.body.handle,
-    envelope: await directory.resolve(req.body.handle, req.body.requester_ephemeral_pubkey_hex),
-  }));
+  app.post(
+    '/resolve',
+    {
+      schema: {
+        tags,
+        summary: 'Resolve a handle; the identity is re-sealed to the requester',
+        body: ResolveBody,
+        response: { 200: ResolveReply, ...errors },
+      },
+      preHandler: gate({ limit: 'resolve', pow: true }),
+    },
+    async (req) => ({
+      handle: req.body.handle,
+      envelope: await directory.resolve(req.body.handle, req.body.requester_ephemeral_pubkey_hex),
+    }),
+  );
 
-  app.get('/check_user/:handle', { schema: { tags, summary: 'Whether a handle is registered', params: CheckUserParams, response: { 200: ExistsReply, ...errors } }, preHandler: gate({ limit: 'check_user', pow: true }) }, async (req) => ({
-    exists: await directory.exists(req.params.handle),
-  }));
+  app.get(
+    '/check_user/:handle',
+    {
+      schema: {
+        tags,
+        summary: 'Whether a handle is registered',
+        params: CheckUserParams,
+        response: { 200: ExistsReply, ...errors },
+      },
+      preHandler: gate({ limit: 'check_user', pow: true }),
+    },
+    async (req) => ({
+      exists: await directory.exists(req.params.handle),
+    }),
+  );
 
-  app.post('/announce', { schema: { tags, summary: 'Announce presence (expires after presence.ttl_seconds)', body: AnnounceBody, response: { 200: OkReply, ...errors } }, preHandler: gate({ limit: 'global' }) }, async (req) => {
-    await directory.announce(req.body);
-    return { ok: true };
-  });
+  app.post(
+    '/announce',
+    {
+      schema: {
+        tags,
+        summary: 'Announce presence (expires after presence.ttl_seconds)',
+        body: AnnounceBody,
+        response: { 200: OkReply, ...errors },
+      },
+      preHandler: gate({ limit: 'global' }),
+    },
+    async (req) => {
+      await directory.announce(req.body);
+      return { ok: true };
+    },
+  );
 
   app.post(
     '/sync',
@@ -144,9 +200,13 @@ export const directoryRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = asy
     async (req) => ({ merged: await directory.sync(req.body.identities) }),
   );
 
-  app.get('/nodes', { schema: { tags, summary: 'Known registry nodes', response: { 200: NodesPayload } } }, async () => ({
-    nodes: (await directory.listNodes()).map((base_url) => ({ base_url })),
-  }));
+  app.get(
+    '/nodes',
+    { schema: { tags, summary: 'Known registry nodes', response: { 200: NodesPayload } } },
+    async () => ({
+      nodes: (await directory.listNodes()).map((base_url) => ({ base_url })),
+    }),
+  );
 
   app.post(
     '/nodes',
@@ -162,21 +222,48 @@ export const directoryRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = asy
     async (req) => ({ merged: await directory.addNodes(req.body.nodes, authenticatedPeer(req) ? undefined : req.ip) }),
   );
 
-  app.get('/envelope_pubkey', { schema: { tags, summary: 'The active envelope public key', response: { 200: EnvelopePubkey, 500: ErrorBodySchema } } }, async () => {
-    const key = directory.keyring.active();
-    if (!key) throw new ApiError('INTERNAL', 'no active envelope key');
-    return EnvelopeKeyring.publicOf(key);
-  });
+  app.get(
+    '/envelope_pubkey',
+    {
+      schema: {
+        tags,
+        summary: 'The active envelope public key',
+        response: { 200: EnvelopePubkey, 500: ErrorBodySchema },
+      },
+    },
+    async () => {
+      const key = directory.keyring.active();
+      if (!key) throw new ApiError('INTERNAL', 'no active envelope key');
+      return EnvelopeKeyring.publicOf(key);
+    },
+  );
 
-  app.get('/envelope_pubkeys', { schema: { tags, summary: 'Every envelope public key, in config order', response: { 200: Type.Array(EnvelopePubkey) } } }, async () =>
-    directory.keyring.keys.map((k) => EnvelopeKeyring.publicOf(k)),
+  app.get(
+    '/envelope_pubkeys',
+    {
+      schema: {
+        tags,
+        summary: 'Every envelope public key, in config order',
+        response: { 200: Type.Array(EnvelopePubkey) },
+      },
+    },
+    async () => directory.keyring.keys.map((k) => EnvelopeKeyring.publicOf(k)),
   );
 
   const pow = ctx.pow;
   if (pow) {
     // Issuing costs memory: not a free amplifier, so it is rate limited.
-    app.get('/pow/challenge', { schema: { tags, summary: 'A single-use proof-of-work challenge', response: { 200: PowChallengeReply, 429: ErrorBodySchema } }, preHandler: gate({ limit: 'global' }) }, async () =>
-      pow.issue(),
+    app.get(
+      '/pow/challenge',
+      {
+        schema: {
+          tags,
+          summary: 'A single-use proof-of-work challenge',
+          response: { 200: PowChallengeReply, 429: ErrorBodySchema },
+        },
+        preHandler: gate({ limit: 'global' }),
+      },
+      async () => pow.issue(),
     );
   }
 };

@@ -13,9 +13,15 @@ export const EnvelopeSchema = Type.Object(
   { additionalProperties: false, $id: 'IdentityEnvelope' },
 );
 
-export const RegisterBody = Type.Object({ handle: str('user id, 32 bytes hex', 256), envelope: EnvelopeSchema }, { additionalProperties: false });
+export const RegisterBody = Type.Object(
+  { handle: str('user id, 32 bytes hex', 256), envelope: EnvelopeSchema },
+  { additionalProperties: false },
+);
 export const ResolveBody = Type.Object(
-  { handle: str('user id, 32 bytes hex', 256), requester_ephemeral_pubkey_hex: str('X25519 public key the answer is sealed to', 256) },
+  {
+    handle: str('user id, 32 bytes hex', 256),
+    requester_ephemeral_pubkey_hex: str('X25519 public key the answer is sealed to', 256),
+  },
   { additionalProperties: false },
 );
 export const ResolveReply = Type.Object({ handle: Type.String(), envelope: Type.Union([EnvelopeSchema, Type.Null()]) });
@@ -31,7 +37,10 @@ export const AnnounceBody = Type.Object(
 export const SyncBody = (maxItems: number) =>
   Type.Object({ identities: Type.Array(PublicIdentitySchema, { maxItems }) }, { additionalProperties: false });
 export const NodeInfo = Type.Object({ base_url: Type.String({ maxLength: 4096 }) }, { additionalProperties: false });
-export const NodesPayload = Type.Object({ nodes: Type.Array(NodeInfo, { maxItems: 10_000 }) }, { additionalProperties: false });
+export const NodesPayload = Type.Object(
+  { nodes: Type.Array(NodeInfo, { maxItems: 10_000 }) },
+  { additionalProperties: false },
+);
 export const OkReply = Type.Object({ ok: Type.Boolean() });
 export const MergedReply = Type.Object({ merged: Type.Integer() });
 export const ExistsReply = Type.Object({ exists: Type.Boolean() });
@@ -42,5 +51,9 @@ export const EnvelopePubkey = Type.Object({
   active: Type.Boolean(),
   not_after_epoch_ms: Type.Optional(Type.Integer()),
 });
-export const PowChallengeReply = Type.Object({ challenge: Type.String(), difficulty: Type.Integer(), expires_ms: Type.Integer() });
+export const PowChallengeReply = Type.Object({
+  challenge: Type.String(),
+  difficulty: Type.Integer(),
+  expires_ms: Type.Integer(),
+});
 export { HandleSchema, PublicIdentitySchema };

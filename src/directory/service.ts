@@ -6,7 +6,7 @@ import { conflict, invalidInput, ApiError } from '../errors.js';
 import type { DirectoryStore } from '../storage/directory.js';
 import { openEnvelope, parseEnvelope, sealEnvelope, type EnvelopeWire } from './envelope.js';
 import { canonicalIdentity, CONTROL, identityInvalid, identityProblem, type PublicIdentity } from './identity.js';
-import { EnvelopeKeyring } from './keyring.js';
+import type { EnvelopeKeyring } from './keyring.js';
 import { Vault } from './vault.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -30,7 +30,8 @@ export interface DirectoryOptions {
 }
 
 /** Standard base64 may come without its `=` padding (the Rust registry accepts both). */
-const padBase64 = (s: string): string => (s.length % 4 === 2 || s.length % 4 === 3 ? s.padEnd(s.length + 4 - (s.length % 4), '=') : s);
+const padBase64 = (s: string): string =>
+  s.length % 4 === 2 || s.length % 4 === 3 ? s.padEnd(s.length + 4 - (s.length % 4), '=') : s;
 
 /** A client for the node-list share: its IPv4 address, or the /64 of its IPv6 address (one host holds a whole /64). */
 export function clientOf(ip: string): string {
@@ -42,7 +43,10 @@ export function clientOf(ip: string): string {
   // An embedded IPv4 tail (a.b.c.d) takes two groups.
   const tailGroups = (tail ?? []).reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0);
   const groups = [...head!, ...Array<string>(tail ? 8 - head!.length - tailGroups : 0).fill('0'), ...(tail ?? [])];
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }
 
 /** Node-directory behaviour, independent of HTTP. */
@@ -80,14 +84,25 @@ export class DirectoryService {
   async resolve(handleHex: string, requesterPubHex: string): Promise<EnvelopeWire | null> {
     const handle = parseHandle(handleHex);
     const requester = parseHex(requesterPubHex, 32);
-    if (!requester) throw invalidInput('requester_ephemeral_pubkey_hex must be 32 bytes hex', { field: 'requester_ephemeral_pubkey_hex' });
+    if (!requester)
+      throw invalidInput('requester_ephemeral_pubkey_hex must be 32 bytes hex', {
+        field: 'requester_ephemeral_pubkey_hex',
+      });
     const index = this.vault.blindIndex(handle);
     const sealed = await this.o.store.getIdentity(index);
     if (!sealed) return null;
     const key = this.o.keyring.active();
-    if (!key) throw new ApiError('INTERNAL', 'no active envelope key', { hint: 'every configured envelope key has expired' });
+    if (!key)
+      throw new ApiError('INTERNAL', 'no active envelope key', { hint: 'every configured envelope key has expired' });
     const plaintext = this.vault.open('identity', index, sealed);
-    return sealEnvelope({ pepper: this.o.pepper, handle, kid: key.kid, sender: key.priv, recipientPublic: requester, plaintext });
+    return sealEnvelope({
+      pepper: this.o.pepper,
+      handle,
+      kid: key.kid,
+      sender: key.priv,
+      recipientPublic: requester,
+      plaintext,
+    });
   }
 
   async exists(handleHex: string): Promise<boolean> {
@@ -143,8 +158,15 @@ export class DirectoryService {
     });
     if (client === undefined) return this.o.store.addNodes(urls, this.o.maxNodes);
     // The store keeps a keyed hash of the client, never its address.
-    const contributor = createHmac('sha256', this.o.pepper).update('enigma:registry:node-contributor:v1\0').update(clientOf(client)).digest().subarray(0, 16);
-    return this.o.store.addNodes(urls, this.o.maxNodes, { contributor: new Uint8Array(contributor), max: this.o.nodesPerClient });
+    const contributor = createHmac('sha256', this.o.pepper)
+      .update('enigma:registry:node-contributor:v1\0')
+      .update(clientOf(client))
+      .digest()
+      .subarray(0, 16);
+    return this.o.store.addNodes(urls, this.o.maxNodes, {
+      contributor: new Uint8Array(contributor),
+      max: this.o.nodesPerClient,
+    });
   }
 
   /** Drops presences not announced within `ttlSeconds`; also enforces the entry bound. */

@@ -42,7 +42,8 @@ export class Vault {
 
   /** Throws when the blob was not sealed by this pepper for this row and purpose. */
   open(purpose: VaultPurpose, index: Uint8Array, blob: Uint8Array): Uint8Array {
-    if (blob[0] !== FORMAT_V1 || blob.length < HEADER + AEAD_TAG_BYTES) throw new Error('stored blob has an unknown format');
+    if (blob[0] !== FORMAT_V1 || blob.length < HEADER + AEAD_TAG_BYTES)
+      throw new Error('stored blob has an unknown format');
     const plaintext = aeadOpen(this.key, blob.subarray(1, HEADER), this.aad(purpose, index), blob.subarray(HEADER));
     if (!plaintext) throw new Error('stored blob does not authenticate for this row');
     return plaintext;

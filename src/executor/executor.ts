@@ -62,9 +62,16 @@ export class Executor {
    * traps and refusals of the artifact as `error`); rejects only when the executor is busy or closed
    * (ApiError UNAVAILABLE) or the artifact is malformed (ApiError INVALID_INPUT).
    */
-  async run(artifact: Artifact, command: string, args: string[], stdin: string | Uint8Array, limits?: RunLimits): Promise<RunResult> {
+  async run(
+    artifact: Artifact,
+    command: string,
+    args: string[],
+    stdin: string | Uint8Array,
+    limits?: RunLimits,
+  ): Promise<RunResult> {
     if (this.closed) throw new ApiError('UNAVAILABLE', 'executor is shut down');
-    if (artifact.kind !== 'wasm' && artifact.kind !== 'elf') throw invalidInput(`unknown circuit kind: ${String(artifact.kind)}`);
+    if (artifact.kind !== 'wasm' && artifact.kind !== 'elf')
+      throw invalidInput(`unknown circuit kind: ${String(artifact.kind)}`);
     if (!/^[0-9a-f]{64}$/.test(artifact.sha256)) throw invalidInput('artifact sha256 must be 64 lowercase hex digits');
     const resolved: ResolvedLimits = {
       wall_ms: Math.min(limits?.wall_ms ?? Infinity, this.config.wall_ms),
@@ -74,14 +81,22 @@ export class Executor {
     const input = typeof stdin === 'string' ? encoder.encode(stdin) : new Uint8Array(stdin); // (Buffer#slice would share memory)
     await this.acquire();
     try {
-      if (artifact.kind === 'elf') return await this.native.run(artifact.sha256, artifact.bytes, [command, ...args], input, resolved);
+      if (artifact.kind === 'elf')
+        return await this.native.run(artifact.sha256, artifact.bytes, [command, ...args], input, resolved);
       let compiled: CompiledModule;
       try {
         compiled = await this.compile(artifact);
       } catch (e) {
         return failedRun(`module refused: ${(e as Error).message}`, 0);
       }
-      return await this.pool.run(artifact.sha256, compiled, [WASM_ARGV0, command, ...args], input, resolved, this.config.memory_mb * 1048576);
+      return await this.pool.run(
+        artifact.sha256,
+        compiled,
+        [WASM_ARGV0, command, ...args],
+        input,
+        resolved,
+        this.config.memory_mb * 1048576,
+      );
     } finally {
       this.release();
     }
@@ -115,7 +130,8 @@ export class Executor {
       return p;
     }
     p = (async () => {
-      if (createHash('sha256').update(artifact.bytes).digest('hex') !== key) throw new Error('artifact bytes do not match their sha256');
+      if (createHash('sha256').update(artifact.bytes).digest('hex') !== key)
+        throw new Error('artifact bytes do not match their sha256');
       this.compiles++;
       const { module, memory } = await checkWasmModule(artifact.bytes, this.config.memory_mb);
       return { module, memory }; // not the rewritten bytes: the cache holds only what runs need

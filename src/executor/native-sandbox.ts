@@ -28,20 +28,34 @@ export interface SandboxSpec {
  * `prlimit <limits>` → bwrap with every namespace unshared and an empty read-only root holding only the
  * binary. NativeRunner's comment says why each layer is there.
  */
-export function sandboxCommand(tools: SandboxTools, spec: SandboxSpec, binaryPath: string, args: string[]): { file: string; argv: string[] } {
+export function sandboxCommand(
+  tools: SandboxTools,
+  spec: SandboxSpec,
+  binaryPath: string,
+  args: string[],
+): { file: string; argv: string[] } {
   const cpu = Math.max(1, Math.ceil(spec.wallMs / 1000));
   // unshare and bwrap's monitor count in the run's user namespace too.
   const perRun = spec.maxProcesses + 2;
   return {
     file: tools.setpriv,
     argv: [
-      '--pdeathsig', 'KILL', '--',
+      '--pdeathsig',
+      'KILL',
+      '--',
       // Root host: all sandboxes together (they share one uid), twice what `concurrency` runs can hold, as
       // defence in depth behind each run's own limit. It must be set before unshare: a user namespace counts
       // against its creator's limit. A non-root host's uid also counts the server's own threads, so no
       // shared backstop fits there.
       ...(spec.asRoot ? [tools.prlimit, `--nproc=${2 * spec.concurrency * perRun}`, '--'] : []),
-      tools.unshare, '--user', `--map-user=${spec.uid}`, `--map-group=${spec.gid}`, '--pid', '--fork', '--kill-child', '--',
+      tools.unshare,
+      '--user',
+      `--map-user=${spec.uid}`,
+      `--map-group=${spec.gid}`,
+      '--pid',
+      '--fork',
+      '--kill-child',
+      '--',
       tools.prlimit,
       `--cpu=${cpu}`,
       `--as=${spec.memoryBytes}`,
@@ -49,15 +63,31 @@ export function sandboxCommand(tools: SandboxTools, spec: SandboxSpec, binaryPat
       `--fsize=${spec.tmpfsBytes}`,
       '--core=0',
       `--nproc=${perRun}`,
-      '--', tools.bwrap,
-      '--unshare-all', '--die-with-parent', '--new-session', '--clearenv', '--cap-drop', 'ALL',
-      '--tmpfs', '/',
-      '--ro-bind', binaryPath, '/circuit',
-      '--dev', '/dev',
-      '--size', String(spec.tmpfsBytes), '--tmpfs', '/tmp',
-      '--remount-ro', '/',
-      '--chdir', '/tmp',
-      '/circuit', ...args,
+      '--',
+      tools.bwrap,
+      '--unshare-all',
+      '--die-with-parent',
+      '--new-session',
+      '--clearenv',
+      '--cap-drop',
+      'ALL',
+      '--tmpfs',
+      '/',
+      '--ro-bind',
+      binaryPath,
+      '/circuit',
+      '--dev',
+      '/dev',
+      '--size',
+      String(spec.tmpfsBytes),
+      '--tmpfs',
+      '/tmp',
+      '--remount-ro',
+      '/',
+      '--chdir',
+      '/tmp',
+      '/circuit',
+      ...args,
     ],
   };
 }

@@ -98,7 +98,13 @@ export class NativeRunner {
     return undefined;
   }
 
-  async run(sha256: string, bytes: Uint8Array, args: string[], stdin: Uint8Array, limits: ResolvedLimits): Promise<RunResult> {
+  async run(
+    sha256: string,
+    bytes: Uint8Array,
+    args: string[],
+    stdin: Uint8Array,
+    limits: ResolvedLimits,
+  ): Promise<RunResult> {
     const started = performance.now();
     const why = this.unavailable();
     if (why) return failedRun(why, performance.now() - started);
@@ -107,17 +113,22 @@ export class NativeRunner {
 
     const tools = this.tools();
     const { file, argv } = tools
-      ? sandboxCommand(tools, {
-          uid: this.asRoot ? SANDBOX_ID : process.getuid!(),
-          gid: this.asRoot ? SANDBOX_ID : process.getgid!(),
-          asRoot: this.asRoot,
-          concurrency: this.opts.concurrency,
-          maxProcesses: this.opts.native_max_processes,
-          maxOpenFiles: this.opts.native_max_open_files,
-          memoryBytes: this.opts.memory_mb * 1048576,
-          tmpfsBytes: this.opts.native_tmpfs_mb * 1048576,
-          wallMs: limits.wall_ms,
-        }, path, args)
+      ? sandboxCommand(
+          tools,
+          {
+            uid: this.asRoot ? SANDBOX_ID : process.getuid!(),
+            gid: this.asRoot ? SANDBOX_ID : process.getgid!(),
+            asRoot: this.asRoot,
+            concurrency: this.opts.concurrency,
+            maxProcesses: this.opts.native_max_processes,
+            maxOpenFiles: this.opts.native_max_open_files,
+            memoryBytes: this.opts.memory_mb * 1048576,
+            tmpfsBytes: this.opts.native_tmpfs_mb * 1048576,
+            wallMs: limits.wall_ms,
+          },
+          path,
+          args,
+        )
       : this.unsandboxed(sha256, path, args);
     const sandboxed = tools !== undefined;
 
@@ -181,7 +192,16 @@ export class NativeRunner {
         clearTimeout(timer);
         if (!sandboxed) killRun(); // whatever the circuit left behind in its group (a sandbox leaves nothing)
         this.live.delete(killRun);
-        const outcome = runOutcome({ code, signal, sandboxed, timedOut, truncated, spawnError, wallMs: limits.wall_ms, outputBytes: limits.output_bytes });
+        const outcome = runOutcome({
+          code,
+          signal,
+          sandboxed,
+          timedOut,
+          truncated,
+          spawnError,
+          wallMs: limits.wall_ms,
+          outputBytes: limits.output_bytes,
+        });
         resolve({
           exit_code: outcome.exit_code,
           stdout: Buffer.concat(out).toString('utf8'),
@@ -202,7 +222,9 @@ export class NativeRunner {
 
   /** Development only (allow_unsandboxed_native): the binary itself, loudly. */
   private unsandboxed(sha256: string, path: string, args: string[]): { file: string; argv: string[] } {
-    this.warn(`executor: running native circuit ${sha256} WITHOUT a sandbox (allow_unsandboxed_native = true; development only)`);
+    this.warn(
+      `executor: running native circuit ${sha256} WITHOUT a sandbox (allow_unsandboxed_native = true; development only)`,
+    );
     return { file: path, argv: args };
   }
 

@@ -53,7 +53,10 @@ export async function validateResponse(
   }
 
   const head = new TextEncoder().encode(
-    JSON.stringify({ nonce_uuid: input.nonce_uuid, tau: input.tau, seed: input.seed, payload: input.payload }).slice(0, -1) + ',"secret":',
+    `${JSON.stringify({ nonce_uuid: input.nonce_uuid, tau: input.tau, seed: input.seed, payload: input.payload }).slice(
+      0,
+      -1,
+    )},"secret":`,
   );
   // The secret is spliced in as bytes so that no JS string copy of it outlives this call.
   const stdin = new Uint8Array(head.length + secret.length + 1);
@@ -72,7 +75,10 @@ export async function validateResponse(
 
 function verdict(r: RunResult): { valid: boolean } {
   if (r.timed_out || r.error !== undefined || r.truncated) {
-    throw new ApiError('INTERNAL', `circuit validate-response failed: ${r.timed_out ? 'timed out' : (r.error ?? 'output truncated')}`);
+    throw new ApiError(
+      'INTERNAL',
+      `circuit validate-response failed: ${r.timed_out ? 'timed out' : (r.error ?? 'output truncated')}`,
+    );
   }
   let out: unknown;
   try {
@@ -82,6 +88,7 @@ function verdict(r: RunResult): { valid: boolean } {
   }
   const o = out as { valid?: unknown; error?: { message?: unknown } };
   if (r.exit_code === 0 && typeof o.valid === 'boolean') return { valid: o.valid };
-  if (r.exit_code === 2 && typeof o.error?.message === 'string') throw invalidInput(`circuit refused the response: ${o.error.message}`);
+  if (r.exit_code === 2 && typeof o.error?.message === 'string')
+    throw invalidInput(`circuit refused the response: ${o.error.message}`);
   throw new ApiError('INTERNAL', `circuit validate-response failed (exit ${r.exit_code})`);
 }

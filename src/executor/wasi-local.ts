@@ -11,7 +11,17 @@ export type WasiFn = (...a: number[]) => number;
  * 0.15 ms per function per instantiation, more than a whole small command takes; a module that imports
  * nothing else runs without a node:wasi instance at all.
  */
-export const LOCAL = new Set(['fd_write', 'fd_read', 'fd_close', 'fd_renumber', 'args_sizes_get', 'args_get', 'environ_sizes_get', 'environ_get', 'proc_exit']);
+export const LOCAL = new Set([
+  'fd_write',
+  'fd_read',
+  'fd_close',
+  'fd_renumber',
+  'args_sizes_get',
+  'args_get',
+  'environ_sizes_get',
+  'environ_get',
+  'proc_exit',
+]);
 
 export class OutputLimit extends Error {}
 /** Thrown by proc_exit to unwind the module; carries the exit code. */
@@ -59,8 +69,13 @@ export function localWasi({ argv, stdin, outputBytes, memory }: LocalWasiOptions
         const room = outputBytes - outLen - errLen;
         const take = Math.min(len, room);
         const chunk = mem.slice(ptr, ptr + take);
-        if (fd === 1) (out.push(chunk), (outLen += take));
-        else (err.push(chunk), (errLen += take));
+        if (fd === 1) {
+          out.push(chunk);
+          outLen += take;
+        } else {
+          err.push(chunk);
+          errLen += take;
+        }
         total += take;
         if (take < len) {
           truncated = true;
@@ -112,11 +127,22 @@ export function localWasi({ argv, stdin, outputBytes, memory }: LocalWasiOptions
     if (!inBounds(countPtr, 4) || !inBounds(sizePtr, 4)) return ERRNO_FAULT;
     const dv = view();
     dv.setUint32(countPtr >>> 0, list.length, true);
-    dv.setUint32(sizePtr >>> 0, list.reduce((n, a) => n + a.length, 0), true);
+    dv.setUint32(
+      sizePtr >>> 0,
+      list.reduce((n, a) => n + a.length, 0),
+      true,
+    );
     return ERRNO_SUCCESS;
   };
   const strings = (ptrs: number, buf: number, list: Uint8Array[]) => {
-    if (!inBounds(ptrs, 4 * list.length) || !inBounds(buf, list.reduce((n, a) => n + a.length, 0))) return ERRNO_FAULT;
+    if (
+      !inBounds(ptrs, 4 * list.length) ||
+      !inBounds(
+        buf,
+        list.reduce((n, a) => n + a.length, 0),
+      )
+    )
+      return ERRNO_FAULT;
     const dv = view();
     const mem = new Uint8Array(memory().buffer);
     let at = buf >>> 0;
@@ -129,13 +155,21 @@ export function localWasi({ argv, stdin, outputBytes, memory }: LocalWasiOptions
   };
   // Pointers arrive as signed i32: read them as the unsigned addresses they are.
   const inBounds = (ptr: number, len: number) => (ptr >>> 0) + len <= memory().buffer.byteLength;
-  return { functions, stdout: () => concat(out, outLen), stderr: () => concat(err, errLen), truncated: () => truncated };
+  return {
+    functions,
+    stdout: () => concat(out, outLen),
+    stderr: () => concat(err, errLen),
+    truncated: () => truncated,
+  };
 }
 
 function concat(chunks: Uint8Array[], len: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const all = new Uint8Array(len);
   let o = 0;
-  for (const c of chunks) (all.set(c, o), (o += c.length));
+  for (const c of chunks) {
+    all.set(c, o);
+    o += c.length;
+  }
   return all;
 }

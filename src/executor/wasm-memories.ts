@@ -23,7 +23,11 @@ const keyOf = (limits: MemoryLimits) => `${limits.min_pages}:${limits.max_pages}
 export function takeMemory(limits: MemoryLimits): Pooled {
   const i = idleMemories.findLastIndex((m) => m.key === keyOf(limits));
   if (i >= 0) return { limits, memory: idleMemories.splice(i, 1)[0]!.memory, reused: true };
-  return { limits, memory: new WebAssembly.Memory({ initial: limits.min_pages, maximum: limits.max_pages }), reused: false };
+  return {
+    limits,
+    memory: new WebAssembly.Memory({ initial: limits.min_pages, maximum: limits.max_pages }),
+    reused: false,
+  };
 }
 
 /**

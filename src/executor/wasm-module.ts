@@ -1,17 +1,62 @@
 import { invalidInput } from '../errors.js';
-import { uleb, WasmBinaryError, WasmReader, wasmSections, type WasmBinaryFault, type WasmSection } from './wasm-binary.js';
+import {
+  uleb,
+  WasmBinaryError,
+  WasmReader,
+  wasmSections,
+  type WasmBinaryFault,
+  type WasmSection,
+} from './wasm-binary.js';
 import { MEMORY_IMPORT, WASM_PAGE, type CompiledModule, type MemoryLimits } from './wasm-protocol.js';
 
 /** WASI preview 1 functions (the `wasi_snapshot_preview1` module); a circuit may import these and nothing else. */
 const PREVIEW1 = new Set([
-  'args_get', 'args_sizes_get', 'environ_get', 'environ_sizes_get', 'clock_res_get', 'clock_time_get',
-  'fd_advise', 'fd_allocate', 'fd_close', 'fd_datasync', 'fd_fdstat_get', 'fd_fdstat_set_flags',
-  'fd_fdstat_set_rights', 'fd_filestat_get', 'fd_filestat_set_size', 'fd_filestat_set_times', 'fd_pread',
-  'fd_prestat_get', 'fd_prestat_dir_name', 'fd_pwrite', 'fd_read', 'fd_readdir', 'fd_renumber', 'fd_seek',
-  'fd_sync', 'fd_tell', 'fd_write', 'path_create_directory', 'path_filestat_get', 'path_filestat_set_times',
-  'path_link', 'path_open', 'path_readlink', 'path_remove_directory', 'path_rename', 'path_symlink',
-  'path_unlink_file', 'poll_oneoff', 'proc_exit', 'proc_raise', 'sched_yield', 'random_get', 'sock_accept',
-  'sock_recv', 'sock_send', 'sock_shutdown',
+  'args_get',
+  'args_sizes_get',
+  'environ_get',
+  'environ_sizes_get',
+  'clock_res_get',
+  'clock_time_get',
+  'fd_advise',
+  'fd_allocate',
+  'fd_close',
+  'fd_datasync',
+  'fd_fdstat_get',
+  'fd_fdstat_set_flags',
+  'fd_fdstat_set_rights',
+  'fd_filestat_get',
+  'fd_filestat_set_size',
+  'fd_filestat_set_times',
+  'fd_pread',
+  'fd_prestat_get',
+  'fd_prestat_dir_name',
+  'fd_pwrite',
+  'fd_read',
+  'fd_readdir',
+  'fd_renumber',
+  'fd_seek',
+  'fd_sync',
+  'fd_tell',
+  'fd_write',
+  'path_create_directory',
+  'path_filestat_get',
+  'path_filestat_set_times',
+  'path_link',
+  'path_open',
+  'path_readlink',
+  'path_remove_directory',
+  'path_rename',
+  'path_symlink',
+  'path_unlink_file',
+  'poll_oneoff',
+  'proc_exit',
+  'proc_raise',
+  'sched_yield',
+  'random_get',
+  'sock_accept',
+  'sock_recv',
+  'sock_send',
+  'sock_shutdown',
 ]);
 
 export interface WasmCheck extends CompiledModule {
@@ -83,12 +128,23 @@ export function importMemory(bytes: Uint8Array, capPages: number): Pick<WasmChec
       }
     }
     if (!memory || !limits) return { bytes, memory: null };
-    const entry = [...name(MEMORY_IMPORT.module), ...name(MEMORY_IMPORT.name), 0x02, 0x01, ...uleb(limits.min_pages), ...uleb(limits.max_pages)];
+    const entry = [
+      ...name(MEMORY_IMPORT.module),
+      ...name(MEMORY_IMPORT.name),
+      0x02,
+      0x01,
+      ...uleb(limits.min_pages),
+      ...uleb(limits.max_pages),
+    ];
     let importEdit: Edit = [typesEnd, typesEnd, section(2, [...uleb(1), ...entry])];
     if (imports) {
       const r = new WasmReader(bytes, imports.body);
       const count = r.leb();
-      importEdit = [imports.start, imports.end, section(2, [...uleb(count + 1), ...bytes.subarray(r.pos, imports.end), ...entry])];
+      importEdit = [
+        imports.start,
+        imports.end,
+        section(2, [...uleb(count + 1), ...bytes.subarray(r.pos, imports.end), ...entry]),
+      ];
     }
     return { bytes: splice(bytes, [importEdit, [memory.start, memory.end, []]]), memory: limits };
   } catch (e) {
@@ -108,7 +164,8 @@ function memoryLimits(bytes: Uint8Array, { body, end }: WasmSection, capPages: n
   const min = r.leb();
   const max = flags === 1 ? r.leb() : null;
   const mib = (pages: number) => `${(pages * WASM_PAGE) / 1048576} MiB`;
-  if (min > capPages) throw invalidInput(`module memory needs ${mib(min)} at start; the memory cap is ${mib(capPages)}`);
+  if (min > capPages)
+    throw invalidInput(`module memory needs ${mib(min)} at start; the memory cap is ${mib(capPages)}`);
   if (max !== null && max > capPages) {
     throw invalidInput(`module memory maximum ${mib(max)} exceeds the memory cap of ${mib(capPages)}`);
   }
@@ -130,7 +187,10 @@ function splice(bytes: Uint8Array, edits: Edit[]): Uint8Array {
   parts.push(bytes.subarray(at));
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 

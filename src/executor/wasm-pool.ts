@@ -34,7 +34,14 @@ export class WasmPool {
   ) {}
 
   /** Runs a module; `stdin` must own its whole buffer, which is transferred to the worker (detached here). */
-  async run(sha256: string, compiled: CompiledModule, argv: string[], stdin: Uint8Array, limits: ResolvedLimits, memoryBytes: number): Promise<RunResult> {
+  async run(
+    sha256: string,
+    compiled: CompiledModule,
+    argv: string[],
+    stdin: Uint8Array,
+    limits: ResolvedLimits,
+    memoryBytes: number,
+  ): Promise<RunResult> {
     // A run admitted before close() but still compiling gets here after it: no new worker may outlive close().
     if (this.closed) return failedRun('executor is shut down', 0);
     const slot = this.idleSlot();
@@ -94,11 +101,16 @@ export class WasmPool {
       };
       const onExit = (code: number) => {
         // Only a worker killed under it (heap limit, internal failure) gets here; timeouts detach first.
-        const error = slot.lastError?.includes('memory') ? `worker out of memory: ${slot.lastError}` : `worker exited (${code})${slot.lastError ? `: ${slot.lastError}` : ''}`;
+        const error = slot.lastError?.includes('memory')
+          ? `worker out of memory: ${slot.lastError}`
+          : `worker exited (${code})${slot.lastError ? `: ${slot.lastError}` : ''}`;
         finish(failedRun(error, performance.now() - started), true);
       };
       const timer = setTimeout(() => {
-        finish(failedRun(`wall time of ${limits.wall_ms} ms exceeded; run killed`, performance.now() - started, true), true);
+        finish(
+          failedRun(`wall time of ${limits.wall_ms} ms exceeded; run killed`, performance.now() - started, true),
+          true,
+        );
       }, limits.wall_ms);
       w.on('message', onMessage);
       w.on('exit', onExit);
@@ -119,7 +131,8 @@ export class WasmPool {
   private idleSlot(): Slot {
     const idle = this.slots.find((s) => !s.busy);
     if (idle) return idle;
-    if (this.slots.length >= this.size) throw new Error('wasm pool: no idle worker (the executor queue must bound runs)');
+    if (this.slots.length >= this.size)
+      throw new Error('wasm pool: no idle worker (the executor queue must bound runs)');
     const slot = {} as Slot;
     this.spawnInto(slot);
     this.slots.push(slot);

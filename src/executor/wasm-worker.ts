@@ -5,7 +5,13 @@ import { WASI } from 'node:wasi';
 import { parentPort } from 'node:worker_threads';
 import { Exit, LOCAL, localWasi, OutputLimit, type WasiFn } from './wasi-local.js';
 import { releaseMemory, takeMemory } from './wasm-memories.js';
-import { MEMORY_IMPORT, WORKER_MODULE_CACHE, type MemoryLimits, type WorkerRequest, type WorkerResponse } from './wasm-protocol.js';
+import {
+  MEMORY_IMPORT,
+  WORKER_MODULE_CACHE,
+  type MemoryLimits,
+  type WorkerRequest,
+  type WorkerResponse,
+} from './wasm-protocol.js';
 
 interface Cached {
   module: WebAssembly.Module;
@@ -24,7 +30,9 @@ const devNull = openSync('/dev/null', 'r+');
 function cached(req: WorkerRequest): Cached {
   if (req.compiled) {
     const { module, memory } = req.compiled;
-    const imports = WebAssembly.Module.imports(module).filter((i) => i.module === 'wasi_snapshot_preview1').map((i) => i.name);
+    const imports = WebAssembly.Module.imports(module)
+      .filter((i) => i.module === 'wasi_snapshot_preview1')
+      .map((i) => i.name);
     const c = { module, memory, imports, needsHost: imports.some((n) => !LOCAL.has(n)) };
     modules.delete(req.sha256);
     modules.set(req.sha256, c);
@@ -43,7 +51,16 @@ function run(req: WorkerRequest): WorkerResponse {
 
   // Only for the functions served natively (clock, random, fdstat, …); never given stdio or a directory.
   const wasi = needsHost
-    ? new WASI({ version: 'preview1', args: req.argv, env: {}, preopens: {}, returnOnExit: true, stdin: devNull, stdout: devNull, stderr: devNull })
+    ? new WASI({
+        version: 'preview1',
+        args: req.argv,
+        env: {},
+        preopens: {},
+        returnOnExit: true,
+        stdin: devNull,
+        stdout: devNull,
+        stderr: devNull,
+      })
     : undefined;
   const host = wasi?.wasiImport as Record<string, WasiFn> | undefined;
   const imports: Record<string, WasiFn> = {};
@@ -59,7 +76,8 @@ function run(req: WorkerRequest): WorkerResponse {
     memory = pooled?.memory ?? (instance.exports.memory as WebAssembly.Memory | undefined);
     if (!(memory instanceof WebAssembly.Memory)) throw new Error('module has no memory');
     // node:wasi binds to `exports.memory`; the module need not export the memory it imports.
-    if (wasi) wasi.start({ exports: { ...instance.exports, memory } }); // then calls _start
+    if (wasi)
+      wasi.start({ exports: { ...instance.exports, memory } }); // then calls _start
     else (instance.exports._start as () => void)();
     exit_code = 0;
   } catch (e) {
@@ -77,7 +95,15 @@ function run(req: WorkerRequest): WorkerResponse {
     if (pooled) releaseMemory(pooled);
   }
   const memory_reused = pooled?.reused ?? false;
-  return { id: req.id, exit_code, stdout: stdio.stdout(), stderr: stdio.stderr(), truncated: stdio.truncated(), memory_reused, ...(error ? { error } : {}) };
+  return {
+    id: req.id,
+    exit_code,
+    stdout: stdio.stdout(),
+    stderr: stdio.stderr(),
+    truncated: stdio.truncated(),
+    memory_reused,
+    ...(error ? { error } : {}),
+  };
 }
 
 parentPort!.on('message', (req: WorkerRequest) => {
@@ -85,7 +111,15 @@ parentPort!.on('message', (req: WorkerRequest) => {
   try {
     res = run(req);
   } catch (e) {
-    res = { id: req.id, exit_code: null, stdout: new Uint8Array(), stderr: new Uint8Array(), truncated: false, memory_reused: false, error: String(e) };
+    res = {
+      id: req.id,
+      exit_code: null,
+      stdout: new Uint8Array(),
+      stderr: new Uint8Array(),
+      truncated: false,
+      memory_reused: false,
+      error: String(e),
+    };
   }
   parentPort!.postMessage(res, [res.stdout.buffer, res.stderr.buffer] as ArrayBuffer[]);
 });

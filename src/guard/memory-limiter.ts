@@ -13,7 +13,10 @@ export class MemoryRateLimiter implements RateLimiter {
   private readonly bans: BoundedMap<string, number>;
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(maxEntries: number, private readonly clock: Clock = systemClock) {
+  constructor(
+    maxEntries: number,
+    private readonly clock: Clock = systemClock,
+  ) {
     this.buckets = new BoundedMap(maxEntries);
     this.bans = new BoundedMap(maxEntries);
     // Full buckets and lapsed bans carry no information: drop them so idle clients cost nothing.
@@ -34,7 +37,9 @@ export class MemoryRateLimiter implements RateLimiter {
       const b = req.buckets[empty]!;
       return { ok: false, retryAfterSec: Math.max(1, Math.ceil((1 - states[empty]!.tokens) / b.rps)) };
     }
-    req.buckets.forEach((b, i) => this.buckets.set(b.key, { tokens: states[i]!.tokens - 1, at: now }));
+    req.buckets.forEach((b, i) => {
+      this.buckets.set(b.key, { tokens: states[i]!.tokens - 1, at: now });
+    });
     return { ok: true };
   }
 

@@ -104,16 +104,20 @@ export class PowGate {
    * `minDifficulty`: a challenge issued at a lower difficulty than is now required is refused (spent).
    */
   async verify(header: string | undefined, minDifficulty = 0): Promise<void> {
-    if (!header) throw powRequired('proof of work required: GET /pow/challenge, then send x-enigma-pow: <challenge>:<solution>');
+    if (!header)
+      throw powRequired('proof of work required: GET /pow/challenge, then send x-enigma-pow: <challenge>:<solution>');
     const sep = header.indexOf(':');
     const challenge = sep > 0 ? header.slice(0, sep) : '';
     const solution = sep > 0 ? header.slice(sep + 1) : '';
-    if (!/^[0-9a-f]{32}$/.test(challenge) || solution.length === 0) throw powRequired('malformed x-enigma-pow header; expected <challenge>:<solution>');
+    if (!/^[0-9a-f]{32}$/.test(challenge) || solution.length === 0)
+      throw powRequired('malformed x-enigma-pow header; expected <challenge>:<solution>');
     const stored = await this.store.take(challenge);
     if (!stored) throw powRequired('unknown or already used proof-of-work challenge');
     if (Date.now() > stored.expiresMs) throw powRequired('proof-of-work challenge expired');
-    if (stored.difficulty < minDifficulty) throw powRequired(`proof-of-work challenge is easier than the ${minDifficulty} bits now required`);
-    if (!powSolves(challenge, solution, stored.difficulty)) throw powRequired('proof-of-work solution does not meet the difficulty');
+    if (stored.difficulty < minDifficulty)
+      throw powRequired(`proof-of-work challenge is easier than the ${minDifficulty} bits now required`);
+    if (!powSolves(challenge, solution, stored.difficulty))
+      throw powRequired('proof-of-work solution does not meet the difficulty');
   }
 }
 

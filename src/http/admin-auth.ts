@@ -15,7 +15,8 @@ export function requireAdmin(config: Config): (req: FastifyRequest, reply: Fasti
   const digests = config.admin.token_sha256_hex.map((h) => Buffer.from(h, 'hex'));
   const mtls = config.admin.allow_mtls && config.mode === 'tls' && !!config.tls?.client_ca_pem_path;
   const refuse = (req: FastifyRequest, reply: FastifyReply, message: string) => {
-    if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) reply.header('connection', 'close');
+    if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined)
+      reply.header('connection', 'close');
     return unauthorized(message);
   };
   return async (req, reply) => {

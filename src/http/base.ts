@@ -25,7 +25,10 @@ const MAX_PARAM_LENGTH = 16 * 1024;
  */
 export function createHttpApp(
   log: Logger,
-  extra: Pick<FastifyHttpOptions<Server>, 'trustProxy' | 'http' | 'requestTimeout' | 'keepAliveTimeout' | 'connectionTimeout'> & { https?: HttpsOptions } = {},
+  extra: Pick<
+    FastifyHttpOptions<Server>,
+    'trustProxy' | 'http' | 'requestTimeout' | 'keepAliveTimeout' | 'connectionTimeout'
+  > & { https?: HttpsOptions } = {},
 ) {
   const { https, http, ...rest } = extra;
   const options: FastifyHttpOptions<Server> & { https?: HttpsOptions } = {

@@ -4,9 +4,14 @@ import { createGunzip, createInflate } from 'node:zlib';
 import { ApiError, invalidInput } from '../errors.js';
 
 /** `Content-Encoding` values a body may arrive in (as the Rust registry's tower-http accepted). */
-const DECODERS: Record<string, () => Transform> = { gzip: createGunzip, 'x-gzip': createGunzip, deflate: createInflate };
+const DECODERS: Record<string, () => Transform> = {
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  deflate: createInflate,
+};
 
-const tooLarge = (limit: number, what: string) => new ApiError('PAYLOAD_TOO_LARGE', `${what} body exceeds the ${limit}-byte limit`);
+const tooLarge = (limit: number, what: string) =>
+  new ApiError('PAYLOAD_TOO_LARGE', `${what} body exceeds the ${limit}-byte limit`);
 
 /**
  * Passes decoded bytes on until the route's body limit, then fails, which stops the decoder: a zip bomb
@@ -37,7 +42,10 @@ export function decodeBodies(app: FastifyInstance): void {
     const decoder = DECODERS[encoding];
     if (!decoder) {
       // Refused when the body is read, not here: a route that never reads one (a GET) must not fail on it.
-      const refusal = new ApiError('UNSUPPORTED_MEDIA_TYPE', `unsupported content-encoding "${encoding}"; send gzip, deflate or identity`);
+      const refusal = new ApiError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `unsupported content-encoding "${encoding}"; send gzip, deflate or identity`,
+      );
       done(
         null,
         new Readable({

@@ -7,7 +7,10 @@ import { ApiError, invalidField, invalidInput } from '../errors.js';
 /** Fastify's own errors that are the client's fault, mapped to our codes. */
 const FASTIFY_CODES: Record<string, [ApiError['code'], string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: ['PAYLOAD_TOO_LARGE', 'request body exceeds the size limit'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['UNSUPPORTED_MEDIA_TYPE', 'unsupported content type; send JSON (application/json, text/json or application/*+json)'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    'UNSUPPORTED_MEDIA_TYPE',
+    'unsupported content type; send JSON (application/json, text/json or application/*+json)',
+  ],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['INVALID_INPUT', 'content-length does not match the body'],
   FST_ERR_BAD_URL: ['INVALID_INPUT', 'the path has a malformed percent-escape'],
   FST_ERR_MAX_PARAM_LENGTH: ['INVALID_INPUT', 'a path segment is too long'],
@@ -20,7 +23,10 @@ const PARSER_CODES: Record<string, [ApiError['code'], string]> = {
   ERR_HTTP_REQUEST_TIMEOUT: ['REQUEST_TIMEOUT', 'the request was not received in time'],
   HPE_INVALID_METHOD: ['INVALID_INPUT', 'malformed HTTP request: unknown method'],
   HPE_INVALID_CONTENT_LENGTH: ['INVALID_INPUT', 'malformed HTTP request: invalid Content-Length'],
-  HPE_UNEXPECTED_CONTENT_LENGTH: ['INVALID_INPUT', 'malformed HTTP request: Content-Length repeated or sent with Transfer-Encoding'],
+  HPE_UNEXPECTED_CONTENT_LENGTH: [
+    'INVALID_INPUT',
+    'malformed HTTP request: Content-Length repeated or sent with Transfer-Encoding',
+  ],
   HPE_INVALID_CHUNK_SIZE: ['INVALID_INPUT', 'malformed HTTP request: invalid chunk size'],
 };
 
@@ -28,7 +34,10 @@ const PARSER_CODES: Record<string, [ApiError['code'], string]> = {
 function validationError(err: FastifyError & { validation: NonNullable<FastifyError['validation']> }): ApiError {
   const v = err.validation[0];
   if (!v) return invalidInput('invalid input');
-  const problem = v.keyword === 'additionalProperties' ? `unknown field ${(v.params as { additionalProperty?: string }).additionalProperty}` : (v.message ?? 'is invalid');
+  const problem =
+    v.keyword === 'additionalProperties'
+      ? `unknown field ${(v.params as { additionalProperty?: string }).additionalProperty}`
+      : (v.message ?? 'is invalid');
   return invalidField(`${err.validationContext ?? 'request'}${v.instancePath.replaceAll('/', '.')}`, problem);
 }
 
@@ -42,7 +51,11 @@ function toApiError(err: FastifyError): ApiError {
 }
 
 function sendError(reply: FastifyReply, api: ApiError): void {
-  void reply.code(api.status).headers(api.headers ?? {}).type('application/json').send(api.body());
+  void reply
+    .code(api.status)
+    .headers(api.headers ?? {})
+    .type('application/json')
+    .send(api.body());
 }
 
 /** Fastify's `frameworkErrors`: a bad percent-escape or an over-long path segment, before routing. */
@@ -74,9 +87,18 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
 
 /** The HTTP server's `checkExpectation` (an `Expect` other than 100-continue): Node's own answer is an empty 417. */
 export function expectationFailed(req: IncomingMessage, res: ServerResponse): void {
-  const api = new ApiError('EXPECTATION_FAILED', `unsupported expectation: ${req.headers.expect}; only 100-continue is supported`);
+  const api = new ApiError(
+    'EXPECTATION_FAILED',
+    `unsupported expectation: ${req.headers.expect}; only 100-continue is supported`,
+  );
   const body = JSON.stringify(api.body());
-  res.writeHead(api.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+  res
+    .writeHead(api.status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    })
+    .end(body);
 }
 
 /** Route params of a found route that are empty (`/check_user/`): such a path names nothing, so it is a 404. */
@@ -111,14 +133,24 @@ export function installErrorHandling(app: FastifyInstance, router: { maxParamLen
       return match !== null && !hasEmptyParam(match.params);
     });
     return allowed.length
-      ? new ApiError('METHOD_NOT_ALLOWED', `method ${req.method} not allowed on ${path}`, { allow: allowed }, { allow: allowed.join(', ') })
+      ? new ApiError(
+          'METHOD_NOT_ALLOWED',
+          `method ${req.method} not allowed on ${path}`,
+          { allow: allowed },
+          { allow: allowed.join(', ') },
+        )
       : new ApiError('NOT_FOUND', `no route for ${req.method} ${path}`);
   };
 
   // Node's own "no Host" answer is an empty 400 (createHttpApp turns it off): HTTP/1.1 requires Host (RFC 9112 §3.2).
   // Both refusals are sent here, not thrown: a route's own error handler (the HTML ceremony page) would make them 500s.
   app.addHook('onRequest', (req, reply, done) => {
-    const refusal = req.raw.httpVersion === '1.1' && req.headers.host === undefined ? invalidInput('missing Host header') : hasEmptyParam(req.params) ? notFound(req) : undefined;
+    const refusal =
+      req.raw.httpVersion === '1.1' && req.headers.host === undefined
+        ? invalidInput('missing Host header')
+        : hasEmptyParam(req.params)
+          ? notFound(req)
+          : undefined;
     if (refusal) sendError(reply, refusal);
     else done();
   });

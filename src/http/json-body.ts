@@ -100,7 +100,11 @@ function scan(text: string, rules: JsonBodyRules): void {
         if (key === '__proto__' || (key === 'prototype' && at[depth - 2] === 'constructor')) {
           throw invalidField(fieldPath(at, depth), 'is a forbidden key (prototype poisoning)');
         }
-        if (!addKey(keys as Keys[], depth - 1, key)) throw invalidField(fieldPath(at, depth), 'appears twice in one object (a body must not be readable two ways)');
+        if (!addKey(keys as Keys[], depth - 1, key))
+          throw invalidField(
+            fieldPath(at, depth),
+            'appears twice in one object (a body must not be readable two ways)',
+          );
         expectKey = false;
       }
       i = end;
@@ -134,12 +138,25 @@ function scan(text: string, rules: JsonBodyRules): void {
   }
 }
 
-function checkNumber(literal: string, integer: boolean, rules: JsonBodyRules, at: (string | number)[], depth: number): void {
+function checkNumber(
+  literal: string,
+  integer: boolean,
+  rules: JsonBodyRules,
+  at: (string | number)[],
+  depth: number,
+): void {
   const value = Number(literal);
   if (Number.isNaN(value)) return; // not a JSON number: JSON.parse refuses it
-  if (!integer && rules.integersOnly) throw invalidField(fieldPath(at, depth), `${shown(literal)} is not an integer (write it without a fraction or exponent)`);
+  if (!integer && rules.integersOnly)
+    throw invalidField(
+      fieldPath(at, depth),
+      `${shown(literal)} is not an integer (write it without a fraction or exponent)`,
+    );
   if (integer && !Number.isSafeInteger(value)) {
-    throw invalidField(fieldPath(at, depth), `${shown(literal)} is beyond 2^53-1 (9007199254740991), the largest integer this registry represents exactly`);
+    throw invalidField(
+      fieldPath(at, depth),
+      `${shown(literal)} is beyond 2^53-1 (9007199254740991), the largest integer this registry represents exactly`,
+    );
   }
   if (!Number.isFinite(value)) throw invalidField(fieldPath(at, depth), `${shown(literal)} is out of range`);
 }
@@ -152,7 +169,8 @@ function checkNumber(literal: string, integer: boolean, rules: JsonBodyRules, at
  */
 export function parseJsonBody(body: Buffer, rules: JsonBodyRules): unknown {
   if (body.length === 0) throw invalidInput('empty JSON body');
-  if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) throw invalidInput('body starts with a UTF-8 byte-order mark; send the JSON alone');
+  if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf)
+    throw invalidInput('body starts with a UTF-8 byte-order mark; send the JSON alone');
   if (!isUtf8(body)) throw invalidInput('body is not valid UTF-8');
   const text = body.toString('utf8');
   scan(text, rules);
@@ -162,7 +180,8 @@ export function parseJsonBody(body: Buffer, rules: JsonBodyRules): unknown {
   } catch (e) {
     throw invalidInput('body is not valid JSON', { reason: (e as Error).message });
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidField('body', 'must be a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw invalidField('body', 'must be a JSON object');
   return parsed;
 }
 

@@ -33,7 +33,10 @@ export function timeoutOptions(http: Config['http'], https?: HttpsOptions) {
   const ms = (s: number) => s * 1000;
   const server = {
     headersTimeout: ms(http.headers_timeout_seconds),
-    connectionsCheckingInterval: Math.max(100, ms(Math.min(http.headers_timeout_seconds, http.request_timeout_seconds)) / 4),
+    connectionsCheckingInterval: Math.max(
+      100,
+      ms(Math.min(http.headers_timeout_seconds, http.request_timeout_seconds)) / 4,
+    ),
   };
   return {
     requestTimeout: ms(http.request_timeout_seconds),

@@ -28,9 +28,15 @@ export class EmbeddedLedger implements Ledger {
 
   async reserve(opts: { ttlSeconds?: number } = {}): Promise<Reservation> {
     const ttl = opts.ttlSeconds ?? this.o.ttlSeconds;
-    if (!Number.isInteger(ttl) || ttl < 1 || ttl > this.o.maxTtlSeconds) throw invalidInput(`ttl must be an integer from 1 to ${this.o.maxTtlSeconds} seconds`);
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > this.o.maxTtlSeconds)
+      throw invalidInput(`ttl must be an integer from 1 to ${this.o.maxTtlSeconds} seconds`);
     const now = this.clock.now();
-    const r: Reservation = { uuid: randomUUID(), tau: randomBytes(16).toString('hex'), ttl, expires_at: now + ttl * 1000 };
+    const r: Reservation = {
+      uuid: randomUUID(),
+      tau: randomBytes(16).toString('hex'),
+      ttl,
+      expires_at: now + ttl * 1000,
+    };
     await this.store.reserve(r.uuid, r.tau, r.expires_at, now);
     return r;
   }
@@ -44,7 +50,13 @@ export class EmbeddedLedger implements Ledger {
     return this.store.status(uuid.toLowerCase(), this.clock.now());
   }
 
-  async events({ after = 0, limit }: { after?: number; limit: number }): Promise<{ events: LedgerEvent[]; next: number | null }> {
+  async events({
+    after = 0,
+    limit,
+  }: {
+    after?: number;
+    limit: number;
+  }): Promise<{ events: LedgerEvent[]; next: number | null }> {
     const events = await this.store.events(after, limit);
     return { events, next: nextCursor(events, limit) };
   }

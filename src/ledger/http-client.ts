@@ -6,7 +6,12 @@ import type { BurnOutcome, LedgerEvent, NonceStatus, Reservation } from '../stor
 import { EventsReply, HealthReply, ReservationReply, SpentReply, StatusReply } from './schemas.js';
 
 /** Refusals of `POST /response`, by status, back to the outcome the embedded ledger would give. */
-const REFUSALS: Record<number, Exclude<BurnOutcome, { ok: true }>['reason']> = { 409: 'replay', 410: 'expired', 400: 'tau_mismatch', 404: 'unknown' };
+const REFUSALS: Record<number, Exclude<BurnOutcome, { ok: true }>['reason']> = {
+  409: 'replay',
+  410: 'expired',
+  400: 'tau_mismatch',
+  404: 'unknown',
+};
 
 /** A remote `enigma-registry ledger` service; answers the same outcomes as the embedded ledger. */
 export class HttpLedger implements Ledger {
@@ -21,7 +26,11 @@ export class HttpLedger implements Ledger {
   }
 
   async reserve(opts: { ttlSeconds?: number } = {}): Promise<Reservation> {
-    const { status, body } = await this.call('POST', '/reserve', opts.ttlSeconds === undefined ? {} : { ttl: opts.ttlSeconds });
+    const { status, body } = await this.call(
+      'POST',
+      '/reserve',
+      opts.ttlSeconds === undefined ? {} : { ttl: opts.ttlSeconds },
+    );
     if (status !== 200) throw this.unexpected(status, body);
     return this.checked(ReservationReply, body) as Reservation;
   }
@@ -45,7 +54,13 @@ export class HttpLedger implements Ledger {
     return this.checked(StatusReply, body) as NonceStatus;
   }
 
-  async events({ after = 0, limit }: { after?: number; limit: number }): Promise<{ events: LedgerEvent[]; next: number | null }> {
+  async events({
+    after = 0,
+    limit,
+  }: {
+    after?: number;
+    limit: number;
+  }): Promise<{ events: LedgerEvent[]; next: number | null }> {
     const { status, body } = await this.call('GET', `/events?after=${after}&limit=${limit}`);
     if (status !== 200) throw this.unexpected(status, body);
     return this.checked(EventsReply, body) as { events: LedgerEvent[]; next: number | null };

@@ -13,9 +13,20 @@ export interface OpenedLedger {
 }
 
 /** An embedded ledger on `store` that prunes itself every `ledger.prune_interval_seconds`. */
-export function embeddedLedger(config: Config, store: { ledger: LedgerStore; ping(): Promise<void> }, log: Logger, clock?: Clock): OpenedLedger & { ledger: EmbeddedLedger } {
+export function embeddedLedger(
+  config: Config,
+  store: { ledger: LedgerStore; ping(): Promise<void> },
+  log: Logger,
+  clock?: Clock,
+): OpenedLedger & { ledger: EmbeddedLedger } {
   const l = config.ledger;
-  const ledger = new EmbeddedLedger(store.ledger, { ttlSeconds: l.ttl_seconds, maxTtlSeconds: l.max_ttl_seconds, retainSeconds: l.retain_seconds, ping: () => store.ping(), clock });
+  const ledger = new EmbeddedLedger(store.ledger, {
+    ttlSeconds: l.ttl_seconds,
+    maxTtlSeconds: l.max_ttl_seconds,
+    retainSeconds: l.retain_seconds,
+    ping: () => store.ping(),
+    clock,
+  });
   const timer = setInterval(() => {
     ledger.prune().then(
       (n) => n > 0 && log.debug({ changed: n }, 'ledger prune'),
@@ -26,7 +37,13 @@ export function embeddedLedger(config: Config, store: { ledger: LedgerStore; pin
 }
 
 /** The registry's default ledger: the remote service at `ledger.url`, else embedded on the registry's store. */
-export function openLedger(config: Config, store: { ledger: LedgerStore; ping(): Promise<void> }, log: Logger, clock?: Clock): OpenedLedger {
-  if (config.ledger.url) return { ledger: new HttpLedger(config.ledger.url, config.ledger.timeout_ms), stop: () => undefined };
+export function openLedger(
+  config: Config,
+  store: { ledger: LedgerStore; ping(): Promise<void> },
+  log: Logger,
+  clock?: Clock,
+): OpenedLedger {
+  if (config.ledger.url)
+    return { ledger: new HttpLedger(config.ledger.url, config.ledger.timeout_ms), stop: () => undefined };
   return embeddedLedger(config, store, log, clock);
 }

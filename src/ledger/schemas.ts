@@ -2,11 +2,21 @@ import { Type } from 'typebox';
 
 // Wire schemas of the ledger service, shared by its routes and by HttpLedger, which checks answers with them.
 
-export const NonceUuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description: 'nonce uuid' });
+export const NonceUuid = Type.String({
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  description: 'nonce uuid',
+});
 export const Tau = Type.String({ pattern: '^[0-9a-fA-F]{32}$', description: 'tau: 32 hex characters' });
 
 export const ReserveBody = (maxTtlSeconds: number) =>
-  Type.Object({ ttl: Type.Optional(Type.Integer({ minimum: 1, maximum: maxTtlSeconds, description: 'seconds; default ledger.ttl_seconds' })) }, { additionalProperties: false });
+  Type.Object(
+    {
+      ttl: Type.Optional(
+        Type.Integer({ minimum: 1, maximum: maxTtlSeconds, description: 'seconds; default ledger.ttl_seconds' }),
+      ),
+    },
+    { additionalProperties: false },
+  );
 
 export const ReservationReply = Type.Object({
   uuid: NonceUuid,
@@ -50,10 +60,18 @@ export const EventsReply = Type.Object({
       seq: Type.Integer(),
       at: Type.Integer(),
       uuid: Type.String(),
-      type: Type.Union([Type.Literal('reserved'), Type.Literal('spent'), Type.Literal('replay'), Type.Literal('expired'), Type.Literal('tau_mismatch')]),
+      type: Type.Union([
+        Type.Literal('reserved'),
+        Type.Literal('spent'),
+        Type.Literal('replay'),
+        Type.Literal('expired'),
+        Type.Literal('tau_mismatch'),
+      ]),
     }),
   ),
-  next: Type.Union([Type.Integer(), Type.Null()], { description: 'cursor for the next page (`after`), null at the end' }),
+  next: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'cursor for the next page (`after`), null at the end',
+  }),
 });
 
 export const HealthReply = Type.Object({ status: Type.Literal('ok') });

@@ -46,7 +46,12 @@ export class TauBinder {
     const mac = Buffer.from(parts[1]!, 'base64url');
     const expected = createHmac('sha256', this.bindKey).update(json).digest();
     // Re-encoding must reproduce the tau exactly: no alternative spellings of one binding.
-    if (mac.length !== expected.length || !timingSafeEqual(mac, expected) || tau !== `${PREFIX}${b64url(json)}.${b64url(mac)}`) return undefined;
+    if (
+      mac.length !== expected.length ||
+      !timingSafeEqual(mac, expected) ||
+      tau !== `${PREFIX}${b64url(json)}.${b64url(mac)}`
+    )
+      return undefined;
     const a = JSON.parse(json) as [string, string, string, string, string, string];
     return { nonce_uuid: a[0], ledger_tau: a[1], ledger: a[2], handle: a[3], build_id: a[4], sha256: a[5] };
   }

@@ -42,7 +42,9 @@ export interface ExecRequest {
 
 /** SHA-256 (hex) of `nonce_uuid|tau|bearings` with the bearings joined by ",": what a client commits to. */
 export function proofHash(nonceUuid: string, tau: string, bearings: readonly string[]): string {
-  return createHash('sha256').update(`${nonceUuid}|${tau}|${bearings.join(',')}`).digest('hex');
+  return createHash('sha256')
+    .update(`${nonceUuid}|${tau}|${bearings.join(',')}`)
+    .digest('hex');
 }
 
 /** The command a client may never run through the CLI proxy: it needs the sealed secret. */
@@ -67,7 +69,11 @@ export class ProofGateway {
   }
 
   /** Runs `step`, recording its outcome (error code, lower-cased, on failure) in the audit trail. */
-  private async audited<T>(req: FastifyRequest, base: Omit<AuditEntry, 'at' | 'actor' | 'outcome'>, step: (note: Partial<AuditEntry>) => Promise<T>): Promise<T> {
+  private async audited<T>(
+    req: FastifyRequest,
+    base: Omit<AuditEntry, 'at' | 'actor' | 'outcome'>,
+    step: (note: Partial<AuditEntry>) => Promise<T>,
+  ): Promise<T> {
     const note: Partial<AuditEntry> = {};
     try {
       const r = await step(note);
@@ -75,7 +81,12 @@ export class ProofGateway {
       return r;
     } catch (e) {
       const outcome = e instanceof ApiError ? e.code.toLowerCase() : 'internal';
-      await this.audit(req, { ...base, ...note, outcome, ...(e instanceof Error && { detail: e.message.slice(0, 200) }) });
+      await this.audit(req, {
+        ...base,
+        ...note,
+        outcome,
+        ...(e instanceof Error && { detail: e.message.slice(0, 200) }),
+      });
       throw e;
     }
   }
@@ -95,17 +106,24 @@ export class ProofGateway {
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       const pow = await this.d.pow.issue(difficulty);
-      throw new ApiError('POW_REQUIRED', `${e.message}; solve details.pow and resend the challenge request with x-enigma-pow: <challenge>:<solution>`, {
-        reason: 'failures_at_handle',
-        pow,
-      });
+      throw new ApiError(
+        'POW_REQUIRED',
+        `${e.message}; solve details.pow and resend the challenge request with x-enigma-pow: <challenge>:<solution>`,
+        {
+          reason: 'failures_at_handle',
+          pow,
+        },
+      );
     }
   }
 
   private async runJson(artifact: Artifact, command: string, input: unknown): Promise<unknown> {
     const r = await this.d.executor.run(artifact, command, [], encoder.encode(JSON.stringify(input)));
     if (r.exit_code !== 0 || r.timed_out || r.error !== undefined) {
-      throw new ApiError('INTERNAL', `circuit ${command} failed (${r.timed_out ? 'timed out' : (r.error ?? `exit ${r.exit_code}`)})`);
+      throw new ApiError(
+        'INTERNAL',
+        `circuit ${command} failed (${r.timed_out ? 'timed out' : (r.error ?? `exit ${r.exit_code}`)})`,
+      );
     }
     try {
       return JSON.parse(r.stdout) as unknown;
@@ -134,7 +152,11 @@ export class ProofGateway {
         build_id: build.build_id,
         sha256: build.sha256,
       });
-      const challenge = await this.runJson(artifact, 'challenge', { nonce_uuid: r.uuid, tau, seed: this.d.binder.seed(r.uuid, tau, build.sha256) });
+      const challenge = await this.runJson(artifact, 'challenge', {
+        nonce_uuid: r.uuid,
+        tau,
+        seed: this.d.binder.seed(r.uuid, tau, build.sha256),
+      });
       return {
         nonce_uuid: r.uuid,
         tau,
@@ -160,7 +182,9 @@ export class ProofGateway {
       note.sha256 = b.sha256;
       const expected = Buffer.from(proofHash(b.nonce_uuid, tau, bearings), 'hex');
       if (!timingSafeEqual(expected, Buffer.from(proof_hash, 'hex')))
-        throw invalidInput('proof_hash does not match SHA-256(nonce_uuid|tau|bearings)', { field: 'payload.proof_hash' });
+        throw invalidInput('proof_hash does not match SHA-256(nonce_uuid|tau|bearings)', {
+          field: 'payload.proof_hash',
+        });
       const build = await this.d.catalog.build(handle, b.build_id);
       if (build.revoked) throw revoked(build);
       const { ledger } = ledgerById(this.d.ctx, b.ledger);
@@ -187,7 +211,14 @@ export class ProofGateway {
       try {
         const artifact = await this.d.catalog.artifact(build);
         const seed = this.d.binder.seed(b.nonce_uuid, tau, build.sha256);
-        const input = { handle, build_id: build.build_id, nonce_uuid: b.nonce_uuid, tau, seed, payload: { kind: body.kind, bearings } };
+        const input = {
+          handle,
+          build_id: build.build_id,
+          nonce_uuid: b.nonce_uuid,
+          tau,
+          seed,
+          payload: { kind: body.kind, bearings },
+        };
         wrong = !(await validateResponse(this.d.executor, artifact, input, this.d.sealingKeys.keys)).valid;
       } finally {
         if (!wrong) await this.d.budget.refund(handle, req.ip);
@@ -199,7 +230,12 @@ export class ProofGateway {
         });
       }
       const issuer = this.d.ctx.config.proof.issuer ?? `${req.protocol}://${req.host}`;
-      const receipt = await this.d.receipts.sign(issuer, { handle, build_id: build.build_id, sha256: build.sha256, nonce_uuid: b.nonce_uuid });
+      const receipt = await this.d.receipts.sign(issuer, {
+        handle,
+        build_id: build.build_id,
+        sha256: build.sha256,
+        nonce_uuid: b.nonce_uuid,
+      });
       return { validated: true as const, receipt };
     });
   }
@@ -209,16 +245,33 @@ export class ProofGateway {
     await this.d.limit(req, 'cli', handle);
     return this.audited(req, { step: 'cli', handle, detail: command }, async (note) => {
       if (body.command !== command) throw invalidInput('body.command must equal the {command} path segment');
-      if (command === VALIDATE_COMMAND) throw new ApiError('FORBIDDEN', `${VALIDATE_COMMAND} runs only through POST /api/circuits/{handle}/validate`);
+      if (command === VALIDATE_COMMAND)
+        throw new ApiError('FORBIDDEN', `${VALIDATE_COMMAND} runs only through POST /api/circuits/{handle}/validate`);
       const build = await this.d.catalog.build(handle);
       note.sha256 = build.sha256;
       if (build.revoked) throw revoked(build);
       const commands = manifestOf(build).commands;
-      if (!commands.includes(command)) throw new ApiError('FORBIDDEN', `circuit ${handle} does not offer command ${JSON.stringify(command)}`, { commands });
-      const flags = Object.entries(body.flags).flatMap(([k, v]) => (v === false ? [] : [v === true ? `--${k}` : `--${k}=${String(v)}`]));
+      if (!commands.includes(command))
+        throw new ApiError('FORBIDDEN', `circuit ${handle} does not offer command ${JSON.stringify(command)}`, {
+          commands,
+        });
+      const flags = Object.entries(body.flags).flatMap(([k, v]) =>
+        v === false ? [] : [v === true ? `--${k}` : `--${k}=${String(v)}`],
+      );
       const artifact = await this.d.catalog.artifact(build);
-      const r = await this.d.executor.run(artifact, command, [...body.args, ...flags], encoder.encode(JSON.stringify(body.input ?? {})));
-      return { exit_code: r.exit_code, stdout: r.stdout, stderr: r.stderr, duration_ms: r.duration_ms, timed_out: r.timed_out };
+      const r = await this.d.executor.run(
+        artifact,
+        command,
+        [...body.args, ...flags],
+        encoder.encode(JSON.stringify(body.input ?? {})),
+      );
+      return {
+        exit_code: r.exit_code,
+        stdout: r.stdout,
+        stderr: r.stderr,
+        duration_ms: r.duration_ms,
+        timed_out: r.timed_out,
+      };
     });
   }
 }

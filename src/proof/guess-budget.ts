@@ -28,7 +28,8 @@ export class GuessBudget {
     private readonly now: () => number = () => Date.now(),
   ) {
     this.p = config.proof;
-    if (this.p.pow_min_difficulty > this.p.pow_max_difficulty) throw new Error('proof.pow_min_difficulty must not exceed proof.pow_max_difficulty');
+    if (this.p.pow_min_difficulty > this.p.pow_max_difficulty)
+      throw new Error('proof.pow_min_difficulty must not exceed proof.pow_max_difficulty');
   }
 
   private keys(handle: string, client: string): [MeterKey, MeterKey] {

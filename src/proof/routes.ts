@@ -11,7 +11,10 @@ const tags = ['proof'];
 const E = ErrorBodySchema;
 
 /** Challenge, validate, CLI proxy and the receipt JWKS. */
-export const proofRoutes: FastifyPluginAsync<{ gateway: ProofGateway; receipts: ReceiptSigner }> = async (fastify, { gateway, receipts }) => {
+export const proofRoutes: FastifyPluginAsync<{ gateway: ProofGateway; receipts: ReceiptSigner }> = async (
+  fastify,
+  { gateway, receipts },
+) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post(
@@ -23,15 +26,26 @@ export const proofRoutes: FastifyPluginAsync<{ gateway: ProofGateway; receipts: 
         description:
           'Optional header `x-eni6ma-ledger-url` picks the ledger that reserves the nonce; only URLs in ledger.allowed_urls are accepted (400 otherwise, and no request leaves the registry). ' +
           'The ledger and build are bound into `tau` (MAC), so validate burns at that ledger whatever it is sent. A revoked build is 403 FORBIDDEN. ' +
-          'A client locked out of this handle, or one with recent failures here once the handle\'s guessing budget is spent, gets 429 (details.reason `locked_out` or `guess_budget`). ' +
+          "A client locked out of this handle, or one with recent failures here once the handle's guessing budget is spent, gets 429 (details.reason `locked_out` or `guess_budget`). " +
           'While the handle sees wrong answers, a challenge costs proof of work: without a valid `x-enigma-pow` header the answer is 400 POW_REQUIRED whose `details.pow` is a ' +
           'fresh `{challenge, difficulty, expires_ms}`; resend with `x-enigma-pow: <challenge>:<solution>` (SHA-256(challenge ‖ solution) with `difficulty` leading zero bits).',
         params: HandleParams,
         // No body or `{}`. Fastify validates a missing body as null; a JSON `null` body never gets here (JSON bodies are objects).
-        body: Type.Unsafe<Record<string, never> | null>({ type: 'object', nullable: true, maxProperties: 0, description: 'none, or an empty object' }),
+        body: Type.Unsafe<Record<string, never> | null>({
+          type: 'object',
+          nullable: true,
+          maxProperties: 0,
+          description: 'none, or an empty object',
+        }),
         headers: Type.Object({
-          'x-eni6ma-ledger-url': Type.Optional(Type.String({ description: 'ledger to reserve the nonce at (allow-listed)' })),
-          'x-enigma-pow': Type.Optional(Type.String({ description: '<challenge>:<solution> for the proof of work a POW_REQUIRED answer asked for' })),
+          'x-eni6ma-ledger-url': Type.Optional(
+            Type.String({ description: 'ledger to reserve the nonce at (allow-listed)' }),
+          ),
+          'x-enigma-pow': Type.Optional(
+            Type.String({
+              description: '<challenge>:<solution> for the proof of work a POW_REQUIRED answer asked for',
+            }),
+          ),
         }),
         response: { 200: ChallengeReply, 400: E, 403: E, 404: E, 429: E, 502: E },
       },
@@ -68,7 +82,10 @@ export const proofRoutes: FastifyPluginAsync<{ gateway: ProofGateway; receipts: 
         description:
           'Only commands the manifest lists (403 otherwise); `validate-response` is never proxied (it needs the sealed secret, which the proxy never has). ' +
           'A command containing "/" is sent URL-encoded in the path (e.g. `ledger%2Fstatus`). stdin is `input` as JSON.',
-        params: Type.Object({ handle: HandleParams.properties.handle, command: Type.String({ minLength: 1, maxLength: 64 }) }),
+        params: Type.Object({
+          handle: HandleParams.properties.handle,
+          command: Type.String({ minLength: 1, maxLength: 64 }),
+        }),
         body: ExecRequest,
         response: { 200: ExecReply, 400: E, 403: E, 404: E, 429: E },
       },
@@ -76,5 +93,9 @@ export const proofRoutes: FastifyPluginAsync<{ gateway: ProofGateway; receipts: 
     async (req) => gateway.cli(req, req.params.handle, req.params.command, req.body),
   );
 
-  app.get('/.well-known/jwks.json', { schema: { tags, summary: 'Public keys that verify receipts (EdDSA, Ed25519)', response: { 200: Jwks } } }, async () => receipts.jwks());
+  app.get(
+    '/.well-known/jwks.json',
+    { schema: { tags, summary: 'Public keys that verify receipts (EdDSA, Ed25519)', response: { 200: Jwks } } },
+    async () => receipts.jwks(),
+  );
 };

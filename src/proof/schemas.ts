@@ -1,6 +1,9 @@
 import { Type } from 'typebox';
 
-export const NonceUuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description: 'nonce (UUID) from the challenge' });
+export const NonceUuid = Type.String({
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  description: 'nonce (UUID) from the challenge',
+});
 
 export const CircuitRef = Type.Object({ handle: Type.String(), build_id: Type.String(), sha256: Type.String() });
 
@@ -14,12 +17,19 @@ export const ChallengeReply = Type.Object({
 
 export const ValidateBody = Type.Object(
   {
-    kind: Type.String({ minLength: 1, maxLength: 64, description: 'label of the response kind (e.g. "bearings"); passed to the circuit as payload.kind' }),
+    kind: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'label of the response kind (e.g. "bearings"); passed to the circuit as payload.kind',
+    }),
     nonce_uuid: NonceUuid,
     payload: Type.Object(
       {
         tau: Type.String({ minLength: 1, maxLength: 2048 }),
-        bearings: Type.Array(Type.String({ minLength: 1, maxLength: 16, pattern: '^[^,|]+$' }), { minItems: 1, maxItems: 256 }),
+        bearings: Type.Array(Type.String({ minLength: 1, maxLength: 16, pattern: '^[^,|]+$' }), {
+          minItems: 1,
+          maxItems: 256,
+        }),
         proof_hash: Type.String({
           pattern: '^[0-9a-fA-F]{64}$',
           description: 'SHA-256 (hex) of the UTF-8 string `nonce_uuid + "|" + tau + "|" + bearings.join(",")`',
@@ -40,11 +50,15 @@ export const ExecRequest = Type.Object(
   {
     command: Type.String({ minLength: 1, maxLength: 64, description: 'must equal the {command} path segment' }),
     args: Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 32, default: [] }),
-    flags: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }), Type.Union([Type.String({ maxLength: 1024 }), Type.Number(), Type.Boolean()]), {
-      default: {},
-      maxProperties: 32,
-      description: 'passed after args as `--name=value`, `--name` for true; false is omitted',
-    }),
+    flags: Type.Record(
+      Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }),
+      Type.Union([Type.String({ maxLength: 1024 }), Type.Number(), Type.Boolean()]),
+      {
+        default: {},
+        maxProperties: 32,
+        description: 'passed after args as `--name=value`, `--name` for true; false is omitted',
+      },
+    ),
     input: Type.Optional(Type.Unknown({ description: "JSON written to the circuit's stdin (default {})" })),
   },
   { additionalProperties: false },

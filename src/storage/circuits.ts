@@ -55,7 +55,11 @@ export interface CatalogChanges {
 export const localCatalogChanges: CatalogChanges = { live: true, subscribe: () => undefined };
 
 /** A catalog row as both SQL backends select it (BUILD_COLUMNS); `revoked` is 0/1 on SQLite, boolean on PostgreSQL. */
-export type BuildRow = Omit<BuildRecord, 'manifest' | 'revoked'> & { manifest: string; revoked: number | boolean; builds?: number };
+export type BuildRow = Omit<BuildRecord, 'manifest' | 'revoked'> & {
+  manifest: string;
+  revoked: number | boolean;
+  builds?: number;
+};
 
 export const BUILD_COLUMNS = `b.handle, b.build_id, b.version, b.sha256, b.kind, b.size, b.manifest, b.created_at,
   EXISTS (SELECT 1 FROM circuit_revocations r WHERE r.sha256 = b.sha256) AS revoked`;

@@ -1,4 +1,3 @@
-
 /**
  * Nonce ledger storage. The store owns the atomic part: `spend` is one conditional transition
  * RESERVED → SPENT, and its refusal is classified from the row as it stood at that moment.
@@ -39,7 +38,11 @@ export function statusFromRow(
 }
 
 /** How a refused transition is classified, from the row as it stood (shared by every backend). */
-export function classifyRefusal(row: Pick<NonceRow, 'tau' | 'state' | 'expires_at'> | undefined, tau: string, now: number): Exclude<BurnOutcome, { ok: true }>['reason'] {
+export function classifyRefusal(
+  row: Pick<NonceRow, 'tau' | 'state' | 'expires_at'> | undefined,
+  tau: string,
+  now: number,
+): Exclude<BurnOutcome, { ok: true }>['reason'] {
   if (!row) return 'unknown';
   if (row.state === 'SPENT') return 'replay';
   if (row.state === 'EXPIRED' || row.expires_at <= now) return 'expired';
@@ -61,9 +64,7 @@ export interface Reservation {
   expires_at: number;
 }
 
-export type BurnOutcome =
-  | { ok: true }
-  | { ok: false; reason: 'replay' | 'expired' | 'tau_mismatch' | 'unknown' };
+export type BurnOutcome = { ok: true } | { ok: false; reason: 'replay' | 'expired' | 'tau_mismatch' | 'unknown' };
 
 export interface NonceStatus {
   uuid: string;
@@ -79,4 +80,3 @@ export interface LedgerEvent {
   uuid: string;
   type: 'reserved' | 'spent' | 'replay' | 'expired' | 'tau_mismatch';
 }
-

@@ -32,8 +32,11 @@ export interface CeremonyPageOptions {
 
 /** The ceremony page: static markup the script fills in; its settings travel in data attributes. */
 export function ceremonyPage(o: CeremonyPageOptions): string {
-  const attr = (name: string, value: string | undefined) => (value === undefined ? '' : ` data-${name}="${escapeHtml(value)}"`);
-  const destination = o.returnTo ? `<p class="help">On success you will be returned to <strong>${escapeHtml(new URL(o.returnTo).origin)}</strong> with the receipt.</p>\n` : '';
+  const attr = (name: string, value: string | undefined) =>
+    value === undefined ? '' : ` data-${name}="${escapeHtml(value)}"`;
+  const destination = o.returnTo
+    ? `<p class="help">On success you will be returned to <strong>${escapeHtml(new URL(o.returnTo).origin)}</strong> with the receipt.</p>\n`
+    : '';
   return document(
     `Six-zone ceremony · ${o.handle}`,
     o.assets.style,
@@ -52,7 +55,12 @@ ${o.note ? `<p class="help"><strong>${escapeHtml(o.note)}</strong></p>\n` : ''}$
 
 /** An error page (unknown circuit, refused relying party, assets not built): no script at all. */
 export function messagePage(title: string, message: string, style?: string): string {
-  return document(title, style, undefined, `<main class="error-page">\n<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>\n</main>`);
+  return document(
+    title,
+    style,
+    undefined,
+    `<main class="error-page">\n<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>\n</main>`,
+  );
 }
 
 /** What `GET /` links to; the JSON index carries the same. */

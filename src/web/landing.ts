@@ -9,7 +9,13 @@ import { loadWebAssets } from './assets.js';
 import { securityHeaders } from './headers.js';
 import { landingPage, type LandingLinks } from './html.js';
 
-const LINKS: LandingLinks['links'] = { docs: '/docs', openapi: '/api/swagger', health: '/api/health', circuits: '/api/circuits', readme: '/README.md' };
+const LINKS: LandingLinks['links'] = {
+  docs: '/docs',
+  openapi: '/api/swagger',
+  health: '/api/health',
+  circuits: '/api/circuits',
+  readme: '/README.md',
+};
 
 /** Whether the client asked for HTML (a browser): text/html listed in Accept with a non-zero quality. */
 export function wantsHtml(accept: string | undefined): boolean {
@@ -25,7 +31,10 @@ export function wantsHtml(accept: string | undefined): boolean {
  * circuits and the README; with the local demo on, its ceremony and public secret. `GET /README.md` serves
  * the package's README so the page's "next steps" work offline.
  */
-export const landingRoutes: FastifyPluginAsync<{ ctx: RegistryContext; assetsDir?: string }> = async (app, { ctx, assetsDir }) => {
+export const landingRoutes: FastifyPluginAsync<{ ctx: RegistryContext; assetsDir?: string }> = async (
+  app,
+  { ctx, assetsDir },
+) => {
   const style = loadWebAssets(assetsDir)?.style;
   const headers = securityHeaders([]);
   let readme: string | undefined;
@@ -39,22 +48,37 @@ export const landingRoutes: FastifyPluginAsync<{ ctx: RegistryContext; assetsDir
     const demo = ctx.config.demo.enabled ? await ctx.store.circuits.currentBuild(DEMO_HANDLE) : undefined;
     return {
       version,
-      ...(demo && !demo.revoked && { demo: { handle: DEMO_HANDLE, secret: DEMO_SECRET.symbols, ceremony: `/ceremony/${DEMO_HANDLE}` } }),
+      ...(demo &&
+        !demo.revoked && {
+          demo: { handle: DEMO_HANDLE, secret: DEMO_SECRET.symbols, ceremony: `/ceremony/${DEMO_HANDLE}` },
+        }),
       links: LINKS,
     };
   };
 
-  app.get('/', { schema: { tags: ['web'], summary: 'Landing page (text/html for browsers by Accept) or a JSON index of where to go' } }, async (req, reply) => {
-    const links = await index();
-    reply.headers(headers).header('cache-control', 'no-cache').header('vary', 'Accept');
-    if (wantsHtml(req.headers.accept)) return reply.type('text/html; charset=utf-8').send(landingPage(links, style));
-    return reply.type('application/json; charset=utf-8').send({ name: 'enigma-registry', ...links });
-  });
+  app.get(
+    '/',
+    {
+      schema: {
+        tags: ['web'],
+        summary: 'Landing page (text/html for browsers by Accept) or a JSON index of where to go',
+      },
+    },
+    async (req, reply) => {
+      const links = await index();
+      reply.headers(headers).header('cache-control', 'no-cache').header('vary', 'Accept');
+      if (wantsHtml(req.headers.accept)) return reply.type('text/html; charset=utf-8').send(landingPage(links, style));
+      return reply.type('application/json; charset=utf-8').send({ name: 'enigma-registry', ...links });
+    },
+  );
 
   if (readme !== undefined) {
     const text = readme;
-    app.get('/README.md', { schema: { tags: ['web'], summary: "The package's README (text/markdown)" } }, async (_req, reply) =>
-      reply.headers(headers).header('cache-control', 'no-cache').type('text/markdown; charset=utf-8').send(text),
+    app.get(
+      '/README.md',
+      { schema: { tags: ['web'], summary: "The package's README (text/markdown)" } },
+      async (_req, reply) =>
+        reply.headers(headers).header('cache-control', 'no-cache').type('text/markdown; charset=utf-8').send(text),
     );
   }
 };

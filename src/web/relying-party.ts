@@ -12,7 +12,11 @@ export function relyingParties(config: Config['ceremony']): RelyingParties {
   const norm = (list: string[]) => list.map((o) => new URL(o).origin);
   const returnTo = norm(config.return_to_origins);
   const opener = norm(config.opener_origins);
-  return { returnTo: new Set(returnTo), opener: new Set(opener), frameAncestors: [...new Set([...returnTo, ...opener])] };
+  return {
+    returnTo: new Set(returnTo),
+    opener: new Set(opener),
+    frameAncestors: [...new Set([...returnTo, ...opener])],
+  };
 }
 
 export type Checked = { ok: true; value: string | undefined } | { ok: false; reason: string };
@@ -28,9 +32,11 @@ export function checkReturnTo(raw: unknown, rp: RelyingParties): Checked {
   } catch {
     return { ok: false, reason: 'return_to must be an absolute URL' };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: 'return_to must be an http(s) URL' };
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return { ok: false, reason: 'return_to must be an http(s) URL' };
   if (url.username || url.password) return { ok: false, reason: 'return_to must not carry credentials' };
-  if (!rp.returnTo.has(url.origin)) return { ok: false, reason: `return_to origin ${url.origin} is not in ceremony.return_to_origins` };
+  if (!rp.returnTo.has(url.origin))
+    return { ok: false, reason: `return_to origin ${url.origin} is not in ceremony.return_to_origins` };
   return { ok: true, value: url.href };
 }
 
@@ -38,6 +44,7 @@ export function checkReturnTo(raw: unknown, rp: RelyingParties): Checked {
 export function checkOpenerOrigin(raw: unknown, rp: RelyingParties): Checked {
   if (raw === undefined) return { ok: true, value: undefined };
   if (typeof raw !== 'string') return { ok: false, reason: 'opener_origin must be given once' };
-  if (!rp.opener.has(raw)) return { ok: false, reason: `opener_origin ${raw.slice(0, 200)} is not in ceremony.opener_origins` };
+  if (!rp.opener.has(raw))
+    return { ok: false, reason: `opener_origin ${raw.slice(0, 200)} is not in ceremony.opener_origins` };
   return { ok: true, value: raw };
 }

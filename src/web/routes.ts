@@ -12,7 +12,10 @@ import { checkOpenerOrigin, checkReturnTo, relyingParties } from './relying-part
 const tags = ['web'];
 
 /** `GET /ceremony/{handle}` (the hosted six-zone ceremony page) and its built assets. */
-export const ceremonyRoutes: FastifyPluginAsync<{ ctx: RegistryContext; assetsDir?: string }> = async (fastify, { ctx, assetsDir }) => {
+export const ceremonyRoutes: FastifyPluginAsync<{ ctx: RegistryContext; assetsDir?: string }> = async (
+  fastify,
+  { ctx, assetsDir },
+) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const assets = loadWebAssets(assetsDir);
   if (!assets) ctx.log.warn('ceremony page assets are not built (npm run build): /ceremony/{handle} answers 503');
@@ -26,7 +29,8 @@ export const ceremonyRoutes: FastifyPluginAsync<{ ctx: RegistryContext; assetsDi
       .header('cache-control', 'no-cache')
       .type('text/html; charset=utf-8')
       .send(body);
-  const errorPage = (reply: FastifyReply, status: number, title: string, message: string) => html(reply, status, messagePage(title, message, assets?.style));
+  const errorPage = (reply: FastifyReply, status: number, title: string, message: string) =>
+    html(reply, status, messagePage(title, message, assets?.style));
 
   app.get(
     '/ceremony/:handle',
@@ -41,28 +45,68 @@ export const ceremonyRoutes: FastifyPluginAsync<{ ctx: RegistryContext; assetsDi
         params: Type.Object({ handle: Type.String({ minLength: 1, maxLength: 100 }) }),
         querystring: Type.Object({
           return_to: Type.Optional(Type.String({ description: 'URL to navigate to with the receipt in its fragment' })),
-          opener_origin: Type.Optional(Type.String({ description: 'origin of window.opener (or the framing page) to post the receipt to' })),
+          opener_origin: Type.Optional(
+            Type.String({ description: 'origin of window.opener (or the framing page) to post the receipt to' }),
+          ),
         }),
       },
       // Malformed requests get an HTML page too: this route is opened by people, not API clients.
       errorHandler: (err: FastifyError, req, reply) => {
         if (err.validation) return errorPage(reply, 400, 'Bad request', err.message);
         req.log.error({ err }, 'ceremony page failed');
-        return errorPage(reply, 500, 'Something went wrong', 'The ceremony page could not be prepared. Please try again later.');
+        return errorPage(
+          reply,
+          500,
+          'Something went wrong',
+          'The ceremony page could not be prepared. Please try again later.',
+        );
       },
     },
     async (req, reply) => {
       const { handle } = req.params;
       const returnTo = checkReturnTo(req.query.return_to, rp);
-      if (!returnTo.ok) return errorPage(reply, 400, 'Relying party not allowed', `${returnTo.reason}. The receipt can only be returned to a site this registry lists.`);
+      if (!returnTo.ok)
+        return errorPage(
+          reply,
+          400,
+          'Relying party not allowed',
+          `${returnTo.reason}. The receipt can only be returned to a site this registry lists.`,
+        );
       const opener = checkOpenerOrigin(req.query.opener_origin, rp);
-      if (!opener.ok) return errorPage(reply, 400, 'Relying party not allowed', `${opener.reason}. The receipt can only be sent to a site this registry lists.`);
+      if (!opener.ok)
+        return errorPage(
+          reply,
+          400,
+          'Relying party not allowed',
+          `${opener.reason}. The receipt can only be sent to a site this registry lists.`,
+        );
       const build = await ctx.store.circuits.currentBuild(handle);
-      if (!build) return errorPage(reply, 404, 'Unknown circuit', `There is no circuit called "${handle}" on this registry.`);
-      if (build.revoked) return errorPage(reply, 403, 'Circuit revoked', `The current build of "${handle}" has been revoked; ask its owner for a new one.`);
-      if (!assets) return errorPage(reply, 503, 'Ceremony page unavailable', 'The page assets have not been built on this server (npm run build).');
-      const note = ctx.config.demo.enabled && handle === DEMO_HANDLE ? `Local demo: the secret is ${DEMO_SECRET.symbols}.` : undefined;
-      return html(reply, 200, ceremonyPage({ handle, assets, returnTo: returnTo.value, openerOrigin: opener.value, note }), opener.value !== undefined);
+      if (!build)
+        return errorPage(reply, 404, 'Unknown circuit', `There is no circuit called "${handle}" on this registry.`);
+      if (build.revoked)
+        return errorPage(
+          reply,
+          403,
+          'Circuit revoked',
+          `The current build of "${handle}" has been revoked; ask its owner for a new one.`,
+        );
+      if (!assets)
+        return errorPage(
+          reply,
+          503,
+          'Ceremony page unavailable',
+          'The page assets have not been built on this server (npm run build).',
+        );
+      const note =
+        ctx.config.demo.enabled && handle === DEMO_HANDLE
+          ? `Local demo: the secret is ${DEMO_SECRET.symbols}.`
+          : undefined;
+      return html(
+        reply,
+        200,
+        ceremonyPage({ handle, assets, returnTo: returnTo.value, openerOrigin: opener.value, note }),
+        opener.value !== undefined,
+      );
     },
   );
 
@@ -71,15 +115,24 @@ export const ceremonyRoutes: FastifyPluginAsync<{ ctx: RegistryContext; assetsDi
     {
       schema: {
         tags,
-        summary: "Ceremony page script or stylesheet (content-hashed name, cached for a year)",
+        summary: 'Ceremony page script or stylesheet (content-hashed name, cached for a year)',
         params: Type.Object({ file: Type.String({ maxLength: 128 }) }),
       },
     },
     async (req, reply) => {
       const asset = assets?.files.get(req.params.file);
-      if (!asset) return reply.code(404).headers(headers).type('application/json').send(notFound(`no asset ${req.params.file}`).body());
+      if (!asset)
+        return reply
+          .code(404)
+          .headers(headers)
+          .type('application/json')
+          .send(notFound(`no asset ${req.params.file}`).body());
       // The name carries the content hash, so the bytes behind a name never change.
-      return reply.headers(headers).header('cache-control', 'public, max-age=31536000, immutable').type(asset.type).send(asset.body);
+      return reply
+        .headers(headers)
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .type(asset.type)
+        .send(asset.body);
     },
   );
 };

@@ -24,7 +24,7 @@ describe('active attacker', () => {
     assert.throws(() => activeEstimate(0.5, { guessesPerHour: 0, powHashesPerGuess: 0 }), RangeError);
   });
 
-  it('reads the guessing budget from the config: the handle\'s budget plus 3600/lockout_seconds per address, at full proof of work', () => {
+  it("reads the guessing budget from the config: the handle's budget plus 3600/lockout_seconds per address, at full proof of work", () => {
     const d = proofDefaults();
     assert.equal(activeParamsFromProof(d).guessesPerHour, d.guesses_per_hour + 3600 / d.lockout_seconds);
     assert.equal(activeParamsFromProof(d).powHashesPerGuess, 2 ** d.pow_max_difficulty);
@@ -38,12 +38,38 @@ describe('active attacker', () => {
     const cfg = join(dir.path, 'registry.toml');
     writeFileSync(cfg, '[proof]\nguesses_per_hour = 540\nlockout_seconds = 60\n');
     const run = (extra: string[]) =>
-      promisify(execFile)(process.execPath, [join(repoRoot, 'dist', 'src', 'cli', 'main.js'), 'analyze', 'observation', '--seed', 'cfg', '--length', '4', '--trials', '2', '--json', ...extra], {
-        encoding: 'utf8',
-      });
-    type Doc = { active: { params: { guesses_per_hour: number }; rows: Array<{ expected_guesses: number; expected_hours: number }> } };
-    const [defaults, configured] = (await Promise.all([run([]), run(['--config', cfg])])).map((r) => JSON.parse(r.stdout) as Doc);
-    assert.equal(defaults!.active.params.guesses_per_hour, proofDefaults().guesses_per_hour + 3600 / proofDefaults().lockout_seconds);
+      promisify(execFile)(
+        process.execPath,
+        [
+          join(repoRoot, 'dist', 'src', 'cli', 'main.js'),
+          'analyze',
+          'observation',
+          '--seed',
+          'cfg',
+          '--length',
+          '4',
+          '--trials',
+          '2',
+          '--json',
+          ...extra,
+        ],
+        {
+          encoding: 'utf8',
+        },
+      );
+    type Doc = {
+      active: {
+        params: { guesses_per_hour: number };
+        rows: Array<{ expected_guesses: number; expected_hours: number }>;
+      };
+    };
+    const [defaults, configured] = (await Promise.all([run([]), run(['--config', cfg])])).map(
+      (r) => JSON.parse(r.stdout) as Doc,
+    );
+    assert.equal(
+      defaults!.active.params.guesses_per_hour,
+      proofDefaults().guesses_per_hour + 3600 / proofDefaults().lockout_seconds,
+    );
     assert.equal(configured!.active.params.guesses_per_hour, 600);
     const [a, b] = [defaults!.active.rows[0]!, configured!.active.rows[0]!];
     assert.equal(a.expected_guesses, b.expected_guesses); // same seed, same grids: the same chance per guess

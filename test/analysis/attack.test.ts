@@ -3,7 +3,13 @@
 // checked on these real grids against the explicit candidate list the watcher answers from.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SIXZONE_BEARINGS, SIXZONE_COLOURS, solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
+import {
+  SIXZONE_BEARINGS,
+  SIXZONE_COLOURS,
+  solveSixzone,
+  type SixzoneChallenge,
+  type SixzoneSecret,
+} from '../../src/client/sixzone.js';
 import { Observer } from '../../src/analysis/observer.js';
 import type { SealRecipient } from '../../src/crypto/seal.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
@@ -11,7 +17,10 @@ import { mintSixzone, newPublisher, publish, sha256Hex } from '../proof/mint.js'
 import { candidates, type Watched } from './brute.js';
 
 const TOKEN = 'analysis-attack-token';
-const SECRET: SixzoneSecret = { symbols: 'Q7ZK2M', mapping: { red: 'NW', orange: 'S', yellow: 'N', green: 'SE', blue: 'NE', violet: 'SW' } };
+const SECRET: SixzoneSecret = {
+  symbols: 'Q7ZK2M',
+  mapping: { red: 'NW', orange: 'S', yellow: 'N', green: 'SE', blue: 'NE', violet: 'SW' },
+};
 
 interface Challenge {
   nonce_uuid: string;
@@ -23,7 +32,8 @@ interface Challenge {
 function colourLabels(c: SixzoneChallenge): Uint8Array[] {
   return c.rounds.map((round) => {
     const labels = new Uint8Array(36);
-    for (const zone of round.zones) for (const s of zone.symbols) labels[c.alphabet.indexOf(s)] = SIXZONE_COLOURS.indexOf(zone.colour);
+    for (const zone of round.zones)
+      for (const s of zone.symbols) labels[c.alphabet.indexOf(s)] = SIXZONE_COLOURS.indexOf(zone.colour);
     return labels;
   });
 }
@@ -33,7 +43,10 @@ describe('observation attack against a running registry', () => {
   const publisher = newPublisher();
 
   before(async () => {
-    reg = await startTestRegistry({ circuits: { publisher_public_keys_hex: [publisher.publicHex] }, admin: { token_sha256_hex: [sha256Hex(TOKEN)] } });
+    reg = await startTestRegistry({
+      circuits: { publisher_public_keys_hex: [publisher.publicHex] },
+      admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
+    });
     const recipient = (await call<SealRecipient>(reg.url, 'GET', '/api/circuits/sealing-key')).body;
     const r = await publish(reg.url, TOKEN, mintSixzone({ handle: 'alice', secret: SECRET, recipient, publisher }));
     assert.equal(r.status, 201, JSON.stringify(r.body));
@@ -62,7 +75,10 @@ describe('observation attack against a running registry', () => {
       const ch = await challenge();
       const answers = solveSixzone(ch.challenge, SECRET);
       assert.equal((await validate(ch, answers)).status, 200);
-      observer.watch({ labels: colourLabels(ch.challenge), answers: Uint8Array.from(answers, (b) => SIXZONE_BEARINGS.indexOf(b)) });
+      observer.watch({
+        labels: colourLabels(ch.challenge),
+        answers: Uint8Array.from(answers, (b) => SIXZONE_BEARINGS.indexOf(b)),
+      });
       watched.push({ challenge: ch.challenge, answers });
       list = candidates(watched, 6, true);
       assert.equal(observer.candidates(), BigInt(list.length), `after ${watched.length} ceremonies`);

@@ -66,7 +66,9 @@ export function candidates(watched: Watched[], length: number, withMapping: bool
   for (const mapping of withMapping ? allMappings() : [undefined]) {
     const perPosition = Array.from({ length }, (_, p) =>
       [...SIXZONE_ALPHABET].filter((x) =>
-        watched.every((w) => w.challenge.rounds.every((round, r) => r % length !== p || answerOf(round, x, mapping) === w.answers[r])),
+        watched.every((w) =>
+          w.challenge.rounds.every((round, r) => r % length !== p || answerOf(round, x, mapping) === w.answers[r]),
+        ),
       ),
     );
     let secrets = [''];

@@ -3,8 +3,14 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { before, describe, it } from 'node:test';
-import { SIXZONE_ALPHABET, SIXZONE_BEARINGS, SIXZONE_COLOURS, solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
-import { dealRound, toSixzoneRound } from '../../src/analysis/grid.js';
+import {
+  SIXZONE_ALPHABET,
+  SIXZONE_BEARINGS,
+  SIXZONE_COLOURS,
+  solveSixzone,
+  type SixzoneChallenge,
+  type SixzoneSecret,
+} from '../../src/client/sixzone.js';
 import { simulateObservation, watchSession } from '../../src/analysis/observation.js';
 import { Observer } from '../../src/analysis/observer.js';
 import { HashStream, analysisKey } from '../../src/analysis/stream.js';
@@ -33,11 +39,24 @@ before(() => {
 describe('the analyser deals as the circuit does', () => {
   it('gives the circuit’s grid on fixed seeds, 12 and 64 rounds', async () => {
     const long = wasmArtifact(setSixzoneRounds(sixzoneBytes(), 64));
-    const seeds = ['aa'.repeat(32), 'ab'.repeat(32), '0f'.repeat(32), '00'.repeat(32), hex(new HashStream(analysisKey('grid'), 0).bytes(32))];
+    const seeds = [
+      'aa'.repeat(32),
+      'ab'.repeat(32),
+      '0f'.repeat(32),
+      '00'.repeat(32),
+      hex(new HashStream(analysisKey('grid'), 0).bytes(32)),
+    ];
     for (const seed of seeds) {
-      for (const [a, rounds] of [[artifact, 12], [long, 64]] as const) {
+      for (const [a, rounds] of [
+        [artifact, 12],
+        [long, 64],
+      ] as const) {
         const c = (await circuit('challenge', { nonce_uuid: 'n', tau: 't', seed }, a)) as unknown as SixzoneChallenge;
-        assert.deepEqual(challengeOf(Buffer.from(seed, 'hex'), rounds).rounds, c.rounds, `seed ${seed}, ${rounds} rounds`);
+        assert.deepEqual(
+          challengeOf(Buffer.from(seed, 'hex'), rounds).rounds,
+          c.rounds,
+          `seed ${seed}, ${rounds} rounds`,
+        );
       }
     }
   });
@@ -51,7 +70,10 @@ describe('the analyser deals as the circuit does', () => {
         const seed = draw.bytes(32);
         const session = watchSession(seed, 12, mapping, secret, truth);
         const s: SixzoneSecret = { symbols: secret.map((x) => SIXZONE_ALPHABET[x]).join('') };
-        if (mapping) s.mapping = Object.fromEntries(SIXZONE_COLOURS.map((c, k) => [c, SIXZONE_BEARINGS[truth[k]!]])) as SixzoneSecret['mapping'];
+        if (mapping)
+          s.mapping = Object.fromEntries(
+            SIXZONE_COLOURS.map((c, k) => [c, SIXZONE_BEARINGS[truth[k]!]]),
+          ) as SixzoneSecret['mapping'];
         const bearings = [...session.answers].map((b) => SIXZONE_BEARINGS[b]);
         const input = { nonce_uuid: 'n', tau: 't', seed: hex(seed), payload: { bearings }, secret: s };
         assert.deepEqual(await circuit('validate-response', input), { valid: true });
@@ -98,17 +120,29 @@ describe('observer: small cases by hand', () => {
   });
 
   it('simulates 1 round of a 1-symbol secret: one watched answer leaves 6 (× 720) and passes 1 in 6', () => {
-    for (const [mapping, before] of [[false, 36], [true, 25920]] as const) {
+    for (const [mapping, before] of [
+      [false, 36],
+      [true, 25920],
+    ] as const) {
       const r = simulateObservation({ rounds: 1, length: 1, mapping, trials: 7, sessions: 1, seed: 'hand' });
       assert.equal(r.candidates_before, BigInt(before));
-      assert.deepEqual(r.rows[0], { k: 0, median_candidates: before, pass_probability: 1 / 6, best_answer: 1 / 6, best_answer_exact: true }); // 25920 candidates are few enough to list
+      assert.deepEqual(r.rows[0], {
+        k: 0,
+        median_candidates: before,
+        pass_probability: 1 / 6,
+        best_answer: 1 / 6,
+        best_answer_exact: true,
+      }); // 25920 candidates are few enough to list
       assert.equal(r.rows[1]!.median_candidates, before / 6);
     }
   });
 });
 
 describe('observer agrees with explicit enumeration', () => {
-  for (const [length, mapping, rounds] of [[3, false, 6], [2, true, 4]] as const) {
+  for (const [length, mapping, rounds] of [
+    [3, false, 6],
+    [2, true, 4],
+  ] as const) {
     it(`length ${length}, ${mapping ? 'with' : 'without'} a mapping, ${rounds} rounds`, () => {
       const draw = new HashStream(analysisKey(`enumerate ${length} ${mapping}`), 0);
       const secret = Array.from({ length }, () => draw.below(36));
@@ -155,25 +189,58 @@ const PINNED = {
 
 describe('a seeded run', () => {
   const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
-  const run = (args: string[]) => promisify(execFile)(process.execPath, [cli, 'analyze', 'observation', ...args], { encoding: 'utf8' });
+  const run = (args: string[]) =>
+    promisify(execFile)(process.execPath, [cli, 'analyze', 'observation', ...args], { encoding: 'utf8' });
 
   for (const mapping of [false, true]) {
     it(`gives the pinned figures, which explicit enumeration reproduces (${mapping ? 'with' : 'without'} a mapping)`, async () => {
-      const { stdout } = await run(['--seed', 'pinned', '--length', '4', '--trials', '8', '--json', ...(mapping ? ['--mapping'] : [])]);
-      const doc = JSON.parse(stdout) as { observation: Array<{ rows: Array<{ k: number; median_candidates: number; pass_probability: number; best_answer: number; best_answer_exact: boolean }> }> };
+      const { stdout } = await run([
+        '--seed',
+        'pinned',
+        '--length',
+        '4',
+        '--trials',
+        '8',
+        '--json',
+        ...(mapping ? ['--mapping'] : []),
+      ]);
+      const doc = JSON.parse(stdout) as {
+        observation: Array<{
+          rows: Array<{
+            k: number;
+            median_candidates: number;
+            pass_probability: number;
+            best_answer: number;
+            best_answer_exact: boolean;
+          }>;
+        }>;
+      };
       const rows = doc.observation[0]!.rows;
       const brute = enumerateRun('pinned', 4, 12, 8, mapping);
       assert.equal(rows.length, brute.medians.length);
       rows.forEach((row, k) => {
         assert.equal(row.median_candidates, brute.medians[k], `median at k=${k}`);
-        assert.ok(Math.abs(row.pass_probability - brute.pass[k]!) < 1e-12, `pass at k=${k}: ${row.pass_probability} vs ${brute.pass[k]}`);
-        if (row.best_answer_exact) assert.ok(Math.abs(row.best_answer - brute.best[k]!) < 1e-12, `best answer at k=${k}`);
+        assert.ok(
+          Math.abs(row.pass_probability - brute.pass[k]!) < 1e-12,
+          `pass at k=${k}: ${row.pass_probability} vs ${brute.pass[k]}`,
+        );
+        if (row.best_answer_exact)
+          assert.ok(Math.abs(row.best_answer - brute.best[k]!) < 1e-12, `best answer at k=${k}`);
         assert.equal(row.best_answer_exact, !mapping || k > 0); // with a mapping, nothing watched is too many to list
       });
       const pinned = PINNED[mapping ? 'mapping' : 'plain'];
-      assert.deepEqual(rows.map((r) => r.median_candidates), pinned.medians);
-      assert.deepEqual(rows.map((r) => Number(r.pass_probability.toPrecision(6))), pinned.pass);
-      assert.deepEqual(rows.map((r) => Number(r.best_answer.toPrecision(6))), pinned.best);
+      assert.deepEqual(
+        rows.map((r) => r.median_candidates),
+        pinned.medians,
+      );
+      assert.deepEqual(
+        rows.map((r) => Number(r.pass_probability.toPrecision(6))),
+        pinned.pass,
+      );
+      assert.deepEqual(
+        rows.map((r) => Number(r.best_answer.toPrecision(6))),
+        pinned.best,
+      );
     });
   }
 
@@ -186,8 +253,22 @@ describe('a seeded run', () => {
   });
 
   it('refuses bad options with exit 2 and the usage', async () => {
-    await assert.rejects(run(['--length', '4,3']), (e: { code: number; stderr: string }) => e.code === 2 && /--length must be an integer 4-12[^]*usage:/.test(e.stderr));
-    for (const bad of [['--length', '13'], ['--length', ''], ['--length', '8..6'], ['--length', '4..13'], ['--rounds', '0'], ['--rounds', '65'], ['--trials', 'x'], ['--sessions', '-1'], ['--bogus']]) {
+    await assert.rejects(
+      run(['--length', '4,3']),
+      (e: { code: number; stderr: string }) =>
+        e.code === 2 && /--length must be an integer 4-12[\s\S]*usage:/.test(e.stderr),
+    );
+    for (const bad of [
+      ['--length', '13'],
+      ['--length', ''],
+      ['--length', '8..6'],
+      ['--length', '4..13'],
+      ['--rounds', '0'],
+      ['--rounds', '65'],
+      ['--trials', 'x'],
+      ['--sessions', '-1'],
+      ['--bogus'],
+    ]) {
       assert.equal(await main(bad), 2, bad.join(' '));
     }
   });
@@ -198,7 +279,11 @@ function bestBlindAnswer(challenge: SixzoneChallenge, length: number): number {
   let share = 1;
   for (let p = 0; p < length; p++) {
     const asking = { ...challenge, rounds: challenge.rounds.filter((_, r) => r % length === p) };
-    share *= largestAgreeing([...SIXZONE_ALPHABET].map((symbols) => ({ symbols })), asking) / 36;
+    share *=
+      largestAgreeing(
+        [...SIXZONE_ALPHABET].map((symbols) => ({ symbols })),
+        asking,
+      ) / 36;
   }
   return share;
 }
@@ -210,7 +295,10 @@ function enumerateRun(seed: string, length: number, rounds: number, trials: numb
     const symbols = Array.from({ length }, () => SIXZONE_ALPHABET[draw.below(36)]).join('');
     const truth = mapping ? draw.shuffle(6) : identity;
     const secret: SixzoneSecret = { symbols };
-    if (mapping) secret.mapping = Object.fromEntries(SIXZONE_COLOURS.map((c, k) => [c, SIXZONE_BEARINGS[truth[k]!]])) as SixzoneSecret['mapping'];
+    if (mapping)
+      secret.mapping = Object.fromEntries(
+        SIXZONE_COLOURS.map((c, k) => [c, SIXZONE_BEARINGS[truth[k]!]]),
+      ) as SixzoneSecret['mapping'];
     const counts = [36 ** length * (mapping ? 720 : 1)];
     const pass: number[] = [];
     const best: number[] = [];

@@ -125,19 +125,31 @@ test('every folder of src/ has a layer', () => {
 
 const edge = (file: string, target: string) => `${relative(SRC, file)} → ${relative(SRC, target)}`;
 const upward = [...graph].flatMap(([file, targets]) =>
-  targets.filter((t) => unitOf(t) !== unitOf(file) && rankOf(unitOf(t)) <= rankOf(unitOf(file))).map((t) => edge(file, t)),
+  targets
+    .filter((t) => unitOf(t) !== unitOf(file) && rankOf(unitOf(t)) <= rankOf(unitOf(file)))
+    .map((t) => edge(file, t)),
 );
 
 test('imports go to the same folder or to a lower layer (but for the known ones being removed)', () => {
-  assert.deepEqual(upward.filter((e) => !KNOWN_UPWARD.has(e)), []);
+  assert.deepEqual(
+    upward.filter((e) => !KNOWN_UPWARD.has(e)),
+    [],
+  );
 });
 
 test('every known upward import still exists: the list only shrinks', () => {
-  assert.deepEqual([...KNOWN_UPWARD].filter((e) => !upward.includes(e)), [], 'remove these from KNOWN_UPWARD');
+  assert.deepEqual(
+    [...KNOWN_UPWARD].filter((e) => !upward.includes(e)),
+    [],
+    'remove these from KNOWN_UPWARD',
+  );
 });
 
 test('no file imports itself through others', () => {
-  assert.deepEqual(cycles(graph).map((c) => c.map((f) => relative(SRC, f))), []);
+  assert.deepEqual(
+    cycles(graph).map((c) => c.map((f) => relative(SRC, f))),
+    [],
+  );
 });
 
 test('no folder imports itself through others (the known upward imports aside)', () => {
@@ -145,7 +157,8 @@ test('no folder imports itself through others (the known upward imports aside)',
   for (const [file, targets] of graph) {
     const from = unitOf(file);
     const deps = folders.get(from) ?? [];
-    for (const t of targets) if (unitOf(t) !== from && !deps.includes(unitOf(t)) && !KNOWN_UPWARD.has(edge(file, t))) deps.push(unitOf(t));
+    for (const t of targets)
+      if (unitOf(t) !== from && !deps.includes(unitOf(t)) && !KNOWN_UPWARD.has(edge(file, t))) deps.push(unitOf(t));
     folders.set(from, deps);
   }
   assert.deepEqual(cycles(folders), []);
@@ -154,5 +167,8 @@ test('no folder imports itself through others (the known upward imports aside)',
 test('the checks see real imports: a known downward edge is found', () => {
   // Guards against a regex or path change that would make every check above pass on an empty graph.
   const routes = join(SRC, 'directory', 'routes.ts');
-  assert.ok(graph.get(routes)?.some((t) => unitOf(t) === 'errors.ts' || unitOf(t) === 'http'), 'directory/routes.ts imports the error module');
+  assert.ok(
+    graph.get(routes)?.some((t) => unitOf(t) === 'errors.ts' || unitOf(t) === 'http'),
+    'directory/routes.ts imports the error module',
+  );
 });

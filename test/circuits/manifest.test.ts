@@ -47,11 +47,18 @@ describe('circuit manifest', () => {
       { created_at: '2026-11-24T05:00:01.000Z' },
       { signature_hex: m.signature_hex.slice(0, -2) + (m.signature_hex.endsWith('00') ? '01' : '00') },
     ];
-    for (const change of tampered) assert.equal(verifyManifest({ ...m, ...change }, [publisher]), false, JSON.stringify(change));
+    for (const change of tampered)
+      assert.equal(verifyManifest({ ...m, ...change }, [publisher]), false, JSON.stringify(change));
     // Another key re-signing is refused unless that key is allowed.
     const other = signManifest(fields, new Uint8Array(32).fill(9));
     assert.equal(verifyManifest({ ...other }, [publisher]), false);
-    assert.equal(verifyManifest({ ...m, publisher_public_key_hex: other.publisher_public_key_hex }, [publisher, other.publisher_public_key_hex]), false);
+    assert.equal(
+      verifyManifest({ ...m, publisher_public_key_hex: other.publisher_public_key_hex }, [
+        publisher,
+        other.publisher_public_key_hex,
+      ]),
+      false,
+    );
   });
 
   it('has canonical bytes independent of key order and excluding the signature', () => {

@@ -16,7 +16,10 @@ describe('enigma-registry circuit publish | list | revoke', () => {
   const minted: Minted[] = [];
 
   before(async () => {
-    reg = await startTestRegistry({ circuits: { publisher_public_keys_hex: [publisher.publicHex] }, admin: { token_sha256_hex: [sha256Hex(TOKEN)] } });
+    reg = await startTestRegistry({
+      circuits: { publisher_public_keys_hex: [publisher.publicHex] },
+      admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
+    });
     writeFileSync(tokenFile, `${TOKEN}\n`);
     const recipient = (await call<SealRecipient>(reg.url, 'GET', '/api/circuits/sealing-key')).body;
     // The layout `circuit mint --out` writes.
@@ -36,21 +39,47 @@ describe('enigma-registry circuit publish | list | revoke', () => {
     const p = await runCli(['circuit', 'publish', '--registry', reg.url, '--token-file', tokenFile, '--dir', dir.path]);
     assert.equal(p.code, 0, p.stderr);
     assert.deepEqual(
-      p.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { sha256: string }).sha256),
+      p.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { sha256: string }).sha256),
       minted.map((m) => m.manifest.sha256),
     );
-    const again = await runCli(['circuit', 'publish', '--registry', reg.url, '--token-file', tokenFile, '--dir', dir.path, '--handle', 'alice']);
+    const again = await runCli([
+      'circuit',
+      'publish',
+      '--registry',
+      reg.url,
+      '--token-file',
+      tokenFile,
+      '--dir',
+      dir.path,
+      '--handle',
+      'alice',
+    ]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /409 CONFLICT/);
 
     const l = await runCli(['circuit', 'list', '--registry', reg.url]);
     assert.equal(l.code, 0, l.stderr);
     assert.deepEqual(
-      l.stdout.trim().split('\n').map((line) => line.split('\t')),
+      l.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split('\t')),
       minted.map((m) => [m.manifest.handle, m.manifest.build_id, '1.0.0', m.manifest.sha256, 'ok']),
     );
 
-    const r = await runCli(['circuit', 'revoke', '--registry', reg.url, '--token-file', tokenFile, '--sha256', minted[1]!.manifest.sha256]);
+    const r = await runCli([
+      'circuit',
+      'revoke',
+      '--registry',
+      reg.url,
+      '--token-file',
+      tokenFile,
+      '--sha256',
+      minted[1]!.manifest.sha256,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).revoked_builds, 1);
     const lb = await runCli(['circuit', 'list', '--registry', reg.url, '--handle', 'bob', '--json']);
@@ -60,7 +89,16 @@ describe('enigma-registry circuit publish | list | revoke', () => {
   test('a wrong token is refused; missing options are a usage error', async () => {
     const bad = join(dir.path, 'bad.token');
     writeFileSync(bad, 'nope');
-    const r = await runCli(['circuit', 'revoke', '--registry', reg.url, '--token-file', bad, '--sha256', minted[0]!.manifest.sha256]);
+    const r = await runCli([
+      'circuit',
+      'revoke',
+      '--registry',
+      reg.url,
+      '--token-file',
+      bad,
+      '--sha256',
+      minted[0]!.manifest.sha256,
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /401 UNAUTHORIZED/);
     assert.equal((await call(reg.url, 'GET', '/api/circuits/alice/verify')).body.revoked, false);

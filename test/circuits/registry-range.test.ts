@@ -10,5 +10,6 @@ test('Range parsing: one bytes range served, unsatisfiable reported, anything el
   assert.deepEqual(parseRange('bytes=-500', 100), { start: 0, end: 99 });
   assert.equal(parseRange('bytes=100-', 100), 'unsatisfiable');
   assert.equal(parseRange('bytes=-0', 100), 'unsatisfiable');
-  for (const h of [undefined, 'bytes=5-1', 'bytes=0-1,3-4', 'items=0-1', 'bytes=-', 'bytes=a-b']) assert.equal(parseRange(h, 100), undefined, String(h));
+  for (const h of [undefined, 'bytes=5-1', 'bytes=0-1,3-4', 'items=0-1', 'bytes=-', 'bytes=a-b'])
+    assert.equal(parseRange(h, 100), undefined, String(h));
 });

@@ -12,7 +12,9 @@ import { sixzoneBytes } from './sixzone-artifact.js';
 const TOKEN = 'registry-test-token';
 const publisher = newPublisher();
 // A module importing env.foo: compiles, but imports beyond WASI preview 1.
-const BAD_IMPORTS = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 2, 0x0b, 1, 3, 0x65, 0x6e, 0x76, 3, 0x66, 0x6f, 0x6f, 0, 0]);
+const BAD_IMPORTS = new Uint8Array([
+  0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 2, 0x0b, 1, 3, 0x65, 0x6e, 0x76, 3, 0x66, 0x6f, 0x6f, 0, 0,
+]);
 
 function signed(bytes: Uint8Array, o: Partial<ManifestFields> = {}, seed = publisher.seed): Minted {
   const fields: ManifestFields = {
@@ -57,7 +59,15 @@ for (const kind of ['sqlite', 'memory'] as const) {
 
     test('publishing is refused without the admin token, or for a bad manifest or artifact', async () => {
       const pub = (m: Minted, token = TOKEN) => publish(base, token, m);
-      assert.equal((await call(base, 'POST', '/api/admin/circuits', { manifest: v1.manifest, artifact_base64: toBase64(v1.bytes) })).status, 401);
+      assert.equal(
+        (
+          await call(base, 'POST', '/api/admin/circuits', {
+            manifest: v1.manifest,
+            artifact_base64: toBase64(v1.bytes),
+          })
+        ).status,
+        401,
+      );
       assert.equal((await pub(signed(wasm, { handle: 'x1' }), 'wrong-token')).status, 401);
       // Signed by a key the registry does not list.
       const stranger = newPublisher();
@@ -85,22 +95,50 @@ for (const kind of ['sqlite', 'memory'] as const) {
       // Over circuits.max_artifact_bytes.
       assert.equal((await pub(signed(new Uint8Array(300 * 1024), { handle: 'x8' }))).status, 413);
       // Out of schema, and not base64.
-      assert.equal((await call(base, 'POST', '/api/admin/circuits', { manifest: { handle: 'x9' }, artifact_base64: '' }, adminHeaders(TOKEN))).status, 400);
-      assert.equal((await call(base, 'POST', '/api/admin/circuits', { manifest: v1.manifest, artifact_base64: '***' }, adminHeaders(TOKEN))).status, 400);
+      assert.equal(
+        (
+          await call(
+            base,
+            'POST',
+            '/api/admin/circuits',
+            { manifest: { handle: 'x9' }, artifact_base64: '' },
+            adminHeaders(TOKEN),
+          )
+        ).status,
+        400,
+      );
+      assert.equal(
+        (
+          await call(
+            base,
+            'POST',
+            '/api/admin/circuits',
+            { manifest: v1.manifest, artifact_base64: '***' },
+            adminHeaders(TOKEN),
+          )
+        ).status,
+        400,
+      );
       // A handle a static route would shadow.
       assert.equal((await pub(signed(wasm, { handle: 'sealing-key' }))).status, 400);
       // The same (handle, build_id) again.
       assert.equal((await pub(v1)).status, 409);
       // None of the refused handles exists.
-      for (const h of ['x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8']) assert.equal((await call(base, 'GET', `/api/circuits/${h}`)).status, 404);
+      for (const h of ['x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8'])
+        assert.equal((await call(base, 'GET', `/api/circuits/${h}`)).status, 404);
     });
 
     test('discovery: list (paginated), circuit, manifest, verify, build-scoped variants, 404s', async () => {
-      for (const h of ['a-one', 'b-two', 'c-three']) assert.equal((await publish(base, TOKEN, signed(wasm, { handle: h }))).status, 201);
+      for (const h of ['a-one', 'b-two', 'c-three'])
+        assert.equal((await publish(base, TOKEN, signed(wasm, { handle: h }))).status, 201);
       const seen: string[] = [];
       let after: string | null = null;
       do {
-        const page: { body: { circuits: Array<{ handle: string }>; next: string | null } } = await call(base, 'GET', `/api/circuits?limit=2${after ? `&after=${after}` : ''}`);
+        const page: { body: { circuits: Array<{ handle: string }>; next: string | null } } = await call(
+          base,
+          'GET',
+          `/api/circuits?limit=2${after ? `&after=${after}` : ''}`,
+        );
         assert.ok(page.body.circuits.length <= 2);
         seen.push(...page.body.circuits.map((c) => c.handle));
         after = page.body.next;
@@ -109,7 +147,10 @@ for (const kind of ['sqlite', 'memory'] as const) {
 
       const d = await call(base, 'GET', '/api/circuits/plain');
       assert.equal(d.body.current.build_id, 'b2');
-      assert.deepEqual(d.body.builds.map((b: { build_id: string }) => b.build_id), ['b2', 'b1']);
+      assert.deepEqual(
+        d.body.builds.map((b: { build_id: string }) => b.build_id),
+        ['b2', 'b1'],
+      );
       assert.deepEqual((await call(base, 'GET', '/api/circuits/plain/manifest')).body, v2.manifest);
       assert.deepEqual((await call(base, 'GET', '/api/circuits/plain/builds/b1/manifest')).body, v1.manifest);
       assert.equal((await call(base, 'GET', '/api/circuits/plain/builds/b1')).body.version, '1.0.0');
@@ -128,7 +169,14 @@ for (const kind of ['sqlite', 'memory'] as const) {
         revoked: false,
       });
       assert.equal((await call(base, 'GET', '/api/circuits/plain/verify')).body.build_id, 'b2');
-      for (const p of ['/api/circuits/nope', '/api/circuits/nope/manifest', '/api/circuits/nope/verify', '/api/circuits/plain/builds/b9', '/api/circuits/plain/builds/b9/manifest', '/api/circuits/plain/builds/b9/verify']) {
+      for (const p of [
+        '/api/circuits/nope',
+        '/api/circuits/nope/manifest',
+        '/api/circuits/nope/verify',
+        '/api/circuits/plain/builds/b9',
+        '/api/circuits/plain/builds/b9/manifest',
+        '/api/circuits/plain/builds/b9/verify',
+      ]) {
         const r = await call(base, 'GET', p);
         assert.equal(r.status, 404, p);
         assert.equal(r.body.error.code, 'NOT_FOUND');
@@ -156,11 +204,15 @@ for (const kind of ['sqlite', 'memory'] as const) {
       assert.equal(part.status, 206);
       assert.equal(part.headers.get('content-range'), `bytes 4-11/${wasm.length}`);
       assert.deepEqual(new Uint8Array(await part.arrayBuffer()), wasm.subarray(4, 12));
-      const bad = await fetch(`${base}/api/binaries/handle/plain/builds/b1`, { headers: { range: `bytes=${wasm.length}-` } });
+      const bad = await fetch(`${base}/api/binaries/handle/plain/builds/b1`, {
+        headers: { range: `bytes=${wasm.length}-` },
+      });
       assert.equal(bad.status, 416);
       assert.equal(bad.headers.get('content-range'), `bytes */${wasm.length}`);
       await bad.arrayBuffer();
-      const cached = await fetch(`${base}/api/binaries/handle/plain`, { headers: { 'if-none-match': `"${v2.manifest.sha256}"` } });
+      const cached = await fetch(`${base}/api/binaries/handle/plain`, {
+        headers: { 'if-none-match': `"${v2.manifest.sha256}"` },
+      });
       assert.equal(cached.status, 304);
       await cached.arrayBuffer();
       // The 5-token budget (burst 5, refilling at 0.01/s) is spent now.
@@ -187,9 +239,16 @@ for (const kind of ['sqlite', 'memory'] as const) {
       assert.equal(r.body.revoked_builds, 4); // plain/b1, a-one, b-two, c-three share the bytes
       assert.equal((await call(base, 'GET', '/api/circuits/a-one/verify')).body.revoked, true);
       assert.equal((await call(base, 'GET', '/api/circuits/plain/verify')).body.revoked, false);
-      assert.equal((await call(base, 'POST', '/api/admin/revocations', { sha256: v1.manifest.sha256 }, adminHeaders(TOKEN))).body.revoked_builds, 0);
+      assert.equal(
+        (await call(base, 'POST', '/api/admin/revocations', { sha256: v1.manifest.sha256 }, adminHeaders(TOKEN))).body
+          .revoked_builds,
+        0,
+      );
       assert.equal((await publish(base, TOKEN, signed(wasm, { handle: 'again' }))).status, 409);
-      assert.equal((await call(base, 'POST', '/api/admin/revocations', { sha256: 'XYZ' }, adminHeaders(TOKEN))).status, 400);
+      assert.equal(
+        (await call(base, 'POST', '/api/admin/revocations', { sha256: 'XYZ' }, adminHeaders(TOKEN))).status,
+        400,
+      );
     });
   });
 }

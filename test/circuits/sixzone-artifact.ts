@@ -15,7 +15,10 @@ export function wasmArtifact(bytes: Uint8Array): Artifact {
 }
 
 export function sixzoneBytes(): Uint8Array {
-  const sources = [join(repoRoot, 'circuits', 'build.mjs'), ...readdirSync(sixzoneSources).map((f) => join(sixzoneSources, f))];
+  const sources = [
+    join(repoRoot, 'circuits', 'build.mjs'),
+    ...readdirSync(sixzoneSources).map((f) => join(sixzoneSources, f)),
+  ];
   const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
   if (!existsSync(sixzonePath) || statSync(sixzonePath).mtimeMs < newest) {
     const r = spawnSync(process.execPath, [join(repoRoot, 'circuits', 'build.mjs')], { encoding: 'utf8' });

@@ -27,14 +27,19 @@ test('the challenge for the vector seed deals the vector zones', async () => {
   const ch = (await run('challenge', request)) as SixzoneChallenge;
   assert.equal(ch.rounds.length, KAT.answer.length);
   for (const [round, zones] of Object.entries(KAT.zones)) {
-    assert.deepEqual(ch.rounds[Number(round)]!.zones.map((z) => `${z.bearing}:${z.colour}:${z.symbols.join('')}`), zones, `round ${round}`);
+    assert.deepEqual(
+      ch.rounds[Number(round)]!.zones.map((z) => `${z.bearing}:${z.colour}:${z.symbols.join('')}`),
+      zones,
+      `round ${round}`,
+    );
   }
   assert.deepEqual(solveSixzone(ch, secret), KAT.answer);
   assert.deepEqual(solveSixzone(ch, mapped), KAT.answerWithMapping);
 });
 
 test('validate-response accepts exactly the vector answers', async () => {
-  const validate = (bearings: readonly string[], s: SixzoneSecret) => run('validate-response', { ...request, payload: { bearings }, secret: s });
+  const validate = (bearings: readonly string[], s: SixzoneSecret) =>
+    run('validate-response', { ...request, payload: { bearings }, secret: s });
   assert.deepEqual(await validate(KAT.answer, secret), { valid: true });
   assert.deepEqual(await validate(KAT.answerWithMapping, mapped), { valid: true });
   // The unmapped answer is not the mapped one, and one changed round fails the whole answer.

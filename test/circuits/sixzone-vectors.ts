@@ -8,7 +8,14 @@ export const SIXZONE_KAT = {
   /** `bearing:colour:symbols` of each zone, in bearing order. */
   zones: {
     0: ['N:violet:XFYD56', 'NE:yellow:HSGR30', 'SE:orange:IJALEB', 'S:blue:4MKT7C', 'SW:red:ZOVP29', 'NW:green:WQU81N'],
-    11: ['N:violet:FL6BH2', 'NE:blue:1PYJRW', 'SE:red:OXCQ85', 'S:green:UG73MD', 'SW:orange:NK9SI0', 'NW:yellow:VZTE4A'],
+    11: [
+      'N:violet:FL6BH2',
+      'NE:blue:1PYJRW',
+      'SE:red:OXCQ85',
+      'S:green:UG73MD',
+      'SW:orange:NK9SI0',
+      'NW:yellow:VZTE4A',
+    ],
   },
   secret: 'K7Q2ZD',
   mapping: { red: 'S', orange: 'SW', yellow: 'NW', green: 'N', blue: 'NE', violet: 'SE' },

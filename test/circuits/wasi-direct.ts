@@ -19,10 +19,22 @@ export const directRunner = {
     const started = performance.now();
     try {
       writeFileSync(join(dir, 'in'), stdin);
-      const fds = [openSync(join(dir, 'in'), 'r'), openSync(join(dir, 'out'), 'w'), openSync(join(dir, 'err'), 'w')] as const;
+      const fds = [
+        openSync(join(dir, 'in'), 'r'),
+        openSync(join(dir, 'out'), 'w'),
+        openSync(join(dir, 'err'), 'w'),
+      ] as const;
       let exit_code: number | null;
       try {
-        const wasi = new WASI({ version: 'preview1', args: ['circuit', command, ...args], env: {}, stdin: fds[0], stdout: fds[1], stderr: fds[2], returnOnExit: true });
+        const wasi = new WASI({
+          version: 'preview1',
+          args: ['circuit', command, ...args],
+          env: {},
+          stdin: fds[0],
+          stdout: fds[1],
+          stderr: fds[2],
+          returnOnExit: true,
+        });
         const instance = await WebAssembly.instantiate(module, wasi.getImportObject() as WebAssembly.Imports);
         exit_code = wasi.start(instance);
       } finally {

@@ -30,9 +30,13 @@ const mintModule = join(import.meta.dirname, '..', '..', 'src', 'cli', 'circuit-
 async function runMint(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const script = `const m = await import(${JSON.stringify(mintModule)}); process.exitCode = await m.main(process.argv.slice(1));`;
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--input-type=module', '-e', script, '--', ...args], (error, stdout, stderr) => {
-      resolve({ code: child.exitCode ?? (error ? 1 : 0), stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      ['--input-type=module', '-e', script, '--', ...args],
+      (error, stdout, stderr) => {
+        resolve({ code: child.exitCode ?? (error ? 1 : 0), stdout, stderr });
+      },
+    );
     child.stdin?.end();
   });
 }
@@ -41,7 +45,9 @@ async function proveAndValidate(out: string, handle: string, secret: SixzoneSecr
   const manifest = JSON.parse(readFileSync(join(out, `${handle}.manifest.json`), 'utf8')) as Manifest;
   const artifact = wasmArtifact(new Uint8Array(readFileSync(join(out, `${handle}.wasm`))));
   const ask = { nonce_uuid: 'n-1', tau: 't-1', seed: '3c'.repeat(32) };
-  const challenge = JSON.parse((await directRunner.run(artifact, 'challenge', [], enc(ask))).stdout) as SixzoneChallenge;
+  const challenge = JSON.parse(
+    (await directRunner.run(artifact, 'challenge', [], enc(ask))).stdout,
+  ) as SixzoneChallenge;
   assert.equal(challenge.rounds.length, rounds);
   const bearings = solveSixzone(challenge, secret);
   const sealing = readJson(join(keys, 'sealing.key.json'));
@@ -49,7 +55,10 @@ async function proveAndValidate(out: string, handle: string, secret: SixzoneSecr
   const keyList = [{ kid_hex: sealing.kid_hex!, x25519_private_key_hex: sealing.x25519_private_key_hex! }];
   assert.deepEqual(await validateResponse(directRunner, artifact, request, keyList), { valid: true });
   const wrong = bearings.map((b, i) => (i === 0 ? (b === 'N' ? 'S' : 'N') : b));
-  assert.deepEqual(await validateResponse(directRunner, artifact, { ...request, payload: { bearings: wrong } }, keyList), { valid: false });
+  assert.deepEqual(
+    await validateResponse(directRunner, artifact, { ...request, payload: { bearings: wrong } }, keyList),
+    { valid: false },
+  );
 }
 
 before(async () => {
@@ -58,7 +67,9 @@ before(async () => {
   const pub = readFileSync(join(keys, 'sealing.pub.json'));
   server = createServer((req, res) => {
     const ok = req.method === 'GET' && req.url === '/api/circuits/sealing-key';
-    res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' }).end(ok ? pub : '{"error":{"code":"NOT_FOUND","message":"no"}}');
+    res
+      .writeHead(ok ? 200 : 404, { 'content-type': 'application/json' })
+      .end(ok ? pub : '{"error":{"code":"NOT_FOUND","message":"no"}}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   registryUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -74,7 +85,17 @@ describe('circuit mint', () => {
     writeFileSync(secretFile, 'zebra9\nS SW NW N NE SE\n');
     const out = join(dir, 'out1');
     const args = ['--handle', 'alice', '--rounds', '7', '--mapping', '--sealing-key', join(keys, 'sealing.pub.json')];
-    const r = await runMint([...args, '--publisher-key', join(keys, 'publisher.key.json'), '--out', out, '--secret-file', secretFile, '--version', '2.1.0']);
+    const r = await runMint([
+      ...args,
+      '--publisher-key',
+      join(keys, 'publisher.key.json'),
+      '--out',
+      out,
+      '--secret-file',
+      secretFile,
+      '--version',
+      '2.1.0',
+    ]);
     assert.equal(r.code, 0);
     const wasm = readFileSync(join(out, 'alice.wasm'));
     const sha = createHash('sha256').update(wasm).digest('hex');
@@ -84,7 +105,13 @@ describe('circuit mint', () => {
     const publisher = readJson(join(keys, 'publisher.key.json')).ed25519_public_key_hex!;
     assert.equal(verifyManifest(manifest, [publisher]), true);
     assert.deepEqual(
-      { handle: manifest.handle, version: manifest.version, kind: manifest.kind, sha256: manifest.sha256, size: manifest.size },
+      {
+        handle: manifest.handle,
+        version: manifest.version,
+        kind: manifest.kind,
+        sha256: manifest.sha256,
+        size: manifest.size,
+      },
       { handle: 'alice', version: '2.1.0', kind: 'wasm', sha256: sha, size: wasm.length },
     );
     assert.deepEqual(manifest.commands, ['info', 'challenge', 'validate-response']);
@@ -95,14 +122,30 @@ describe('circuit mint', () => {
       const text = readFileSync(join(out, f)).toString('latin1');
       assert.ok(!text.includes('ZEBRA9') && !text.includes('zebra9'), f);
     }
-    await proveAndValidate(out, 'alice', { symbols: 'ZEBRA9', mapping: { red: 'S', orange: 'SW', yellow: 'NW', green: 'N', blue: 'NE', violet: 'SE' } }, 7);
+    await proveAndValidate(
+      out,
+      'alice',
+      { symbols: 'ZEBRA9', mapping: { red: 'S', orange: 'SW', yellow: 'NW', green: 'N', blue: 'NE', violet: 'SE' } },
+      7,
+    );
   });
 
   it('mints with the sealing key fetched from --registry and a JSON secret file without mapping', async () => {
     const secretFile = join(dir, 'secret.json');
     writeFileSync(secretFile, JSON.stringify({ symbols: 'K7Q2X9' }));
     const out = join(dir, 'out2');
-    const r = await runMint(['--handle', 'bob.reg', '--registry', registryUrl, '--publisher-key', join(keys, 'publisher.key.json'), '--out', out, '--secret-file', secretFile]);
+    const r = await runMint([
+      '--handle',
+      'bob.reg',
+      '--registry',
+      registryUrl,
+      '--publisher-key',
+      join(keys, 'publisher.key.json'),
+      '--out',
+      out,
+      '--secret-file',
+      secretFile,
+    ]);
     assert.equal(r.code, 0);
     await proveAndValidate(out, 'bob.reg', { symbols: 'K7Q2X9' }, 12);
   });
@@ -111,7 +154,18 @@ describe('circuit mint', () => {
     const secretFile = join(dir, 'short.json');
     writeFileSync(secretFile, JSON.stringify({ symbols: 'K7Q2' }));
     const out = join(dir, 'out-short');
-    const args = ['--handle', 'short', '--sealing-key', join(keys, 'sealing.pub.json'), '--publisher-key', join(keys, 'publisher.key.json'), '--out', out, '--secret-file', secretFile];
+    const args = [
+      '--handle',
+      'short',
+      '--sealing-key',
+      join(keys, 'sealing.pub.json'),
+      '--publisher-key',
+      join(keys, 'publisher.key.json'),
+      '--out',
+      out,
+      '--secret-file',
+      secretFile,
+    ];
     const refused = await runMint(args);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /4 symbols; at least 6 are required/);
@@ -122,19 +176,38 @@ describe('circuit mint', () => {
     await proveAndValidate(out, 'short', { symbols: 'K7Q2' }, 12);
   });
 
-  it('asks for the secret with hidden input on a terminal', { skip: !existsSync('/usr/bin/script') && 'util-linux script is missing' }, async () => {
+  it('asks for the secret with hidden input on a terminal', {
+    skip: !existsSync('/usr/bin/script') && 'util-linux script is missing',
+  }, async () => {
     const out = join(dir, 'tty');
     const runner = join(dir, 'run-mint.mjs');
-    writeFileSync(runner, `const m = await import(${JSON.stringify(mintModule)}); process.exitCode = await m.main(process.argv.slice(2));\n`);
-    const args = ['--handle', 'tty', '--sealing-key', join(keys, 'sealing.pub.json'), '--publisher-key', join(keys, 'publisher.key.json'), '--out', out];
+    writeFileSync(
+      runner,
+      `const m = await import(${JSON.stringify(mintModule)}); process.exitCode = await m.main(process.argv.slice(2));\n`,
+    );
+    const args = [
+      '--handle',
+      'tty',
+      '--sealing-key',
+      join(keys, 'sealing.pub.json'),
+      '--publisher-key',
+      join(keys, 'publisher.key.json'),
+      '--out',
+      out,
+    ];
     // `script` gives the child a pseudo-terminal; each answer is sent once its prompt has appeared.
-    const child = spawn('/usr/bin/script', ['-qec', [process.execPath, runner, ...args].join(' '), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/script', ['-qec', [process.execPath, runner, ...args].join(' '), '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let seen = '';
-    const answers: Array<[RegExp, string]> = [[/Secret \(/, 'q7k2m4\r'], [/Repeat the secret/, 'q7k2m4\r']];
+    const answers: Array<[RegExp, string]> = [
+      [/Secret \(/, 'q7k2m4\r'],
+      [/Repeat the secret/, 'q7k2m4\r'],
+    ];
     child.stdout.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       const next = answers[0];
-      if (next && next[0].test(seen)) {
+      if (next?.[0].test(seen)) {
         answers.shift();
         child.stdin.write(next[1]);
       }
@@ -148,7 +221,14 @@ describe('circuit mint', () => {
 
   it('refuses bad secrets, bad options and a missing terminal without writing anything', async () => {
     const out = join(dir, 'refused');
-    const common = ['--sealing-key', join(keys, 'sealing.pub.json'), '--publisher-key', join(keys, 'publisher.key.json'), '--out', out];
+    const common = [
+      '--sealing-key',
+      join(keys, 'sealing.pub.json'),
+      '--publisher-key',
+      join(keys, 'publisher.key.json'),
+      '--out',
+      out,
+    ];
     const file = (name: string, text: string) => {
       writeFileSync(join(dir, name), text);
       return join(dir, name);

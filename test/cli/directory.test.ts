@@ -6,7 +6,10 @@ import { handleOf, identitySignatureValid, type GeneratedIdentity } from '../../
 import { runCli, startTestRegistry, tempDir } from '../helpers/registry.js';
 import { VECTOR } from '../directory/vector.js';
 
-const envelope = { pepper_hex: VECTOR.pepperHex, keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }] };
+const envelope = {
+  pepper_hex: VECTOR.pepperHex,
+  keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }],
+};
 
 /** Runs `f` with ENIGMA_REGISTRY_PEPPER_HEX set (or unset) in the environment the CLI inherits. */
 async function withPepperEnv<T>(value: string | undefined, f: () => Promise<T>): Promise<T> {
@@ -69,10 +72,22 @@ describe('register / resolve / check-user commands (PoW on)', () => {
     const again = await cli('register', '--username', 'cli-jo', '--pepper-file', pepperFile);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /exists/);
-    const conflict = await cli('register', '--username', 'cli-jo', '--pepper-file', pepperFile, '--keys-out', 'other.json');
+    const conflict = await cli(
+      'register',
+      '--username',
+      'cli-jo',
+      '--pepper-file',
+      pepperFile,
+      '--keys-out',
+      'other.json',
+    );
     assert.equal(conflict.code, 1);
     assert.match(conflict.stderr, /CONFLICT/);
-    assert.equal(existsSync(join(dir.path, 'other.json')), false, 'no keys kept for an identity that was not registered');
+    assert.equal(
+      existsSync(join(dir.path, 'other.json')),
+      false,
+      'no keys kept for an identity that was not registered',
+    );
 
     const wrongPepper = join(dir.path, 'wrong.hex');
     writeFileSync(wrongPepper, `${'ab'.repeat(32)}\n`);

@@ -20,7 +20,15 @@ describe('keys gen', () => {
     const out = join(dir, 'keys');
     assert.equal(await main(['--out', out]), 0);
     const files = readdirSync(out).sort();
-    assert.deepEqual(files, ['admin.token', 'envelope.key.json', 'publisher.key.json', 'receipt.key.json', 'registry-keys.toml', 'sealing.key.json', 'sealing.pub.json']);
+    assert.deepEqual(files, [
+      'admin.token',
+      'envelope.key.json',
+      'publisher.key.json',
+      'receipt.key.json',
+      'registry-keys.toml',
+      'sealing.key.json',
+      'sealing.pub.json',
+    ]);
     for (const f of files) assert.equal(statSync(join(out, f)).mode & 0o777, 0o600, f);
     const before = readFileSync(join(out, 'sealing.key.json'), 'utf8');
     assert.equal(await main(['gen', '--out', out]), 1);
@@ -32,8 +40,14 @@ describe('keys gen', () => {
     assert.equal(await main(['--out', out]), 0);
     const read = (f: string) => JSON.parse(readFileSync(join(out, f), 'utf8')) as Record<string, string>;
     const sealing = read('sealing.key.json');
-    assert.deepEqual(read('sealing.pub.json'), { kid_hex: sealing.kid_hex, x25519_public_key_hex: sealing.x25519_public_key_hex });
-    assert.equal(bytesToHex(x25519PrivateFromRaw(hexToBytes(sealing.x25519_private_key_hex!)).publicKey), sealing.x25519_public_key_hex);
+    assert.deepEqual(read('sealing.pub.json'), {
+      kid_hex: sealing.kid_hex,
+      x25519_public_key_hex: sealing.x25519_public_key_hex,
+    });
+    assert.equal(
+      bytesToHex(x25519PrivateFromRaw(hexToBytes(sealing.x25519_private_key_hex!)).publicKey),
+      sealing.x25519_public_key_hex,
+    );
     for (const f of ['publisher.key.json', 'receipt.key.json']) {
       const k = read(f);
       assert.equal(bytesToHex(ed25519.getPublicKey(hexToBytes(k.ed25519_private_key_hex!))), k.ed25519_public_key_hex);
@@ -61,8 +75,30 @@ describe('keys gen', () => {
     // The keys file's sections as they are, in a test registry (temp state dir and store).
     const reg = await startTestRegistry(parse(readFileSync(join(out, 'registry-keys.toml'), 'utf8')));
     try {
-      assert.equal((await call(reg.url, 'POST', '/api/admin/revocations', { sha256: 'a'.repeat(64) }, { authorization: `Bearer ${token}` })).status, 200);
-      assert.equal((await call(reg.url, 'POST', '/api/admin/revocations', { sha256: 'a'.repeat(64) }, { authorization: 'Bearer wrong' })).status, 401);
+      assert.equal(
+        (
+          await call(
+            reg.url,
+            'POST',
+            '/api/admin/revocations',
+            { sha256: 'a'.repeat(64) },
+            { authorization: `Bearer ${token}` },
+          )
+        ).status,
+        200,
+      );
+      assert.equal(
+        (
+          await call(
+            reg.url,
+            'POST',
+            '/api/admin/revocations',
+            { sha256: 'a'.repeat(64) },
+            { authorization: 'Bearer wrong' },
+          )
+        ).status,
+        401,
+      );
     } finally {
       await reg.close();
     }
@@ -74,7 +110,8 @@ describe('keys gen', () => {
     assert.match(keys.stdout, /keys gen\s+create operator keys/);
     const circuit = await runCli(['circuit', '-h']);
     assert.equal(circuit.code, 0);
-    for (const sub of ['mint', 'publish', 'list', 'revoke']) assert.match(circuit.stdout, new RegExp(`circuit ${sub} `));
+    for (const sub of ['mint', 'publish', 'list', 'revoke'])
+      assert.match(circuit.stdout, new RegExp(`circuit ${sub} `));
     const bare = await runCli(['circuit']);
     assert.equal(bare.code, 2);
     assert.match(bare.stderr, /"circuit" needs a subcommand[\s\S]*circuit mint/);
@@ -88,7 +125,9 @@ describe('keys gen', () => {
     assert.equal(r.code, 0, r.stderr);
     const token = /admin token \(shown once; the config holds only its SHA-256\): ([0-9a-f]{64})/.exec(r.stderr)?.[1];
     assert.ok(token, r.stderr);
-    assert.deepEqual(resolveConfig(parse(r.stdout)).admin.token_sha256_hex, [createHash('sha256').update(token).digest('hex')]);
+    assert.deepEqual(resolveConfig(parse(r.stdout)).admin.token_sha256_hex, [
+      createHash('sha256').update(token).digest('hex'),
+    ]);
     assert.ok(!r.stdout.includes(token));
   });
 

@@ -13,14 +13,18 @@ import { startProofRegistry } from '../client/proof-registry.js';
 // `prove` under a real terminal: tmux runs a shell in a 120×40 pane, the test types into it and reads
 // the screen back. The interactive run is answered from what the pane shows, with the known secret.
 
-const SECRET: SixzoneSecret = { symbols: 'Z8KP', mapping: { red: 'NW', orange: 'SE', yellow: 'S', green: 'N', blue: 'NE', violet: 'SW' } };
+const SECRET: SixzoneSecret = {
+  symbols: 'Z8KP',
+  mapping: { red: 'NW', orange: 'SE', yellow: 'S', green: 'N', blue: 'NE', violet: 'SW' },
+};
 const ROUNDS = 4;
 const skip = systemSkip('prove in a terminal (tmux)', ['tmux']);
 const SOCKET = `enigma-prove-test-${process.pid}`;
 const CLI = join(packageRoot, 'dist/src/cli/main.js');
 
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-const pane = (session: string, escapes = false) => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', session);
+const pane = (session: string, escapes = false) =>
+  tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', session);
 const cursorShown = (session: string) => tmux('display-message', '-p', '-t', session, '#{cursor_flag}').trim() === '1';
 
 /** Waits for the screen to show `re` (tmux has no change notification outside control mode, so: polled). */
@@ -41,7 +45,23 @@ async function waitFor(session: string, re: RegExp, timeoutMs = 15_000): Promise
 /** A shell in a fresh detached session; the command line is typed into it. */
 function shell(session: string, env: Record<string, string> = {}) {
   const vars = Object.entries({ PS1: '$ ', ...env }).map(([k, v]) => `${k}=${v}`);
-  tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', '-c', packageRoot, 'env', ...vars, 'bash', '--norc', '--noprofile');
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '120',
+    '-y',
+    '40',
+    '-c',
+    packageRoot,
+    'env',
+    ...vars,
+    'bash',
+    '--norc',
+    '--noprofile',
+  );
 }
 
 describe('prove in a real terminal (tmux)', { skip }, () => {
@@ -62,7 +82,11 @@ describe('prove in a real terminal (tmux)', { skip }, () => {
     for (let r = 0; r < ROUNDS; r++) {
       const screen = await waitFor('keys', new RegExp(`\\bround ${r + 1} of ${ROUNDS}\\b`));
       // Every zone is drawn as [k BEARING colour: s s s s s s].
-      const zones = [...screen.matchAll(/\[(\d) (N|NE|SE|S|SW|NW) (red|orange|yellow|green|blue|violet): ((?:[A-Z0-9] ){5}[A-Z0-9])\]/g)];
+      const zones = [
+        ...screen.matchAll(
+          /\[(\d) (N|NE|SE|S|SW|NW) (red|orange|yellow|green|blue|violet): ((?:[A-Z0-9] ){5}[A-Z0-9])\]/g,
+        ),
+      ];
       assert.equal(zones.length, 6, screen);
       const symbol = SECRET.symbols[r % SECRET.symbols.length]!;
       const zone = zones.find((z) => z[4]!.split(' ').includes(symbol));
@@ -88,7 +112,13 @@ describe('prove in a real terminal (tmux)', { skip }, () => {
     const file = join(dir.path, 'secret.json');
     writeFileSync(file, JSON.stringify(SECRET));
     shell('file');
-    tmux('send-keys', '-t', 'file', `node ${CLI} prove tty-alice --registry ${reg.url} --secret-file ${file}; echo EXIT:$?`, 'Enter');
+    tmux(
+      'send-keys',
+      '-t',
+      'file',
+      `node ${CLI} prove tty-alice --registry ${reg.url} --secret-file ${file}; echo EXIT:$?`,
+      'Enter',
+    );
     const end = await waitFor('file', /EXIT:\d+/);
     for (let k = 1; k <= ROUNDS; k++) assert.match(end, new RegExp(`round ${k} of ${ROUNDS}`));
     assert.match(end, /PROOF ACCEPTED/);
@@ -98,7 +128,13 @@ describe('prove in a real terminal (tmux)', { skip }, () => {
   test('Ctrl-C mid-ceremony (NO_COLOR): no colour drawn, exit 130, cursor shown again, terminal back in cooked mode', async () => {
     shell('cancel', { NO_COLOR: '1' });
     // stty runs right after prove in the same command line, before the shell's line editor touches the tty.
-    tmux('send-keys', '-t', 'cancel', `node ${CLI} prove tty-alice --registry ${reg.url}; echo EXIT:$?; stty -a; echo STTY-DONE`, 'Enter');
+    tmux(
+      'send-keys',
+      '-t',
+      'cancel',
+      `node ${CLI} prove tty-alice --registry ${reg.url}; echo EXIT:$?; stty -a; echo STTY-DONE`,
+      'Enter',
+    );
     await waitFor('cancel', /round 1 of 4/);
     const drawn = pane('cancel', true);
     assert.doesNotMatch(drawn, /\x1b\[(3\d|38;5;\d+)m/, 'NO_COLOR: no colour escapes');

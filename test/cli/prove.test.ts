@@ -7,7 +7,10 @@ import { parseKeys, renderRound } from '../../src/cli/prove.js';
 import { runCli, tempDir } from '../helpers/registry.js';
 import { startProofRegistry } from '../client/proof-registry.js';
 
-const SECRET: SixzoneSecret = { symbols: 'QW3RT', mapping: { red: 'SW', orange: 'N', yellow: 'SE', green: 'NE', blue: 'S', violet: 'NW' } };
+const SECRET: SixzoneSecret = {
+  symbols: 'QW3RT',
+  mapping: { red: 'SW', orange: 'N', yellow: 'SE', green: 'NE', blue: 'S', violet: 'NW' },
+};
 const ROUND: SixzoneRound = {
   round: 0,
   zones: (['red', 'orange', 'yellow', 'green', 'blue', 'violet'] as const).map((colour, i) => ({
@@ -34,7 +37,17 @@ test('a round reads without colour: every zone names its key, bearing, colour an
 });
 
 test('keys: digits 1-6, arrows (CSI and SS3), Enter, Ctrl-C; everything else ignored', () => {
-  assert.deepEqual(parseKeys('1x6\x1b[A\x1bOB\x1b[C\x1b[D\r\n\x037'), ['digit1', 'digit6', 'up', 'down', 'right', 'left', 'enter', 'enter', 'ctrl-c']);
+  assert.deepEqual(parseKeys('1x6\x1b[A\x1bOB\x1b[C\x1b[D\r\n\x037'), [
+    'digit1',
+    'digit6',
+    'up',
+    'down',
+    'right',
+    'left',
+    'enter',
+    'enter',
+    'ctrl-c',
+  ]);
 });
 
 describe('prove --secret-file (no terminal)', () => {
@@ -62,7 +75,9 @@ describe('prove --secret-file (no terminal)', () => {
   test('a wrong secret (JSON form): rejected, exit 1; a malformed file is refused before any challenge', async () => {
     const file = join(dir.path, 'wrong.json');
     // Every colour sent to another bearing than the enrolled one: every round is answered wrong.
-    const rotated = Object.fromEntries(Object.entries(SECRET.mapping!).map(([c, b]) => [c, SIXZONE_BEARINGS[(SIXZONE_BEARINGS.indexOf(b) + 1) % 6]]));
+    const rotated = Object.fromEntries(
+      Object.entries(SECRET.mapping!).map(([c, b]) => [c, SIXZONE_BEARINGS[(SIXZONE_BEARINGS.indexOf(b) + 1) % 6]]),
+    );
     writeFileSync(file, JSON.stringify({ symbols: SECRET.symbols, mapping: rotated }));
     const r = await runCli(['prove', 'cli-alice', '--registry', reg.url, '--secret-file', file]);
     assert.equal(r.code, 1, r.stderr + r.stdout);
@@ -77,10 +92,13 @@ describe('prove --secret-file (no terminal)', () => {
 
   test('once the handle has seen wrong answers, prove solves the proof of work the registry asks for, and is accepted', async () => {
     const wrongFile = join(dir.path, 'wrong-again.json');
-    const rotated = Object.fromEntries(Object.entries(SECRET.mapping!).map(([c, b]) => [c, SIXZONE_BEARINGS[(SIXZONE_BEARINGS.indexOf(b) + 2) % 6]]));
+    const rotated = Object.fromEntries(
+      Object.entries(SECRET.mapping!).map(([c, b]) => [c, SIXZONE_BEARINGS[(SIXZONE_BEARINGS.indexOf(b) + 2) % 6]]),
+    );
     writeFileSync(wrongFile, JSON.stringify({ symbols: SECRET.symbols, mapping: rotated }));
     // proof.pow_free_failures = 3 (startProofRegistry): with this test's earlier wrong answer, three are counted now.
-    for (let i = 0; i < 2; i++) assert.equal((await runCli(['prove', 'cli-alice', '--registry', reg.url, '--secret-file', wrongFile])).code, 1);
+    for (let i = 0; i < 2; i++)
+      assert.equal((await runCli(['prove', 'cli-alice', '--registry', reg.url, '--secret-file', wrongFile])).code, 1);
     const file = join(dir.path, 'secret-pow.txt');
     writeFileSync(file, `${SECRET.symbols}\n${['SW', 'N', 'SE', 'NE', 'S', 'NW'].join(' ')}\n`);
     const r = await runCli(['prove', 'cli-alice', '--registry', reg.url, '--secret-file', file]);

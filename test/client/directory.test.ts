@@ -1,20 +1,36 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { createIdentity, DirectoryClient, handleOf, identitySignatureValid, RegistryError, type PowProgress } from '../../src/client/index.js';
+import {
+  createIdentity,
+  DirectoryClient,
+  handleOf,
+  identitySignatureValid,
+  RegistryError,
+  type PowProgress,
+} from '../../src/client/index.js';
 import { identityFor } from '../helpers/directory-client.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
 import { VECTOR } from '../directory/vector.js';
 
-const envelope = { pepper_hex: VECTOR.pepperHex, keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }] };
-const isCode = (code: string, status?: number) => (e: unknown) => e instanceof RegistryError && e.code === code && (status === undefined || e.status === status);
+const envelope = {
+  pepper_hex: VECTOR.pepperHex,
+  keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }],
+};
+const isCode = (code: string, status?: number) => (e: unknown) =>
+  e instanceof RegistryError && e.code === code && (status === undefined || e.status === status);
 
 describe('SDK directory calls against a live registry (PoW on, difficulty 8)', () => {
   let reg: Awaited<ReturnType<typeof startTestRegistry>>;
   let dir: DirectoryClient;
   before(async () => {
     const syncToken = createHash('sha256').update('sdk-peer').digest('hex');
-    reg = await startTestRegistry({ envelope, pow: { enabled: true, difficulty: 8 }, sync: { token_sha256_hex: [syncToken] }, rate_limit: { enabled: false } });
+    reg = await startTestRegistry({
+      envelope,
+      pow: { enabled: true, difficulty: 8 },
+      sync: { token_sha256_hex: [syncToken] },
+      rate_limit: { enabled: false },
+    });
     dir = new DirectoryClient({ baseUrl: reg.url, pepperHex: VECTOR.pepperHex });
   });
   after(() => reg.close());
@@ -23,7 +39,10 @@ describe('SDK directory calls against a live registry (PoW on, difficulty 8)', (
     const { identity, secret } = createIdentity('sdk-carol');
     assert.equal(identity.user_id, handleOf('sdk-carol'));
     assert.ok(identitySignatureValid(identity));
-    assert.ok(!identitySignatureValid({ ...identity, created_at_ms: identity.created_at_ms + 1 }), 'the signature covers the fields');
+    assert.ok(
+      !identitySignatureValid({ ...identity, created_at_ms: identity.created_at_ms + 1 }),
+      'the signature covers the fields',
+    );
     assert.match(secret.signing_private_key_hex, /^[0-9a-f]{64}$/);
 
     await dir.register(identity);
@@ -68,7 +87,11 @@ describe('SDK directory calls against a live registry (PoW on, difficulty 8)', (
 describe('SDK PoW solving', () => {
   test('a cancelled solve stops promptly, keeps the event loop responsive and reports progress', async () => {
     // Difficulty 30 on one thread takes minutes: the solve only ends by the abort.
-    const reg = await startTestRegistry({ envelope, pow: { enabled: true, difficulty: 30 }, rate_limit: { enabled: false } });
+    const reg = await startTestRegistry({
+      envelope,
+      pow: { enabled: true, difficulty: 30 },
+      rate_limit: { enabled: false },
+    });
     try {
       const dir = new DirectoryClient({ baseUrl: reg.url, pepperHex: VECTOR.pepperHex });
       const ac = new AbortController();
@@ -98,18 +121,27 @@ describe('SDK PoW solving', () => {
   });
 
   test('a 429 is retried after its Retry-After; without retries it surfaces as RATE_LIMITED with retryAfterSeconds', async () => {
-    const reg = await startTestRegistry({ envelope, rate_limit: { per_ip_rps: 100, burst: 1, ban_seconds: 1, endpoints: { check_user_rps: 0.5 } } });
+    const reg = await startTestRegistry({
+      envelope,
+      rate_limit: { per_ip_rps: 100, burst: 1, ban_seconds: 1, endpoints: { check_user_rps: 0.5 } },
+    });
     try {
       const h = handleOf('x');
       const noRetry = new DirectoryClient({ baseUrl: reg.url, retries: 0 });
       assert.equal(await noRetry.checkUser(h), false);
-      await assert.rejects(noRetry.checkUser(h), (e: unknown) => isCode('RATE_LIMITED', 429)(e) && (e as RegistryError).retryAfterSeconds === 1);
+      await assert.rejects(
+        noRetry.checkUser(h),
+        (e: unknown) => isCode('RATE_LIMITED', 429)(e) && (e as RegistryError).retryAfterSeconds === 1,
+      );
       // Banned for 1 s now: the retrying client waits it out and succeeds.
       const t = Date.now();
       assert.equal(await new DirectoryClient({ baseUrl: reg.url }).checkUser(h), false);
       assert.ok(Date.now() - t >= 900, `waited ${Date.now() - t} ms`);
       // A Retry-After above maxRetryDelayMs is not waited for.
-      await assert.rejects(new DirectoryClient({ baseUrl: reg.url, maxRetryDelayMs: 10 }).checkUser(h), isCode('RATE_LIMITED', 429));
+      await assert.rejects(
+        new DirectoryClient({ baseUrl: reg.url, maxRetryDelayMs: 10 }).checkUser(h),
+        isCode('RATE_LIMITED', 429),
+      );
     } finally {
       await reg.close();
     }

@@ -41,12 +41,22 @@ test('each side opens what the other sealed; altered or mis-keyed envelopes are 
   assert.equal(text(openEnvelope(VECTOR.pepper, handle, requester, toSdk)), 'from the server');
 
   // SDK → server (what /register sends), with a random sender key and nonce.
-  const toServer = sealEnvelope({ pepper: VECTOR.pepper, handle, kid: hexToBytes(VECTOR.kidHex), recipientPublic: hexToBytes(VECTOR.serverPublicHex), plaintext: utf8ToBytes('to the server') });
+  const toServer = sealEnvelope({
+    pepper: VECTOR.pepper,
+    handle,
+    kid: hexToBytes(VECTOR.kidHex),
+    recipientPublic: hexToBytes(VECTOR.serverPublicHex),
+    plaintext: utf8ToBytes('to the server'),
+  });
   const parsed = server.parseEnvelope(toServer);
   assert.ok(!('bad' in parsed));
-  assert.equal(text(server.openEnvelope(VECTOR.pepper, handle, x25519PrivateFromRaw(VECTOR.serverPrivate), parsed)!), 'to the server');
+  assert.equal(
+    text(server.openEnvelope(VECTOR.pepper, handle, x25519PrivateFromRaw(VECTOR.serverPrivate), parsed)!),
+    'to the server',
+  );
 
-  const bad = (f: () => unknown) => assert.throws(f, (e: unknown) => e instanceof RegistryError && e.code === 'BAD_ENVELOPE');
+  const bad = (f: () => unknown) =>
+    assert.throws(f, (e: unknown) => e instanceof RegistryError && e.code === 'BAD_ENVELOPE');
   const flipped = { ...toSdk, ciphertext: (toSdk.ciphertext[0] === 'A' ? 'B' : 'A') + toSdk.ciphertext.slice(1) };
   bad(() => openEnvelope(VECTOR.pepper, handle, requester, flipped));
   bad(() => openEnvelope(new Uint8Array(32), handle, requester, toSdk)); // wrong pepper

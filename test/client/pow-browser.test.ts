@@ -12,7 +12,15 @@ import { packageRoot } from '../../src/paths.js';
 import { systemSkip } from '../helpers/system.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const skip = systemSkip('PoW solving in chromium', ['chromium']);
 
 interface PageWindow {
@@ -28,17 +36,29 @@ describe('PoW solving in a browser', { skip }, () => {
 
   before(async () => {
     // The compiled SDK bundled for the browser, as a page would ship it.
-    const bundle = await build({ entryPoints: [join(packageRoot, 'dist/src/client/index.js')], bundle: true, format: 'esm', platform: 'browser', write: false });
+    const bundle = await build({
+      entryPoints: [join(packageRoot, 'dist/src/client/index.js')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+    });
     const sdk = bundle.outputFiles[0]!.text;
     const main = `import * as sdk from './sdk.js'; window.sdk = sdk; document.title = 'ready';`;
     const html = '<!doctype html><title>loading</title><script type="module" src="/main.js"></script>';
     server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       // /strict/ pages forbid workers, like a CSP that leaves out worker-src blob:.
-      const csp = path.startsWith('/strict/') ? { 'content-security-policy': "default-src 'self'; worker-src 'none'" } : {};
+      const csp = path.startsWith('/strict/')
+        ? { 'content-security-policy': "default-src 'self'; worker-src 'none'" }
+        : {};
       const file = path.replace(/^\/strict/, '');
-      if (file === '/sdk.js' || file === '/main.js') res.writeHead(200, { 'content-type': 'text/javascript', ...csp }).end(file === '/sdk.js' ? sdk : main);
-      else res.writeHead(200, { 'content-type': 'text/html', ...csp }).end(html.replace('/main.js', `${path.startsWith('/strict/') ? '/strict' : ''}/main.js`));
+      if (file === '/sdk.js' || file === '/main.js')
+        res.writeHead(200, { 'content-type': 'text/javascript', ...csp }).end(file === '/sdk.js' ? sdk : main);
+      else
+        res
+          .writeHead(200, { 'content-type': 'text/html', ...csp })
+          .end(html.replace('/main.js', `${path.startsWith('/strict/') ? '/strict' : ''}/main.js`));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -101,15 +121,24 @@ describe('PoW solving in a browser', { skip }, () => {
       const poll = setInterval(stopWhenSeen, 50);
       const deadline = setTimeout(() => ac.abort(new Error('no progress or no timers within 30 s')), 30_000);
       const error = await w.sdk
-        .solvePow({ challenge: '00'.repeat(16), difficulty: 30, expires_ms: Date.now() + 60_000 }, { signal: ac.signal, onProgress: (p) => progress.push(p.attempts) })
-        .then(() => 'solved?!', (e: Error) => e.message);
+        .solvePow(
+          { challenge: '00'.repeat(16), difficulty: 30, expires_ms: Date.now() + 60_000 },
+          { signal: ac.signal, onProgress: (p) => progress.push(p.attempts) },
+        )
+        .then(
+          () => 'solved?!',
+          (e: Error) => e.message,
+        );
       clearInterval(timer);
       clearInterval(poll);
       clearTimeout(deadline);
       return { error, progress, ticks, workers: w.workers };
     });
     assert.equal(r.error, 'stop');
-    assert.ok(r.progress.length > 0 && r.progress.every((a, i) => i === 0 || a > r.progress[i - 1]!), JSON.stringify(r.progress));
+    assert.ok(
+      r.progress.length > 0 && r.progress.every((a, i) => i === 0 || a > r.progress[i - 1]!),
+      JSON.stringify(r.progress),
+    );
     assert.ok(r.ticks >= 20, `timers kept running (${r.ticks} ticks)`);
     assert.deepEqual(r.workers, { created: 1, terminated: 1 });
     await page.close();
@@ -126,7 +155,10 @@ describe('PoW solving in a browser', { skip }, () => {
     assert.ok(powSolves(challenge, r.solution, 10));
     // The worker was refused by the CSP (a violation, then its error event): the answer came from the page thread.
     assert.deepEqual(r.workers, { created: 1, terminated: 1 });
-    assert.ok(r.violations.some((v) => v.startsWith('worker-src')), JSON.stringify(r.violations));
+    assert.ok(
+      r.violations.some((v) => v.startsWith('worker-src')),
+      JSON.stringify(r.violations),
+    );
     await page.close();
   });
 });

@@ -2,12 +2,22 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { ProofClient, proofHash, RegistryError, solveSixzone, SIXZONE_BEARINGS, type SixzoneSecret } from '../../src/client/index.js';
+import {
+  ProofClient,
+  proofHash,
+  RegistryError,
+  solveSixzone,
+  SIXZONE_BEARINGS,
+  type SixzoneSecret,
+} from '../../src/client/index.js';
 import { proofHash as serverProofHash } from '../../src/proof/gateway.js';
 import { startTestRegistry } from '../helpers/registry.js';
 import { startProofRegistry } from './proof-registry.js';
 
-const SECRET: SixzoneSecret = { symbols: 'M4X9', mapping: { red: 'NE', orange: 'S', yellow: 'N', green: 'SW', blue: 'NW', violet: 'SE' } };
+const SECRET: SixzoneSecret = {
+  symbols: 'M4X9',
+  mapping: { red: 'NE', orange: 'S', yellow: 'N', green: 'SW', blue: 'NW', violet: 'SE' },
+};
 
 describe('SDK proof flow against a live registry with the real sixzone circuit', () => {
   let reg: Awaited<ReturnType<typeof startTestRegistry>>;
@@ -19,7 +29,7 @@ describe('SDK proof flow against a live registry with the real sixzone circuit',
   });
   after(() => reg.close());
 
-  test('proofHash is the gateway\'s canonical form', () => {
+  test("proofHash is the gateway's canonical form", () => {
     for (const [n, t, b] of [
       ['0b0c9c8e-1d4e-4c52-9d0e-6f1f0a7c1e11', 'v1.abc.def', ['N', 'SE']],
       ['x', 'ü|τ', []],
@@ -34,28 +44,48 @@ describe('SDK proof flow against a live registry with the real sixzone circuit',
     assert.equal(ch.challenge.rounds.length, 6);
     const r = await client.validate('sdk-alice', ch, solveSixzone(ch.challenge, SECRET));
     assert.equal(r.validated, true);
-    const claims = await client.verifyReceipt(r.receipt, { handle: 'sdk-alice', nonce: ch.nonce_uuid, issuer: reg.url });
+    const claims = await client.verifyReceipt(r.receipt, {
+      handle: 'sdk-alice',
+      nonce: ch.nonce_uuid,
+      issuer: reg.url,
+    });
     assert.equal(claims.sub, 'sdk-alice');
     assert.equal(claims.circuit_sha256, ch.circuit.sha256);
     assert.equal(claims.build_id, ch.circuit.build_id);
 
     // Claims that do not match, and a tampered signature, are BAD_RECEIPT.
-    for (const o of [{ handle: 'sdk-bob' }, { nonce: '00000000-0000-4000-8000-000000000000' }, { issuer: 'https://elsewhere.example' }]) {
-      await assert.rejects(client.verifyReceipt(r.receipt, o), (e: unknown) => e instanceof RegistryError && e.code === 'BAD_RECEIPT');
+    for (const o of [
+      { handle: 'sdk-bob' },
+      { nonce: '00000000-0000-4000-8000-000000000000' },
+      { issuer: 'https://elsewhere.example' },
+    ]) {
+      await assert.rejects(
+        client.verifyReceipt(r.receipt, o),
+        (e: unknown) => e instanceof RegistryError && e.code === 'BAD_RECEIPT',
+      );
     }
     const [h, p, s] = r.receipt.split('.') as [string, string, string];
     const forgedSig = `${h}.${p}.${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`;
-    await assert.rejects(client.verifyReceipt(forgedSig), (e: unknown) => e instanceof RegistryError && e.code === 'BAD_RECEIPT');
+    await assert.rejects(
+      client.verifyReceipt(forgedSig),
+      (e: unknown) => e instanceof RegistryError && e.code === 'BAD_RECEIPT',
+    );
     // A receipt from another registry (other keys) does not verify here.
     const other = await startTestRegistry({});
     try {
-      await assert.rejects(new ProofClient({ baseUrl: other.url }).verifyReceipt(r.receipt), (e: unknown) => e instanceof RegistryError && e.code === 'BAD_RECEIPT');
+      await assert.rejects(
+        new ProofClient({ baseUrl: other.url }).verifyReceipt(r.receipt),
+        (e: unknown) => e instanceof RegistryError && e.code === 'BAD_RECEIPT',
+      );
     } finally {
       await other.close();
     }
 
     // The nonce is spent: the same answer again is a typed REPLAY.
-    await assert.rejects(client.validate('sdk-alice', ch, solveSixzone(ch.challenge, SECRET)), (e: unknown) => e instanceof RegistryError && e.code === 'REPLAY' && e.status === 409);
+    await assert.rejects(
+      client.validate('sdk-alice', ch, solveSixzone(ch.challenge, SECRET)),
+      (e: unknown) => e instanceof RegistryError && e.code === 'REPLAY' && e.status === 409,
+    );
   });
 
   test('a wrong answer is a typed PROOF_REJECTED carrying the server details', async () => {
@@ -72,9 +102,15 @@ describe('SDK proof flow against a live registry with the real sixzone circuit',
   });
 
   test('unknown handle is NOT_FOUND; a tampered tau is TAU_MISMATCH', async () => {
-    await assert.rejects(client.challenge('nobody-here'), (e: unknown) => e instanceof RegistryError && e.code === 'NOT_FOUND' && e.status === 404);
+    await assert.rejects(
+      client.challenge('nobody-here'),
+      (e: unknown) => e instanceof RegistryError && e.code === 'NOT_FOUND' && e.status === 404,
+    );
     const ch = await client.challenge('sdk-alice');
-    await assert.rejects(client.validate('sdk-alice', { nonce_uuid: ch.nonce_uuid, tau: ch.tau + 'x' }, ['N']), (e: unknown) => e instanceof RegistryError && e.code === 'TAU_MISMATCH');
+    await assert.rejects(
+      client.validate('sdk-alice', { nonce_uuid: ch.nonce_uuid, tau: `${ch.tau}x` }, ['N']),
+      (e: unknown) => e instanceof RegistryError && e.code === 'TAU_MISMATCH',
+    );
   });
 });
 
@@ -86,7 +122,9 @@ describe('SDK retry policy', () => {
     // Always 503 with the registry's error shape: counts how often each call is sent.
     server = createServer((req, res) => {
       hits.push(`${req.method} ${req.url}`);
-      res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'down' } }));
+      res
+        .writeHead(503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'down' } }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -96,10 +134,16 @@ describe('SDK retry policy', () => {
   test('a 5xx challenge is retried a bounded number of times; validate is sent exactly once', async () => {
     const c = new ProofClient({ baseUrl: base, retries: 2, backoffMs: 5 });
     hits.length = 0;
-    await assert.rejects(c.challenge('h'), (e: unknown) => e instanceof RegistryError && e.code === 'UNAVAILABLE' && e.status === 503);
+    await assert.rejects(
+      c.challenge('h'),
+      (e: unknown) => e instanceof RegistryError && e.code === 'UNAVAILABLE' && e.status === 503,
+    );
     assert.deepEqual(hits, Array(3).fill('POST /api/circuits/h/challenge'));
     hits.length = 0;
-    await assert.rejects(c.validate('h', { nonce_uuid: 'n', tau: 't' }, ['N']), (e: unknown) => e instanceof RegistryError && e.status === 503);
+    await assert.rejects(
+      c.validate('h', { nonce_uuid: 'n', tau: 't' }, ['N']),
+      (e: unknown) => e instanceof RegistryError && e.status === 503,
+    );
     assert.deepEqual(hits, ['POST /api/circuits/h/validate']);
   });
 
@@ -110,12 +154,18 @@ describe('SDK retry policy', () => {
     await new Promise<void>((r) => closed.close(() => r()));
     const c = new ProofClient({ baseUrl: url, retries: 2, backoffMs: 100 });
     let t = Date.now();
-    await assert.rejects(c.challenge('h'), (e: unknown) => e instanceof RegistryError && e.code === 'NETWORK' && e.status === 0);
+    await assert.rejects(
+      c.challenge('h'),
+      (e: unknown) => e instanceof RegistryError && e.code === 'NETWORK' && e.status === 0,
+    );
     assert.ok(Date.now() - t >= 300, 'two back-offs (100 + 200 ms) were waited');
     // A retry would first wait out a minute of back-off; a refused loopback connection takes nowhere near half.
     const patient = new ProofClient({ baseUrl: url, retries: 2, backoffMs: 60_000 });
     t = Date.now();
-    await assert.rejects(patient.validate('h', { nonce_uuid: 'n', tau: 't' }, ['N']), (e: unknown) => e instanceof RegistryError && e.code === 'NETWORK');
+    await assert.rejects(
+      patient.validate('h', { nonce_uuid: 'n', tau: 't' }, ['N']),
+      (e: unknown) => e instanceof RegistryError && e.code === 'NETWORK',
+    );
     assert.ok(Date.now() - t < 30_000, 'validate did not back off and retry');
   });
 

@@ -21,13 +21,22 @@ describe('[storage] path', () => {
   test('the SQLite file defaults to <state_dir>/registry.sqlite3; a given path is kept', () => {
     assert.equal(resolveConfig({}).storage.path, 'data/registry.sqlite3');
     assert.equal(resolveConfig({ state_dir: '/srv/registry' }).storage.path, '/srv/registry/registry.sqlite3');
-    assert.equal(resolveConfig({ state_dir: '/srv/registry', storage: { kind: 'sled' } }).storage.path, '/srv/registry/registry.sqlite3');
-    assert.equal(resolveConfig({ state_dir: '/srv/registry', storage: { path: '/db/r.sqlite3' } }).storage.path, '/db/r.sqlite3');
+    assert.equal(
+      resolveConfig({ state_dir: '/srv/registry', storage: { kind: 'sled' } }).storage.path,
+      '/srv/registry/registry.sqlite3',
+    );
+    assert.equal(
+      resolveConfig({ state_dir: '/srv/registry', storage: { path: '/db/r.sqlite3' } }).storage.path,
+      '/db/r.sqlite3',
+    );
   });
 
   for (const kind of ['sqlite', 'sled']) {
     test(`kind = "${kind}" with path = "" is refused, naming the key`, () => {
-      assert.throws(() => resolveConfig({ storage: { kind, path: '' } }), (e: unknown) => e instanceof ConfigError && /storage\.path must name a file/.test(e.message));
+      assert.throws(
+        () => resolveConfig({ storage: { kind, path: '' } }),
+        (e: unknown) => e instanceof ConfigError && /storage\.path must name a file/.test(e.message),
+      );
     });
   }
 });

@@ -26,14 +26,24 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 test('known-answer vector: libsodium and noble seal the same envelope, and each opens the other’s', () => {
   const handle = hexToBytes(VECTOR.handleHex);
   const plaintext = utf8ToBytes(VECTOR.plaintext);
-  const common = { pepper: VECTOR.pepper, handle, kid: hexToBytes(VECTOR.kidHex), recipientPublic: hexToBytes(VECTOR.serverPublicHex), plaintext, nonce: VECTOR.nonce };
+  const common = {
+    pepper: VECTOR.pepper,
+    handle,
+    kid: hexToBytes(VECTOR.kidHex),
+    recipientPublic: hexToBytes(VECTOR.serverPublicHex),
+    plaintext,
+    nonce: VECTOR.nonce,
+  };
   const server = sealEnvelope({ ...common, sender: x25519PrivateFromRaw(VECTOR.senderPrivate) });
   const sdk = sdkSeal({ ...common, senderPrivate: VECTOR.senderPrivate });
   assert.deepEqual(server, sdk);
   assert.ok(server.ciphertext.startsWith(VECTOR.ciphertextPrefix));
   const parsed = parseEnvelope(sdk);
   assert.ok(!('bad' in parsed));
-  assert.equal(Buffer.from(openEnvelope(VECTOR.pepper, handle, x25519PrivateFromRaw(VECTOR.serverPrivate), parsed)!).toString(), VECTOR.plaintext);
+  assert.equal(
+    Buffer.from(openEnvelope(VECTOR.pepper, handle, x25519PrivateFromRaw(VECTOR.serverPrivate), parsed)!).toString(),
+    VECTOR.plaintext,
+  );
   assert.equal(Buffer.from(sdkOpen(VECTOR.pepper, handle, VECTOR.serverPrivate, server)).toString(), VECTOR.plaintext);
 });
 
@@ -42,26 +52,37 @@ test('X25519: libsodium and noble agree on public keys and shared secrets (rando
     fc.property(bytes(32), bytes(32), (a, b) => {
       const priv = x25519PrivateFromRaw(a);
       assert.equal(hex(priv.publicKey), hex(x25519.getPublicKey(a)));
-      assert.equal(hex(x25519Shared(priv, x25519.getPublicKey(b))), hex(x25519.getSharedSecret(a, x25519.getPublicKey(b))));
+      assert.equal(
+        hex(x25519Shared(priv, x25519.getPublicKey(b))),
+        hex(x25519.getSharedSecret(a, x25519.getPublicKey(b))),
+      );
     }),
     runs,
   );
   // noble refuses a low-order peer; the Rust registry and we derive from the all-zero secret instead.
   const lowOrder = [new Uint8Array(32), Uint8Array.of(1, ...new Uint8Array(31))];
-  for (const peer of lowOrder) assert.equal(hex(x25519Shared(x25519PrivateFromRaw(VECTOR.serverPrivate), peer)), '00'.repeat(32));
+  for (const peer of lowOrder)
+    assert.equal(hex(x25519Shared(x25519PrivateFromRaw(VECTOR.serverPrivate), peer)), '00'.repeat(32));
 });
 
 test('XChaCha20-Poly1305: libsodium and noble give the same ciphertext and open each other’s; a flipped bit is refused', () => {
   fc.assert(
-    fc.property(bytes(32), bytes(24), fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 600 }), fc.nat(), (key, nonce, ad, plaintext, at) => {
-      const sealed = aeadSeal(key, nonce, ad, plaintext);
-      assert.equal(hex(sealed), hex(xchacha20poly1305(key, nonce, ad).encrypt(plaintext)));
-      assert.equal(hex(xchacha20poly1305(key, nonce, ad).decrypt(sealed)), hex(plaintext));
-      assert.equal(hex(aeadOpen(key, nonce, ad, sealed)!), hex(plaintext));
-      const tampered = new Uint8Array(sealed);
-      tampered[at % tampered.length]! ^= 1 << at % 8;
-      assert.equal(aeadOpen(key, nonce, ad, tampered), undefined);
-    }),
+    fc.property(
+      bytes(32),
+      bytes(24),
+      fc.uint8Array({ maxLength: 64 }),
+      fc.uint8Array({ maxLength: 600 }),
+      fc.nat(),
+      (key, nonce, ad, plaintext, at) => {
+        const sealed = aeadSeal(key, nonce, ad, plaintext);
+        assert.equal(hex(sealed), hex(xchacha20poly1305(key, nonce, ad).encrypt(plaintext)));
+        assert.equal(hex(xchacha20poly1305(key, nonce, ad).decrypt(sealed)), hex(plaintext));
+        assert.equal(hex(aeadOpen(key, nonce, ad, sealed)!), hex(plaintext));
+        const tampered = new Uint8Array(sealed);
+        tampered[at % tampered.length]! ^= 1 << (at % 8);
+        assert.equal(aeadOpen(key, nonce, ad, tampered), undefined);
+      },
+    ),
     runs,
   );
 });
@@ -78,12 +99,18 @@ test('BLAKE3: hash-wasm over parts equals noble over their concatenation (parts 
 test('HKDF-SHA256: node:crypto equals noble, including the empty salt the vault derives with', () => {
   fc.assert(
     fc.property(bytes(32), fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 32 }), (ikm, salt, info) => {
-      assert.equal(hex(new Uint8Array(hkdfSync('sha256', ikm, salt, info, 32))), hex(hkdf(sha256, ikm, salt, info, 32)));
+      assert.equal(
+        hex(new Uint8Array(hkdfSync('sha256', ikm, salt, info, 32))),
+        hex(hkdf(sha256, ikm, salt, info, 32)),
+      );
     }),
     runs,
   );
   const ikm = new Uint8Array(32).fill(7);
-  assert.equal(hex(new Uint8Array(hkdfSync('sha256', ikm, new Uint8Array(0), 'enigma-registry:at-rest:v1', 32))), hex(hkdf(sha256, ikm, undefined, utf8ToBytes('enigma-registry:at-rest:v1'), 32)));
+  assert.equal(
+    hex(new Uint8Array(hkdfSync('sha256', ikm, new Uint8Array(0), 'enigma-registry:at-rest:v1', 32))),
+    hex(hkdf(sha256, ikm, undefined, utf8ToBytes('enigma-registry:at-rest:v1'), 32)),
+  );
 });
 
 test('strict hex: the Buffer-based parser accepts and refuses exactly what the SDK’s regex-based one does', () => {

@@ -1,14 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bytesToHex, utf8ToBytes } from '../../src/crypto/encoding.js';
-import { decodeSealedSecret, encodeSealedSecret, SealError, sealSecret, unsealSecret, type SealedSecret } from '../../src/crypto/seal.js';
+import {
+  decodeSealedSecret,
+  encodeSealedSecret,
+  SealError,
+  sealSecret,
+  unsealSecret,
+  type SealedSecret,
+} from '../../src/crypto/seal.js';
 import { x25519Generate } from '../../src/crypto/x25519.js';
 
 function keyPair(kid_hex: string, not_after_epoch_ms?: number) {
   const { privateKey, publicKey } = x25519Generate();
   return {
     recipient: { kid_hex, x25519_public_key_hex: bytesToHex(publicKey) },
-    key: { kid_hex, x25519_private_key_hex: bytesToHex(privateKey), ...(not_after_epoch_ms === undefined ? {} : { not_after_epoch_ms }) },
+    key: {
+      kid_hex,
+      x25519_private_key_hex: bytesToHex(privateKey),
+      ...(not_after_epoch_ms === undefined ? {} : { not_after_epoch_ms }),
+    },
   };
 }
 
@@ -66,12 +77,18 @@ describe('seal', () => {
     // Another key under the right kid: the box does not open.
     refused(() => unsealSecret(s, [{ ...one.key, kid_hex: '0202020202020202' }], binding), 'refused');
     // A rewritten kid does not help either: the kid is bound into the associated data.
-    refused(() => unsealSecret({ ...s, kid_hex: '0101010101010101' }, [{ ...two.key, kid_hex: '0101010101010101' }], binding), 'refused');
+    refused(
+      () => unsealSecret({ ...s, kid_hex: '0101010101010101' }, [{ ...two.key, kid_hex: '0101010101010101' }], binding),
+      'refused',
+    );
     refused(() => unsealSecret(s, [{ ...two.key, not_after_epoch_ms: 1000 }], binding, 2000), 'expired_key');
   });
 
   it('refuses to seal to a low-order key and rejects malformed boxes', () => {
-    assert.throws(() => sealSecret(plain, { kid_hex: '0102030405060708', x25519_public_key_hex: '00'.repeat(32) }, binding), /low-order/);
+    assert.throws(
+      () => sealSecret(plain, { kid_hex: '0102030405060708', x25519_public_key_hex: '00'.repeat(32) }, binding),
+      /low-order/,
+    );
     refused(() => decodeSealedSecret(utf8ToBytes('not json')), 'malformed');
     refused(() => decodeSealedSecret(utf8ToBytes('{"v":2}')), 'malformed');
     const { recipient, key } = keyPair('0102030405060708');

@@ -5,14 +5,21 @@ import { call, startTestRegistry } from '../helpers/registry.js';
 import { identityFor, requester, sealTo } from '../helpers/directory-client.js';
 import { VECTOR, vectorEnvelope } from './vector.js';
 
-const envelope = { pepper_hex: VECTOR.pepperHex, keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }] };
+const envelope = {
+  pepper_hex: VECTOR.pepperHex,
+  keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }],
+};
 const serverKey = { kid_hex: VECTOR.kidHex, x25519_public_key_hex: VECTOR.serverPublicHex };
 
 describe('node directory over HTTP', () => {
   let reg: Awaited<ReturnType<typeof startTestRegistry>>;
   let url: string;
   before(async () => {
-    reg = await startTestRegistry({ envelope, rate_limit: { enabled: false }, sync: { token_sha256_hex: [createHash('sha256').update('peer').digest('hex')] } });
+    reg = await startTestRegistry({
+      envelope,
+      rate_limit: { enabled: false },
+      sync: { token_sha256_hex: [createHash('sha256').update('peer').digest('hex')] },
+    });
     url = reg.url;
   });
   after(() => reg.close());
@@ -25,21 +32,33 @@ describe('node directory over HTTP', () => {
     assert.deepEqual(r.body, { ok: true });
 
     const who = requester(VECTOR.pepperHex);
-    const res = await call(url, 'POST', '/resolve', { handle: VECTOR.handleHex.toUpperCase(), requester_ephemeral_pubkey_hex: who.publicHex });
+    const res = await call(url, 'POST', '/resolve', {
+      handle: VECTOR.handleHex.toUpperCase(),
+      requester_ephemeral_pubkey_hex: who.publicHex,
+    });
     assert.equal(res.status, 200);
     assert.equal(res.body.handle, VECTOR.handleHex.toUpperCase(), 'handle echoed as sent');
     assert.equal(res.body.envelope.kid, VECTOR.kidHex);
     assert.deepEqual(who.open(VECTOR.handleHex, res.body.envelope), JSON.parse(VECTOR.plaintext));
     // A fresh nonce on every resolve.
-    const again = await call(url, 'POST', '/resolve', { handle: VECTOR.handleHex, requester_ephemeral_pubkey_hex: who.publicHex });
+    const again = await call(url, 'POST', '/resolve', {
+      handle: VECTOR.handleHex,
+      requester_ephemeral_pubkey_hex: who.publicHex,
+    });
     assert.notEqual(again.body.envelope.nonce, res.body.envelope.nonce);
   });
 
   test('register: conflict, bad handle, unknown kid, failed decryption, bad identity, user_id mismatch', async () => {
     const bob = identityFor('bob');
-    const ok = await call(url, 'POST', '/register', { handle: bob.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, bob.user_id, bob) });
+    const ok = await call(url, 'POST', '/register', {
+      handle: bob.user_id,
+      envelope: sealTo(serverKey, VECTOR.pepperHex, bob.user_id, bob),
+    });
     assert.equal(ok.status, 200);
-    const dup = await call(url, 'POST', '/register', { handle: bob.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, bob.user_id, bob) });
+    const dup = await call(url, 'POST', '/register', {
+      handle: bob.user_id,
+      envelope: sealTo(serverKey, VECTOR.pepperHex, bob.user_id, bob),
+    });
     assert.equal(dup.status, 409);
     assert.equal(dup.body.error.code, 'CONFLICT');
 
@@ -57,15 +76,54 @@ describe('node directory over HTTP', () => {
     assert.match(await bad({ handle: carol.user_id, envelope: { ...env, kid: 'nothex' } }), /envelope key/);
     const flipped = Buffer.from(env.ciphertext, 'base64');
     flipped[3]! ^= 1;
-    assert.match(await bad({ handle: carol.user_id, envelope: { ...env, ciphertext: flipped.toString('base64') } }), /decryption/);
-    assert.match(await bad({ handle: carol.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, { ...carol, extra: 1 }) }), /identity/);
-    assert.match(await bad({ handle: carol.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, { ...carol, signature: [] }) }), /identity/);
-    assert.match(await bad({ handle: carol.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, { ...carol, created_at_ms: 0 }) }), /identity/);
-    assert.match(await bad({ handle: carol.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, { ...carol, username_hint: 'a\u0007b' }) }), /control/);
-    assert.match(await bad({ handle: carol.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, { ...carol, username_hint: 'é'.repeat(33) }) }), /64 bytes/);
-    assert.match(await bad({ handle: carol.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, 'not json') }), /identity/);
+    assert.match(
+      await bad({ handle: carol.user_id, envelope: { ...env, ciphertext: flipped.toString('base64') } }),
+      /decryption/,
+    );
+    assert.match(
+      await bad({
+        handle: carol.user_id,
+        envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, { ...carol, extra: 1 }),
+      }),
+      /identity/,
+    );
+    assert.match(
+      await bad({
+        handle: carol.user_id,
+        envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, { ...carol, signature: [] }),
+      }),
+      /identity/,
+    );
+    assert.match(
+      await bad({
+        handle: carol.user_id,
+        envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, { ...carol, created_at_ms: 0 }),
+      }),
+      /identity/,
+    );
+    assert.match(
+      await bad({
+        handle: carol.user_id,
+        envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, { ...carol, username_hint: 'a\u0007b' }),
+      }),
+      /control/,
+    );
+    assert.match(
+      await bad({
+        handle: carol.user_id,
+        envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, { ...carol, username_hint: 'é'.repeat(33) }),
+      }),
+      /64 bytes/,
+    );
+    assert.match(
+      await bad({ handle: carol.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, 'not json') }),
+      /identity/,
+    );
     const dave = identityFor('dave');
-    assert.match(await bad({ handle: carol.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, dave) }), /does not match/);
+    assert.match(
+      await bad({ handle: carol.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, dave) }),
+      /does not match/,
+    );
     await bad({ handle: carol.user_id, envelope: env, extra: true });
     await bad({ handle: carol.user_id, envelope: { ...env, more: 1 } });
     // None of the failures stored anything: carol is still free.
@@ -74,10 +132,16 @@ describe('node directory over HTTP', () => {
 
   test('resolve of an unknown handle answers 200 with a null envelope (no enumeration by status)', async () => {
     const who = requester(VECTOR.pepperHex);
-    const r = await call(url, 'POST', '/resolve', { handle: identityFor('nobody').user_id, requester_ephemeral_pubkey_hex: who.publicHex });
+    const r = await call(url, 'POST', '/resolve', {
+      handle: identityFor('nobody').user_id,
+      requester_ephemeral_pubkey_hex: who.publicHex,
+    });
     assert.equal(r.status, 200);
     assert.equal(r.body.envelope, null);
-    const bad = await call(url, 'POST', '/resolve', { handle: identityFor('nobody').user_id, requester_ephemeral_pubkey_hex: 'abc' });
+    const bad = await call(url, 'POST', '/resolve', {
+      handle: identityFor('nobody').user_id,
+      requester_ephemeral_pubkey_hex: 'abc',
+    });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.code, 'INVALID_INPUT');
   });
@@ -85,7 +149,10 @@ describe('node directory over HTTP', () => {
   test('check_user answers exists true/false and refuses a bad handle', async () => {
     const erin = identityFor('erin');
     assert.deepEqual((await call(url, 'GET', `/check_user/${erin.user_id}`)).body, { exists: false });
-    await call(url, 'POST', '/register', { handle: erin.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, erin.user_id, erin) });
+    await call(url, 'POST', '/register', {
+      handle: erin.user_id,
+      envelope: sealTo(serverKey, VECTOR.pepperHex, erin.user_id, erin),
+    });
     assert.deepEqual((await call(url, 'GET', `/check_user/${erin.user_id.toUpperCase()}`)).body, { exists: true });
     const r = await call(url, 'GET', '/check_user/xyz');
     assert.equal(r.status, 400);
@@ -93,7 +160,9 @@ describe('node directory over HTTP', () => {
 
   test('announce validates addr and ts_ms', async () => {
     const id = identityFor('frank').user_id;
-    assert.deepEqual((await call(url, 'POST', '/announce', { user_id: id, addr: '203.0.113.5:4000', ts_ms: 5 })).body, { ok: true });
+    assert.deepEqual((await call(url, 'POST', '/announce', { user_id: id, addr: '203.0.113.5:4000', ts_ms: 5 })).body, {
+      ok: true,
+    });
     for (const body of [
       { user_id: id, addr: '   ', ts_ms: 5 },
       { user_id: id, addr: 'x'.repeat(257), ts_ms: 5 },
@@ -115,30 +184,64 @@ describe('node directory over HTTP', () => {
       url,
       'POST',
       '/sync',
-      { identities: [gina, gina, bob, { ...identityFor('henry'), signature: [] }, identityFor('ivan', { username_hint: null })] },
+      {
+        identities: [
+          gina,
+          gina,
+          bob,
+          { ...identityFor('henry'), signature: [] },
+          identityFor('ivan', { username_hint: null }),
+        ],
+      },
       { authorization: 'Bearer peer' },
     );
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.deepEqual(r.body, { merged: 2 }); // gina + ivan; bob exists; henry invalid
     const who = requester(VECTOR.pepperHex);
-    const resolved = await call(url, 'POST', '/resolve', { handle: bob.user_id, requester_ephemeral_pubkey_hex: who.publicHex });
-    assert.equal((who.open(bob.user_id, resolved.body.envelope) as { username_hint: string }).username_hint, 'bob', 'sync did not overwrite');
+    const resolved = await call(url, 'POST', '/resolve', {
+      handle: bob.user_id,
+      requester_ephemeral_pubkey_hex: who.publicHex,
+    });
+    assert.equal(
+      (who.open(bob.user_id, resolved.body.envelope) as { username_hint: string }).username_hint,
+      'bob',
+      'sync did not overwrite',
+    );
     assert.deepEqual((await call(url, 'GET', `/check_user/${identityFor('henry').user_id}`)).body, { exists: false });
   });
 
   test('nodes: trim, exact dedupe, scheme and length checks all-or-nothing', async () => {
     assert.deepEqual((await call(url, 'GET', '/nodes')).body, { nodes: [] });
-    const r = await call(url, 'POST', '/nodes', { nodes: [{ base_url: ' https://a.example ' }, { base_url: 'https://a.example' }, { base_url: 'http://b.example:8443' }] });
+    const r = await call(url, 'POST', '/nodes', {
+      nodes: [
+        { base_url: ' https://a.example ' },
+        { base_url: 'https://a.example' },
+        { base_url: 'http://b.example:8443' },
+      ],
+    });
     assert.deepEqual(r.body, { merged: 2 });
-    const refused = await call(url, 'POST', '/nodes', { nodes: [{ base_url: 'https://c.example' }, { base_url: 'ftp://d.example' }] });
+    const refused = await call(url, 'POST', '/nodes', {
+      nodes: [{ base_url: 'https://c.example' }, { base_url: 'ftp://d.example' }],
+    });
     assert.equal(refused.status, 400);
-    assert.equal((await call(url, 'POST', '/nodes', { nodes: [{ base_url: `https://${'x'.repeat(250)}.example` }] })).status, 400);
-    assert.deepEqual((await call(url, 'GET', '/nodes')).body, { nodes: [{ base_url: 'https://a.example' }, { base_url: 'http://b.example:8443' }] });
+    assert.equal(
+      (await call(url, 'POST', '/nodes', { nodes: [{ base_url: `https://${'x'.repeat(250)}.example` }] })).status,
+      400,
+    );
+    assert.deepEqual((await call(url, 'GET', '/nodes')).body, {
+      nodes: [{ base_url: 'https://a.example' }, { base_url: 'http://b.example:8443' }],
+    });
   });
 
   test('envelope_pubkey(s) publish the configured key', async () => {
-    assert.deepEqual((await call(url, 'GET', '/envelope_pubkey')).body, { kid_hex: VECTOR.kidHex, x25519_public_key_hex: VECTOR.serverPublicHex, active: true });
-    assert.deepEqual((await call(url, 'GET', '/envelope_pubkeys')).body, [{ kid_hex: VECTOR.kidHex, x25519_public_key_hex: VECTOR.serverPublicHex, active: true }]);
+    assert.deepEqual((await call(url, 'GET', '/envelope_pubkey')).body, {
+      kid_hex: VECTOR.kidHex,
+      x25519_public_key_hex: VECTOR.serverPublicHex,
+      active: true,
+    });
+    assert.deepEqual((await call(url, 'GET', '/envelope_pubkeys')).body, [
+      { kid_hex: VECTOR.kidHex, x25519_public_key_hex: VECTOR.serverPublicHex, active: true },
+    ]);
   });
 
   test('pow is off: /pow/challenge is a JSON 404', async () => {
@@ -157,7 +260,11 @@ describe('node directory over HTTP', () => {
     const big = await call(url, 'POST', '/sync', `{"identities":[${'1,'.repeat(1_100_000)}1]}`);
     assert.equal(big.status, 413);
     assert.equal(big.body.error.code, 'PAYLOAD_TOO_LARGE');
-    const res = await fetch(`${url}/register`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    const res = await fetch(`${url}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+    });
     assert.equal(res.status, 415);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'UNSUPPORTED_MEDIA_TYPE');
     const broken = await call(url, 'POST', '/register', '{"handle":');
@@ -173,14 +280,30 @@ describe('envelope key rotation', () => {
   test('any unexpired kid registers; resolve seals with the first active key; expired kids are refused', async () => {
     const now = Date.now();
     const keys = [
-      { kid_hex: '1111111111111111', x25519_private_key_hex: '21'.repeat(32), active: false, not_after_epoch_ms: now - 1000 },
+      {
+        kid_hex: '1111111111111111',
+        x25519_private_key_hex: '21'.repeat(32),
+        active: false,
+        not_after_epoch_ms: now - 1000,
+      },
       { kid_hex: '2222222222222222', x25519_private_key_hex: '22'.repeat(32), active: true },
       { kid_hex: '3333333333333333', x25519_private_key_hex: '23'.repeat(32), active: false },
     ];
-    const reg = await startTestRegistry({ envelope: { pepper_hex: VECTOR.pepperHex, keys }, rate_limit: { enabled: false } });
+    const reg = await startTestRegistry({
+      envelope: { pepper_hex: VECTOR.pepperHex, keys },
+      rate_limit: { enabled: false },
+    });
     try {
-      const pubs = (await call(reg.url, 'GET', '/envelope_pubkeys')).body as Array<{ kid_hex: string; x25519_public_key_hex: string; active: boolean; not_after_epoch_ms?: number }>;
-      assert.deepEqual(pubs.map((p) => p.kid_hex), keys.map((k) => k.kid_hex));
+      const pubs = (await call(reg.url, 'GET', '/envelope_pubkeys')).body as Array<{
+        kid_hex: string;
+        x25519_public_key_hex: string;
+        active: boolean;
+        not_after_epoch_ms?: number;
+      }>;
+      assert.deepEqual(
+        pubs.map((p) => p.kid_hex),
+        keys.map((k) => k.kid_hex),
+      );
       assert.equal(pubs[0]!.not_after_epoch_ms, keys[0]!.not_after_epoch_ms);
       assert.equal((await call(reg.url, 'GET', '/envelope_pubkey')).body.kid_hex, '2222222222222222');
 
@@ -188,14 +311,37 @@ describe('envelope key rotation', () => {
       const a = identityFor('rot-a');
       const b = identityFor('rot-b');
       const c = identityFor('rot-c');
-      assert.equal((await call(reg.url, 'POST', '/register', { handle: a.user_id, envelope: sealTo(active!, VECTOR.pepperHex, a.user_id, a) })).status, 200);
-      assert.equal((await call(reg.url, 'POST', '/register', { handle: b.user_id, envelope: sealTo(old!, VECTOR.pepperHex, b.user_id, b) })).status, 200, 'inactive but unexpired key still opens');
-      const refused = await call(reg.url, 'POST', '/register', { handle: c.user_id, envelope: sealTo(expired!, VECTOR.pepperHex, c.user_id, c) });
+      assert.equal(
+        (
+          await call(reg.url, 'POST', '/register', {
+            handle: a.user_id,
+            envelope: sealTo(active!, VECTOR.pepperHex, a.user_id, a),
+          })
+        ).status,
+        200,
+      );
+      assert.equal(
+        (
+          await call(reg.url, 'POST', '/register', {
+            handle: b.user_id,
+            envelope: sealTo(old!, VECTOR.pepperHex, b.user_id, b),
+          })
+        ).status,
+        200,
+        'inactive but unexpired key still opens',
+      );
+      const refused = await call(reg.url, 'POST', '/register', {
+        handle: c.user_id,
+        envelope: sealTo(expired!, VECTOR.pepperHex, c.user_id, c),
+      });
       assert.equal(refused.status, 400);
       assert.match(refused.body.error.message, /envelope key/);
 
       const who = requester(VECTOR.pepperHex);
-      const r = await call(reg.url, 'POST', '/resolve', { handle: b.user_id, requester_ephemeral_pubkey_hex: who.publicHex });
+      const r = await call(reg.url, 'POST', '/resolve', {
+        handle: b.user_id,
+        requester_ephemeral_pubkey_hex: who.publicHex,
+      });
       assert.equal(r.body.envelope.kid, '2222222222222222');
       assert.equal(r.body.envelope.sender_pubkey, active!.x25519_public_key_hex);
       assert.deepEqual(who.open(b.user_id, r.body.envelope), b);

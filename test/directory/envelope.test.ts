@@ -33,13 +33,23 @@ test('envelope seal matches the known-answer ciphertext and opens with the serve
 
 test('a low-order sender key derives from an all-zero shared secret instead of throwing', () => {
   const server = x25519PrivateFromRaw(VECTOR.serverPrivate);
-  const env = parseEnvelope({ kid: VECTOR.kidHex, sender_pubkey: '00'.repeat(32), nonce: '00'.repeat(24), ciphertext: 'A'.repeat(24) });
+  const env = parseEnvelope({
+    kid: VECTOR.kidHex,
+    sender_pubkey: '00'.repeat(32),
+    nonce: '00'.repeat(24),
+    ciphertext: 'A'.repeat(24),
+  });
   assert.ok(!('bad' in env));
   assert.equal(openEnvelope(VECTOR.pepper, hexToBytes(VECTOR.handleHex), server, env), undefined);
 });
 
 test('parseEnvelope names the malformed field', () => {
-  const good = { kid: VECTOR.kidHex, sender_pubkey: VECTOR.senderPublicHex, nonce: '00'.repeat(24), ciphertext: 'A'.repeat(24) };
+  const good = {
+    kid: VECTOR.kidHex,
+    sender_pubkey: VECTOR.senderPublicHex,
+    nonce: '00'.repeat(24),
+    ciphertext: 'A'.repeat(24),
+  };
   assert.deepEqual(parseEnvelope({ ...good, kid: 'zz' }), { bad: 'kid' });
   assert.deepEqual(parseEnvelope({ ...good, sender_pubkey: 'ab' }), { bad: 'sender_pubkey' });
   assert.deepEqual(parseEnvelope({ ...good, nonce: '00' }), { bad: 'nonce' });

@@ -13,7 +13,10 @@ const handle = identityFor('limit-target').user_id;
 describe('rate limits and bans', () => {
   test('burst is served, the overrun is 429 with Retry-After, and the ban holds for ban_seconds', async () => {
     const clock = new ManualClock();
-    const reg = await startTestRegistry({ rate_limit: { per_ip_rps: 1, burst: 3, ban_seconds: 2, endpoints: { check_user_rps: 100 } } }, { clock });
+    const reg = await startTestRegistry(
+      { rate_limit: { per_ip_rps: 1, burst: 3, ban_seconds: 2, endpoints: { check_user_rps: 100 } } },
+      { clock },
+    );
     try {
       for (let i = 0; i < 3; i++) assert.equal((await call(reg.url, 'GET', `/check_user/${handle}`)).status, 200);
       const limited = await call(reg.url, 'GET', `/check_user/${handle}`);
@@ -39,9 +42,15 @@ describe('rate limits and bans', () => {
 
   test('per-endpoint budgets are separate from the global one', async () => {
     // The global bucket refills a token per millisecond, so only the register bucket can run dry here.
-    const reg = await startTestRegistry({ rate_limit: { per_ip_rps: 1000, burst: 2, ban_seconds: 0, endpoints: { register_rps: 0.01 } } });
+    const reg = await startTestRegistry({
+      rate_limit: { per_ip_rps: 1000, burst: 2, ban_seconds: 0, endpoints: { register_rps: 0.01 } },
+    });
     try {
-      const register = () => call(reg.url, 'POST', '/register', { handle: 'bad', envelope: { kid: '', sender_pubkey: '', nonce: '', ciphertext: '' } });
+      const register = () =>
+        call(reg.url, 'POST', '/register', {
+          handle: 'bad',
+          envelope: { kid: '', sender_pubkey: '', nonce: '', ciphertext: '' },
+        });
       assert.equal((await register()).status, 400);
       assert.equal((await register()).status, 400);
       const third = await register();
@@ -67,7 +76,10 @@ describe('rate limits and bans', () => {
   });
 
   test('X-Forwarded-For from a trusted proxy is walked from the right', async () => {
-    const reg = await startTestRegistry({ trusted_proxies: ['127.0.0.1', '10.0.0.0/8'], rate_limit: { per_ip_rps: 0.01, burst: 1, ban_seconds: 60 } });
+    const reg = await startTestRegistry({
+      trusted_proxies: ['127.0.0.1', '10.0.0.0/8'],
+      rate_limit: { per_ip_rps: 0.01, burst: 1, ban_seconds: 60 },
+    });
     try {
       const via = (xff: string) => call(reg.url, 'GET', `/check_user/${handle}`, undefined, { 'x-forwarded-for': xff });
       // The client is the right-most untrusted address; anything left of it is attacker-controlled.
@@ -88,8 +100,10 @@ describe('rate limits and bans', () => {
     assert.equal(m.get(9), 9);
     let now = 0;
     const l = new MemoryRateLimiter(100, { now: () => now });
-    for (let i = 0; i < 10_000; i++) await l.consume({ banKey: `b${i}`, buckets: [{ key: `k${i}`, rps: 1, burst: 1 }], banSeconds: 10 });
-    for (let i = 0; i < 1000; i++) await l.consume({ banKey: `b${i}`, buckets: [{ key: `k${i}`, rps: 1, burst: 1 }], banSeconds: 10 });
+    for (let i = 0; i < 10_000; i++)
+      await l.consume({ banKey: `b${i}`, buckets: [{ key: `k${i}`, rps: 1, burst: 1 }], banSeconds: 10 });
+    for (let i = 0; i < 1000; i++)
+      await l.consume({ banKey: `b${i}`, buckets: [{ key: `k${i}`, rps: 1, burst: 1 }], banSeconds: 10 });
     const internals = l as unknown as { buckets: BoundedMap<string, unknown>; bans: BoundedMap<string, unknown> };
     assert.ok(internals.buckets.size <= 100 && internals.bans.size <= 100);
     now += 1;
@@ -108,7 +122,10 @@ describe('proof of work', () => {
   test('missing, malformed, wrong, replayed, expired and valid solutions', async (t) => {
     // PoW expiry reads Date: mocked, so the challenge lapses on a tick rather than after a sleep.
     t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
-    const reg = await startTestRegistry({ pow: { enabled: true, difficulty: 8, ttl_seconds: 1 }, rate_limit: { enabled: false } });
+    const reg = await startTestRegistry({
+      pow: { enabled: true, difficulty: 8, ttl_seconds: 1 },
+      rate_limit: { enabled: false },
+    });
     try {
       const target = `/check_user/${handle}`;
       const refused = async (header?: string) => {
@@ -119,7 +136,11 @@ describe('proof of work', () => {
       };
       await refused();
       await refused('garbage');
-      const c1 = (await call(reg.url, 'GET', '/pow/challenge')).body as { challenge: string; difficulty: number; expires_ms: number };
+      const c1 = (await call(reg.url, 'GET', '/pow/challenge')).body as {
+        challenge: string;
+        difficulty: number;
+        expires_ms: number;
+      };
       assert.match(c1.challenge, /^[0-9a-f]{32}$/);
       assert.equal(c1.difficulty, 8);
       assert.ok(c1.expires_ms > Date.now());
@@ -148,7 +169,10 @@ describe('proof of work', () => {
   });
 
   test('/pow/challenge is rate limited like any other call', async () => {
-    const reg = await startTestRegistry({ pow: { enabled: true }, rate_limit: { per_ip_rps: 0.01, burst: 2, ban_seconds: 5 } });
+    const reg = await startTestRegistry({
+      pow: { enabled: true },
+      rate_limit: { per_ip_rps: 0.01, burst: 2, ban_seconds: 5 },
+    });
     try {
       assert.equal((await call(reg.url, 'GET', '/pow/challenge')).status, 200);
       assert.equal((await call(reg.url, 'GET', '/pow/challenge')).status, 200);
@@ -162,7 +186,8 @@ describe('proof of work', () => {
     const reg = await startTestRegistry({ pow: { enabled: true, difficulty: 8 }, rate_limit: { enabled: false } });
     try {
       const target = `/check_user/${handle}`;
-      const fresh = async () => ((await call(reg.url, 'GET', '/pow/challenge')).body as { challenge: string }).challenge;
+      const fresh = async () =>
+        ((await call(reg.url, 'GET', '/pow/challenge')).body as { challenge: string }).challenge;
       const long = async () => {
         const c = await fresh();
         const prefix = 'x'.repeat(300);
@@ -178,7 +203,10 @@ describe('proof of work', () => {
         new Promise<{ status: number; body: { error?: { code: string } } }>((resolve, reject) => {
           const req = request(reg.url + target, (res) => {
             let text = '';
-            res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+            res
+              .setEncoding('utf8')
+              .on('data', (d: string) => (text += d))
+              .on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
           });
           req.setHeader('x-enigma-pow', values);
           req.on('error', reject).end();
@@ -223,7 +251,11 @@ describe('proof of work', () => {
     await assert.rejects(gate.verify(`${first.challenge}:${solvePow(first.challenge, 4)}`), /unknown/);
     const last = await gate.issue();
     t.mock.timers.tick(61_000);
-    await assert.rejects(gate.verify(`${last.challenge}:${solvePow(last.challenge, 4)}`), /expired/, 'told expired within the grace period');
+    await assert.rejects(
+      gate.verify(`${last.challenge}:${solvePow(last.challenge, 4)}`),
+      /expired/,
+      'told expired within the grace period',
+    );
     t.mock.timers.tick(60_000);
     const work = await countMapWork(() => gate.issue().then(() => undefined));
     assert.equal(map.size, 1, 'every expired challenge was dropped');
@@ -238,7 +270,13 @@ describe('proof of work', () => {
 async function countMapWork(fn: () => Promise<void>): Promise<number> {
   const iterProto = Object.getPrototypeOf(new Map().entries()) as { next: (...a: unknown[]) => unknown };
   const mapProto = Map.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const saved = { next: iterProto.next, get: mapProto.get!, set: mapProto.set!, has: mapProto.has!, delete: mapProto.delete! };
+  const saved = {
+    next: iterProto.next,
+    get: mapProto.get!,
+    set: mapProto.set!,
+    has: mapProto.has!,
+    delete: mapProto.delete!,
+  };
   let n = 0;
   const counting = (f: (...a: unknown[]) => unknown) =>
     function (this: unknown, ...a: unknown[]) {

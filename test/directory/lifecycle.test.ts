@@ -13,7 +13,10 @@ describe('presence', () => {
     // The GC's interval timer is mocked and presence time is a manual clock: each GC run is one tick, awaited.
     t.mock.timers.enable({ apis: ['setInterval'] });
     const clock = new ManualClock();
-    const reg = await startTestRegistry({ presence: { ttl_seconds: 1, gc_interval_seconds: 1 }, rate_limit: { enabled: false } }, { clock });
+    const reg = await startTestRegistry(
+      { presence: { ttl_seconds: 1, gc_interval_seconds: 1 }, rate_limit: { enabled: false } },
+      { clock },
+    );
     const gc = t.mock.method(reg.ctx.directory, 'gcPresence');
     const count = () => reg.ctx.store.directory.countPresence();
     const runGc = async () => {
@@ -49,9 +52,14 @@ describe('presence', () => {
   });
 
   test('the presence table is bounded by presence.max_entries', async () => {
-    const reg = await startTestRegistry({ storage: { kind: 'memory' }, presence: { max_entries: 5 }, rate_limit: { enabled: false } });
+    const reg = await startTestRegistry({
+      storage: { kind: 'memory' },
+      presence: { max_entries: 5 },
+      rate_limit: { enabled: false },
+    });
     try {
-      for (let i = 0; i < 20; i++) await call(reg.url, 'POST', '/announce', { user_id: identityFor(`m${i}`).user_id, addr: 'x', ts_ms: 1 });
+      for (let i = 0; i < 20; i++)
+        await call(reg.url, 'POST', '/announce', { user_id: identityFor(`m${i}`).user_id, addr: 'x', ts_ms: 1 });
       assert.equal(await reg.ctx.store.directory.countPresence(), 5);
     } finally {
       await reg.close();
@@ -63,7 +71,11 @@ describe('sync access', () => {
   test('allow_sync = false refuses with 401 unless a configured sync token is presented', async () => {
     const token = 'peer-token-123';
     const digest = (await import('node:crypto')).createHash('sha256').update(token).digest('hex');
-    const reg = await startTestRegistry({ allow_sync: false, sync: { token_sha256_hex: [digest] }, rate_limit: { enabled: false } });
+    const reg = await startTestRegistry({
+      allow_sync: false,
+      sync: { token_sha256_hex: [digest] },
+      rate_limit: { enabled: false },
+    });
     try {
       const body = { identities: [identityFor('synced')] };
       const anon = await call(reg.url, 'POST', '/sync', body);
@@ -94,17 +106,31 @@ describe('process lifecycle', () => {
     const dir = tempDir();
     try {
       const db = join(dir.path, 'reg.sqlite3');
-      const cfg = writeConfig(dir.path, `address = "127.0.0.1:0"\nstate_dir = "${dir.path}"\n[storage]\nkind = "sled"\npath = "${db}"\n[rate_limit]\nenabled = false\n${ENVELOPE}`);
+      const cfg = writeConfig(
+        dir.path,
+        `address = "127.0.0.1:0"\nstate_dir = "${dir.path}"\n[storage]\nkind = "sled"\npath = "${db}"\n[rate_limit]\nenabled = false\n${ENVELOPE}`,
+      );
       const first = await spawnCli(['serve', '--config', cfg]);
       assert.match(first.url, /^http:\/\/127\.0\.0\.1:\d+$/);
       const key = (await call(first.url, 'GET', '/envelope_pubkey')).body;
       const alice = identityFor('alice-persist');
-      assert.equal((await call(first.url, 'POST', '/register', { handle: alice.user_id, envelope: sealTo(key, 'ab'.repeat(32), alice.user_id, alice) })).status, 200);
+      assert.equal(
+        (
+          await call(first.url, 'POST', '/register', {
+            handle: alice.user_id,
+            envelope: sealTo(key, 'ab'.repeat(32), alice.user_id, alice),
+          })
+        ).status,
+        200,
+      );
       first.child.kill('SIGTERM');
       assert.equal(await first.exited, 0);
       assert.match(first.stderr(), /stopped cleanly/);
       assert.match(first.stderr(), /sled/, 'the sled alias is noted in the log');
-      assert.ok(!existsSync(`${db}-wal`) || readFileSync(`${db}-wal`).length === 0, 'store closed cleanly (WAL checkpointed)');
+      assert.ok(
+        !existsSync(`${db}-wal`) || readFileSync(`${db}-wal`).length === 0,
+        'store closed cleanly (WAL checkpointed)',
+      );
 
       const bytes = readFileSync(db);
       assert.equal(bytes.indexOf(Buffer.from(alice.user_id, 'hex')), -1, 'raw user id absent');
@@ -116,7 +142,10 @@ describe('process lifecycle', () => {
       try {
         assert.deepEqual((await call(second.url, 'GET', `/check_user/${alice.user_id}`)).body, { exists: true });
         const who = requester('ab'.repeat(32));
-        const r = await call(second.url, 'POST', '/resolve', { handle: alice.user_id, requester_ephemeral_pubkey_hex: who.publicHex });
+        const r = await call(second.url, 'POST', '/resolve', {
+          handle: alice.user_id,
+          requester_ephemeral_pubkey_hex: who.publicHex,
+        });
         assert.deepEqual(who.open(alice.user_id, r.body.envelope), alice);
       } finally {
         second.child.kill('SIGINT');
@@ -131,7 +160,10 @@ describe('process lifecycle', () => {
     const dir = tempDir();
     try {
       // The status line is followed by the local demo's notice (where to go, the public secret).
-      const first = await spawnCli([], { cwd: dir.path, waitFor: /listening on \S+\nLOCAL DEMO: .* secret DEMO2468 .*\n {2}open (\S+)\/ in a browser/ });
+      const first = await spawnCli([], {
+        cwd: dir.path,
+        waitFor: /listening on \S+\nLOCAL DEMO: .* secret DEMO2468 .*\n {2}open (\S+)\/ in a browser/,
+      });
       assert.equal(first.url, 'http://127.0.0.1:8443');
       assert.match(first.stderr(), /generated an envelope key/);
       assert.equal((await call(first.url, 'GET', '/api/circuits/demo')).status, 200);
@@ -157,12 +189,27 @@ describe('process lifecycle', () => {
       const cases: Array<[string, RegExp]> = [
         [`bogus = 1\n${ENVELOPE}`, /unknown key `bogus`/],
         [`[rate_limit]\nper_ip_rps = 5\nburst_size = 3\n${ENVELOPE}`, /unknown key `rate_limit\.burst_size`/],
-        [`[envelope]\npepper_hex = "abcd"\nkeys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(32)}", active = true }]\n`, /pepper_hex must be 32 bytes hex/],
-        [`[envelope]\npepper_hex = "${'ab'.repeat(32)}"\nkeys = [{ kid_hex = "01", x25519_private_key_hex = "${'cd'.repeat(32)}", active = true }]\n`, /kid_hex must be 8 bytes hex/],
-        [`[envelope]\npepper_hex = "${'ab'.repeat(32)}"\nkeys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(32)}", active = false }]\n`, /at least one key must be active/],
-        [`[envelope]\npepper_hex = "${'ab'.repeat(32)}"\nkeys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(32)}", active = true }, { kid_hex = "0102030405060708", x25519_private_key_hex = "${'ce'.repeat(32)}", active = false }]\n`, /unique/],
+        [
+          `[envelope]\npepper_hex = "abcd"\nkeys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(32)}", active = true }]\n`,
+          /pepper_hex must be 32 bytes hex/,
+        ],
+        [
+          `[envelope]\npepper_hex = "${'ab'.repeat(32)}"\nkeys = [{ kid_hex = "01", x25519_private_key_hex = "${'cd'.repeat(32)}", active = true }]\n`,
+          /kid_hex must be 8 bytes hex/,
+        ],
+        [
+          `[envelope]\npepper_hex = "${'ab'.repeat(32)}"\nkeys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(32)}", active = false }]\n`,
+          /at least one key must be active/,
+        ],
+        [
+          `[envelope]\npepper_hex = "${'ab'.repeat(32)}"\nkeys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(32)}", active = true }, { kid_hex = "0102030405060708", x25519_private_key_hex = "${'ce'.repeat(32)}", active = false }]\n`,
+          /unique/,
+        ],
         [`[pow]\ndifficulty = 31\n${ENVELOPE}`, /pow\.difficulty/],
-        [`allow_sync = false\n[sync]\nallow_anonymous = true\n${ENVELOPE}`, /sync\.allow_anonymous = true needs allow_sync = true/],
+        [
+          `allow_sync = false\n[sync]\nallow_anonymous = true\n${ENVELOPE}`,
+          /sync\.allow_anonymous = true needs allow_sync = true/,
+        ],
         [`mode = "tls"\n${ENVELOPE}`, /\[tls\]/],
         [`address = "nowhere"\n${ENVELOPE}`, /address/],
         [`trusted_proxies = ["not-an-ip"]\n${ENVELOPE}`, /trusted_proxies/],
@@ -206,7 +253,10 @@ describe('process lifecycle', () => {
 });
 
 describe('TLS and mTLS', () => {
-  function get(url: string, opts: { ca: Buffer; cert?: Buffer; key?: Buffer }): Promise<{ status: number; body: string }> {
+  function get(
+    url: string,
+    opts: { ca: Buffer; cert?: Buffer; key?: Buffer },
+  ): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const req = request(`${url}/envelope_pubkey`, { ...opts }, (res) => {
         let body = '';
@@ -224,7 +274,10 @@ describe('TLS and mTLS', () => {
       makePki(dir.path);
       const file = (n: string) => join(dir.path, n);
       const ca = readFileSync(file('ca.pem'));
-      const tls = await startTestRegistry({ mode: 'tls', tls: { cert_pem_path: file('server.pem'), key_pem_path: file('server.key') } });
+      const tls = await startTestRegistry({
+        mode: 'tls',
+        tls: { cert_pem_path: file('server.pem'), key_pem_path: file('server.key') },
+      });
       try {
         assert.match(tls.url, /^https:\/\//);
         const r = await get(tls.url, { ca });
@@ -233,10 +286,23 @@ describe('TLS and mTLS', () => {
       } finally {
         await tls.close();
       }
-      const mtls = await startTestRegistry({ mode: 'tls', tls: { cert_pem_path: file('server.pem'), key_pem_path: file('server.key'), client_ca_pem_path: file('ca.pem') } });
+      const mtls = await startTestRegistry({
+        mode: 'tls',
+        tls: {
+          cert_pem_path: file('server.pem'),
+          key_pem_path: file('server.key'),
+          client_ca_pem_path: file('ca.pem'),
+        },
+      });
       try {
-        await assert.rejects(get(mtls.url, { ca }), (e: NodeJS.ErrnoException) => /certificate|handshake|socket hang up|ECONNRESET/i.test(`${e.code} ${e.message}`));
-        const ok = await get(mtls.url, { ca, cert: readFileSync(file('client.pem')), key: readFileSync(file('client.key')) });
+        await assert.rejects(get(mtls.url, { ca }), (e: NodeJS.ErrnoException) =>
+          /certificate|handshake|socket hang up|ECONNRESET/i.test(`${e.code} ${e.message}`),
+        );
+        const ok = await get(mtls.url, {
+          ca,
+          cert: readFileSync(file('client.pem')),
+          key: readFileSync(file('client.key')),
+        });
         assert.equal(ok.status, 200);
       } finally {
         await mtls.close();

@@ -11,7 +11,10 @@ import { identityFor, requester, sealTo } from '../helpers/directory-client.js';
 import { makePki } from '../helpers/pki.js';
 import { VECTOR } from './vector.js';
 
-const envelope = { pepper_hex: VECTOR.pepperHex, keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }] };
+const envelope = {
+  pepper_hex: VECTOR.pepperHex,
+  keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }],
+};
 const serverKey = { kid_hex: VECTOR.kidHex, x25519_public_key_hex: VECTOR.serverPublicHex };
 const TOKEN = 'peer-registry-token';
 const TOKEN_SHA256 = createHash('sha256').update(TOKEN).digest('hex');
@@ -21,17 +24,31 @@ describe('identity squatting through /sync', () => {
     const reg = await startTestRegistry({ envelope, rate_limit: { enabled: false } }); // allow_sync defaults to true
     try {
       const victim = identityFor('victim');
-      const squat = { ...victim, username_hint: 'attacker', signing_public_key: [66, 66], encryption_public_key: [66, 66] };
+      const squat = {
+        ...victim,
+        username_hint: 'attacker',
+        signing_public_key: [66, 66],
+        encryption_public_key: [66, 66],
+      };
       const attack = await call(reg.url, 'POST', '/sync', { identities: [squat] });
       assert.equal(attack.status, 401);
       assert.equal(attack.body.error.code, 'UNAUTHORIZED');
       assert.match(attack.body.error.message, /sync token/);
-      assert.equal((await call(reg.url, 'POST', '/sync', { identities: [squat] }, { authorization: 'Bearer guessed' })).status, 401);
+      assert.equal(
+        (await call(reg.url, 'POST', '/sync', { identities: [squat] }, { authorization: 'Bearer guessed' })).status,
+        401,
+      );
 
-      const own = await call(reg.url, 'POST', '/register', { handle: victim.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, victim.user_id, victim) });
+      const own = await call(reg.url, 'POST', '/register', {
+        handle: victim.user_id,
+        envelope: sealTo(serverKey, VECTOR.pepperHex, victim.user_id, victim),
+      });
       assert.equal(own.status, 200, JSON.stringify(own.body));
       const who = requester(VECTOR.pepperHex);
-      const r = await call(reg.url, 'POST', '/resolve', { handle: victim.user_id, requester_ephemeral_pubkey_hex: who.publicHex });
+      const r = await call(reg.url, 'POST', '/resolve', {
+        handle: victim.user_id,
+        requester_ephemeral_pubkey_hex: who.publicHex,
+      });
       assert.deepEqual(who.open(victim.user_id, r.body.envelope), victim, 'the victim resolves to their own keys');
     } finally {
       await reg.close();
@@ -40,11 +57,19 @@ describe('identity squatting through /sync', () => {
 
   test('a peer with a sync token syncs, with allow_sync = true or false; allow_sync = false refuses everyone else', async () => {
     for (const allow_sync of [true, false]) {
-      const reg = await startTestRegistry({ envelope, allow_sync, sync: { token_sha256_hex: [TOKEN_SHA256] }, rate_limit: { enabled: false } });
+      const reg = await startTestRegistry({
+        envelope,
+        allow_sync,
+        sync: { token_sha256_hex: [TOKEN_SHA256] },
+        rate_limit: { enabled: false },
+      });
       try {
         const peer = identityFor(`token-peer-${allow_sync}`);
         assert.equal((await call(reg.url, 'POST', '/sync', { identities: [peer] })).status, 401);
-        assert.deepEqual((await call(reg.url, 'POST', '/sync', { identities: [peer] }, { authorization: `Bearer ${TOKEN}` })).body, { merged: 1 });
+        assert.deepEqual(
+          (await call(reg.url, 'POST', '/sync', { identities: [peer] }, { authorization: `Bearer ${TOKEN}` })).body,
+          { merged: 1 },
+        );
         assert.deepEqual((await call(reg.url, 'GET', `/check_user/${peer.user_id}`)).body, { exists: true });
       } finally {
         await reg.close();
@@ -57,8 +82,16 @@ describe('identity squatting through /sync', () => {
     try {
       makePki(dir.path);
       const file = (n: string) => join(dir.path, n);
-      const tls = { cert_pem_path: file('server.pem'), key_pem_path: file('server.key'), client_ca_pem_path: file('ca.pem') };
-      const client = { ca: readFileSync(file('ca.pem')), cert: readFileSync(file('client.pem')), key: readFileSync(file('client.key')) };
+      const tls = {
+        cert_pem_path: file('server.pem'),
+        key_pem_path: file('server.key'),
+        client_ca_pem_path: file('ca.pem'),
+      };
+      const client = {
+        ca: readFileSync(file('ca.pem')),
+        cert: readFileSync(file('client.pem')),
+        key: readFileSync(file('client.key')),
+      };
       for (const allow_sync of [true, false]) {
         const reg = await startTestRegistry({ envelope, mode: 'tls', tls, allow_sync, rate_limit: { enabled: false } });
         try {
@@ -78,7 +111,10 @@ describe('identity squatting through /sync', () => {
     const dir = tempDir();
     try {
       const cfg = join(dir.path, 'registry.toml');
-      writeFileSync(cfg, `address = "127.0.0.1:0"\nstate_dir = "${dir.path}"\n[storage]\nkind = "memory"\n[rate_limit]\nenabled = false\n[sync]\nallow_anonymous = true\n`);
+      writeFileSync(
+        cfg,
+        `address = "127.0.0.1:0"\nstate_dir = "${dir.path}"\n[storage]\nkind = "memory"\n[rate_limit]\nenabled = false\n[sync]\nallow_anonymous = true\n`,
+      );
       for (const start of [1, 2]) {
         const r = await spawnCli(['serve', '--config', cfg]);
         const id = identityFor(`anon-${start}`);
@@ -108,7 +144,13 @@ describe('node-list poisoning', () => {
       });
       try {
         const add = (from: string, urls: string[], headers: Record<string, string> = {}) =>
-          call(reg.url, 'POST', '/nodes', { nodes: urls.map((base_url) => ({ base_url })) }, { 'x-forwarded-for': from, ...headers });
+          call(
+            reg.url,
+            'POST',
+            '/nodes',
+            { nodes: urls.map((base_url) => ({ base_url })) },
+            { 'x-forwarded-for': from, ...headers },
+          );
         const flood = Array.from({ length: 8 }, (_, i) => `https://evil-${i}.example`);
         assert.deepEqual((await add('198.51.100.7', flood)).body, { merged: 2 });
         assert.deepEqual((await add('198.51.100.7', flood.slice(2))).body, { merged: 0 }, 'the share is spent');
@@ -116,9 +158,22 @@ describe('node-list poisoning', () => {
         assert.deepEqual((await add('2001:db8:1:2::a', flood.slice(2))).body, { merged: 2 });
         assert.deepEqual((await add('2001:db8:1:2:ffff::b', flood.slice(4))).body, { merged: 0 });
 
-        assert.deepEqual((await add('203.0.113.9', ['https://honest.example'])).body, { merged: 1 }, 'an honest node still gets in');
-        assert.deepEqual((await add('203.0.113.10', ['https://peer-1.example', 'https://peer-2.example', 'https://peer-3.example'], { authorization: `Bearer ${TOKEN}` })).body, { merged: 3 });
-        const listed = ((await call(reg.url, 'GET', '/nodes')).body.nodes as Array<{ base_url: string }>).map((n) => n.base_url);
+        assert.deepEqual(
+          (await add('203.0.113.9', ['https://honest.example'])).body,
+          { merged: 1 },
+          'an honest node still gets in',
+        );
+        assert.deepEqual(
+          (
+            await add('203.0.113.10', ['https://peer-1.example', 'https://peer-2.example', 'https://peer-3.example'], {
+              authorization: `Bearer ${TOKEN}`,
+            })
+          ).body,
+          { merged: 3 },
+        );
+        const listed = ((await call(reg.url, 'GET', '/nodes')).body.nodes as Array<{ base_url: string }>).map(
+          (n) => n.base_url,
+        );
         assert.equal(listed.length, 8);
         assert.ok(listed.includes('https://honest.example'));
       } finally {
@@ -137,7 +192,11 @@ describe('node-list poisoning', () => {
   });
 });
 
-function postTls(url: string, body: unknown, opts: { ca: Buffer; cert: Buffer; key: Buffer }): Promise<{ status: number; body: unknown }> {
+function postTls(
+  url: string,
+  body: unknown,
+  opts: { ca: Buffer; cert: Buffer; key: Buffer },
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { ...opts, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
       let text = '';

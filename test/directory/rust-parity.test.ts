@@ -7,13 +7,20 @@ import { call, startTestRegistry } from '../helpers/registry.js';
 import { identityFor, requester, sealTo } from '../helpers/directory-client.js';
 import { VECTOR } from './vector.js';
 
-const envelope = { pepper_hex: VECTOR.pepperHex, keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }] };
+const envelope = {
+  pepper_hex: VECTOR.pepperHex,
+  keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }],
+};
 const serverKey = { kid_hex: VECTOR.kidHex, x25519_public_key_hex: VECTOR.serverPublicHex };
 
 type Registry = Awaited<ReturnType<typeof startTestRegistry>>;
 const register = (url: string, identity: object & { user_id: string }) =>
-  call(url, 'POST', '/register', { handle: identity.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, identity.user_id, identity) });
-const exists = async (url: string, userId: string) => (await call(url, 'GET', `/check_user/${userId}`)).body.exists as boolean;
+  call(url, 'POST', '/register', {
+    handle: identity.user_id,
+    envelope: sealTo(serverKey, VECTOR.pepperHex, identity.user_id, identity),
+  });
+const exists = async (url: string, userId: string) =>
+  (await call(url, 'GET', `/check_user/${userId}`)).body.exists as boolean;
 async function resolved(url: string, userId: string): Promise<PublicIdentity> {
   const who = requester(VECTOR.pepperHex);
   const r = await call(url, 'POST', '/resolve', { handle: userId, requester_ephemeral_pubkey_hex: who.publicHex });
@@ -30,7 +37,12 @@ describe('Rust parity: identities, sync, announce, nodes (issue 14)', () => {
   let reg: Registry;
   before(async () => {
     // allow_anonymous: the Rust registry's sync, so these rows compare like with like.
-    reg = await startTestRegistry({ envelope, rate_limit: { enabled: false }, sync: { allow_anonymous: true }, max_nodes: 1 });
+    reg = await startTestRegistry({
+      envelope,
+      rate_limit: { enabled: false },
+      sync: { allow_anonymous: true },
+      max_nodes: 1,
+    });
   });
   after(() => reg.close());
 
@@ -49,7 +61,11 @@ describe('Rust parity: identities, sync, announce, nodes (issue 14)', () => {
       assert.match(r.body.error.message, /identities/, `the message names the field (${JSON.stringify(bad)})`);
       assert.equal(await exists(reg.url, good.user_id), false, 'nothing of the batch is stored');
     }
-    const skipped = [{ ...identityFor('parity-empty-sig'), signature: [] }, { ...identityFor('parity-zero'), created_at_ms: 0 }, identityFor('parity-blank', { username_hint: ' ' })];
+    const skipped = [
+      { ...identityFor('parity-empty-sig'), signature: [] },
+      { ...identityFor('parity-zero'), created_at_ms: 0 },
+      identityFor('parity-blank', { username_hint: ' ' }),
+    ];
     const r = await call(reg.url, 'POST', '/sync', { identities: [good, ...skipped] });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.deepEqual(r.body, { merged: 1 });
@@ -84,7 +100,10 @@ describe('Rust parity: identities, sync, announce, nodes (issue 14)', () => {
 
   test('row 5 (schema): integers only, 0 ..= 2^53−1; larger values are refused, never rounded', async () => {
     const id = identityFor('parity-ts').user_id;
-    assert.equal((await call(reg.url, 'POST', '/announce', { user_id: id, addr: 'a', ts_ms: Number.MAX_SAFE_INTEGER })).status, 200);
+    assert.equal(
+      (await call(reg.url, 'POST', '/announce', { user_id: id, addr: 'a', ts_ms: Number.MAX_SAFE_INTEGER })).status,
+      200,
+    );
     for (const ts of ['-1', '1.5', '9007199254740992', '9007199254740993', '18446744073709551616', '1e999']) {
       assertInvalid(await call(reg.url, 'POST', '/announce', `{"user_id":"${id}","addr":"a","ts_ms":${ts}}`));
     }
@@ -104,40 +123,66 @@ describe('Rust parity: identities, sync, announce, nodes (issue 14)', () => {
       id = identityFor(`parity-pad-${++n}`);
       env = sealTo(serverKey, VECTOR.pepperHex, id.user_id, id);
     }
-    const r = await call(reg.url, 'POST', '/register', { handle: id.user_id, envelope: { ...env, ciphertext: env.ciphertext.replace(/=+$/, '') } });
+    const r = await call(reg.url, 'POST', '/register', {
+      handle: id.user_id,
+      envelope: { ...env, ciphertext: env.ciphertext.replace(/=+$/, '') },
+    });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.deepEqual(await resolved(reg.url, id.user_id), id);
     // Still strict about what is not base64.
     const other = identityFor('parity-pad-bad');
     const bad = sealTo(serverKey, VECTOR.pepperHex, other.user_id, other);
-    assertInvalid(await call(reg.url, 'POST', '/register', { handle: other.user_id, envelope: { ...bad, ciphertext: `${bad.ciphertext.slice(0, -4)}*AAA` } }), /ciphertext/);
+    assertInvalid(
+      await call(reg.url, 'POST', '/register', {
+        handle: other.user_id,
+        envelope: { ...bad, ciphertext: `${bad.ciphertext.slice(0, -4)}*AAA` },
+      }),
+      /ciphertext/,
+    );
   });
 
   test('row 9: node urls are checked as Rust does (http(s):// prefix, 256 bytes), all or nothing, before the cap', async () => {
-    assert.deepEqual((await call(reg.url, 'POST', '/nodes', { nodes: [{ base_url: 'https://a.example' }] })).body, { merged: 1 });
+    assert.deepEqual((await call(reg.url, 'POST', '/nodes', { nodes: [{ base_url: 'https://a.example' }] })).body, {
+      merged: 1,
+    });
     // The list (max_nodes = 1) is full: prefix-valid urls merge nothing, as in Rust.
-    for (const base_url of ['http://', 'http://e b.test']) assert.deepEqual((await call(reg.url, 'POST', '/nodes', { nodes: [{ base_url }] })).body, { merged: 0 });
+    for (const base_url of ['http://', 'http://e b.test'])
+      assert.deepEqual((await call(reg.url, 'POST', '/nodes', { nodes: [{ base_url }] })).body, { merged: 0 });
     for (const base_url of ['ftp://d.example', `https://${'x'.repeat(250)}.example`, 'https://a\u0000.example']) {
-      assertInvalid(await call(reg.url, 'POST', '/nodes', { nodes: [{ base_url: 'https://ok.example' }, { base_url }] }), /nodes\[1\]\.base_url/);
+      assertInvalid(
+        await call(reg.url, 'POST', '/nodes', { nodes: [{ base_url: 'https://ok.example' }, { base_url }] }),
+        /nodes\[1\]\.base_url/,
+      );
     }
     assert.deepEqual((await call(reg.url, 'GET', '/nodes')).body, { nodes: [{ base_url: 'https://a.example' }] });
   });
 
   test('row 10: addr is trimmed before the 256-byte check; control characters are refused (issue 12)', async () => {
     const id = identityFor('parity-addr').user_id;
-    assert.equal((await call(reg.url, 'POST', '/announce', { user_id: id, addr: ` ${'a'.repeat(256)}`, ts_ms: 1 })).status, 200);
-    assertInvalid(await call(reg.url, 'POST', '/announce', { user_id: id, addr: 'a'.repeat(257), ts_ms: 1 }), /256 bytes/);
-    for (const addr of ['\u0000', 'host:1\r\nX: y', 'a\u007f']) assertInvalid(await call(reg.url, 'POST', '/announce', { user_id: id, addr, ts_ms: 1 }), /control/);
+    assert.equal(
+      (await call(reg.url, 'POST', '/announce', { user_id: id, addr: ` ${'a'.repeat(256)}`, ts_ms: 1 })).status,
+      200,
+    );
+    assertInvalid(
+      await call(reg.url, 'POST', '/announce', { user_id: id, addr: 'a'.repeat(257), ts_ms: 1 }),
+      /256 bytes/,
+    );
+    for (const addr of ['\u0000', 'host:1\r\nX: y', 'a\u007f'])
+      assertInvalid(await call(reg.url, 'POST', '/announce', { user_id: id, addr, ts_ms: 1 }), /control/);
   });
 });
 
 describe('Rust parity: check order (issue 14 row 11)', () => {
   test('field problems come after the rate limit: invalid requests spend tokens', async () => {
-    const reg = await startTestRegistry({ envelope, rate_limit: { per_ip_rps: 0.001, burst: 4, ban_seconds: 0, endpoints: { register_rps: 0.001 } } });
+    const reg = await startTestRegistry({
+      envelope,
+      rate_limit: { per_ip_rps: 0.001, burst: 4, ban_seconds: 0, endpoints: { register_rps: 0.001 } },
+    });
     try {
       const long = 'a'.repeat(300);
       const env = sealTo(serverKey, VECTOR.pepperHex, VECTOR.handleHex, identityFor('order'));
-      for (let i = 0; i < 4; i++) assertInvalid(await call(reg.url, 'POST', '/register', { handle: long, envelope: env }), /handle/);
+      for (let i = 0; i < 4; i++)
+        assertInvalid(await call(reg.url, 'POST', '/register', { handle: long, envelope: env }), /handle/);
       const valid = identityFor('order-valid');
       const fifth = await register(reg.url, valid);
       assert.equal(fifth.status, 429, JSON.stringify(fifth.body));
@@ -150,9 +195,16 @@ describe('Rust parity: check order (issue 14 row 11)', () => {
   });
 
   test('with PoW on, a request without a solution is POW_REQUIRED before its fields are looked at', async () => {
-    const reg = await startTestRegistry({ envelope, pow: { enabled: true, difficulty: 8 }, rate_limit: { enabled: false } });
+    const reg = await startTestRegistry({
+      envelope,
+      pow: { enabled: true, difficulty: 8 },
+      rate_limit: { enabled: false },
+    });
     try {
-      const r = await call(reg.url, 'POST', '/resolve', { handle: 'a'.repeat(300), requester_ephemeral_pubkey_hex: 'nothex' });
+      const r = await call(reg.url, 'POST', '/resolve', {
+        handle: 'a'.repeat(300),
+        requester_ephemeral_pubkey_hex: 'nothex',
+      });
       assert.equal(r.status, 400);
       assert.equal(r.body.error.code, 'POW_REQUIRED');
       const c = await call(reg.url, 'GET', '/check_user/zz');
@@ -170,7 +222,10 @@ describe('Rust parity: differences we keep (README)', () => {
       const head = await fetch(`${reg.url}/envelope_pubkey`, { method: 'HEAD' });
       assert.equal(head.status, 200);
       const id = identityFor('keep-kid');
-      const kid7 = await call(reg.url, 'POST', '/register', { handle: id.user_id, envelope: { ...sealTo(serverKey, VECTOR.pepperHex, id.user_id, id), kid: '01020304050607' } });
+      const kid7 = await call(reg.url, 'POST', '/register', {
+        handle: id.user_id,
+        envelope: { ...sealTo(serverKey, VECTOR.pepperHex, id.user_id, id), kid: '01020304050607' },
+      });
       assertInvalid(kid7, /envelope key/);
     } finally {
       await reg.close();
@@ -180,7 +235,8 @@ describe('Rust parity: differences we keep (README)', () => {
   test('/announce costs one global token (the Rust registry charges two)', async () => {
     const reg = await startTestRegistry({ envelope, rate_limit: { per_ip_rps: 0.001, burst: 2, ban_seconds: 0 } });
     try {
-      const announce = () => call(reg.url, 'POST', '/announce', { user_id: identityFor('keep-token').user_id, addr: 'a', ts_ms: 1 });
+      const announce = () =>
+        call(reg.url, 'POST', '/announce', { user_id: identityFor('keep-token').user_id, addr: 'a', ts_ms: 1 });
       assert.equal((await announce()).status, 200);
       assert.equal((await announce()).status, 200, 'a second announce fits a burst of 2');
       assert.equal((await announce()).status, 429);

@@ -33,7 +33,10 @@ test('runs use at most `concurrency` workers, and close() refuses later runs', a
   const ex = new Executor(config({ concurrency: 2, queue: 16 }));
   const a = artifact(echoModule(0));
   const results = await Promise.all(Array.from({ length: 18 }, (_, i) => ex.run(a, 'x', [], String(i))));
-  assert.deepEqual(results.map((r) => r.stdout), Array.from({ length: 18 }, (_, i) => String(i)));
+  assert.deepEqual(
+    results.map((r) => r.stdout),
+    Array.from({ length: 18 }, (_, i) => String(i)),
+  );
   assert.ok(ex.stats.workers <= 2);
   await ex.close();
   await assert.rejects(ex.run(a, 'x', [], ''), (e: ApiError) => e.code === 'UNAVAILABLE');
@@ -66,7 +69,10 @@ test('close() ends wasm runs in flight and refuses queued ones', async () => {
 test('a malformed sha256 is refused as invalid input', async () => {
   const ex = new Executor(config());
   try {
-    await assert.rejects(ex.run({ ...artifact(echoModule(0)), sha256: 'ABC' }, 'x', [], ''), (e: ApiError) => e.code === 'INVALID_INPUT');
+    await assert.rejects(
+      ex.run({ ...artifact(echoModule(0)), sha256: 'ABC' }, 'x', [], ''),
+      (e: ApiError) => e.code === 'INVALID_INPUT',
+    );
   } finally {
     await ex.close();
   }

@@ -144,7 +144,11 @@ test('native: 200 back-to-back runs at full concurrency all succeed and leave no
   assert.deepEqual(failures.slice(0, 3), [], `${failures.length} of 200 runs failed`);
   // A bwrap seen parentless while other runs were in flight may have been one of theirs in mid-teardown
   // (its unshare gone a moment before it); once every run has returned, none may be left.
-  assert.deepEqual([...orphaned].filter((pid) => stat(pid)?.comm === 'bwrap'), [], 'orphans seen during the runs are gone');
+  assert.deepEqual(
+    [...orphaned].filter((pid) => stat(pid)?.comm === 'bwrap'),
+    [],
+    'orphans seen during the runs are gone',
+  );
   assert.deepEqual(orphans(), []);
 });
 
@@ -153,7 +157,12 @@ test('native: writes outside the sandbox tmpfs fail; the host file system is unt
   const hostTmpProbe = join(tmpdir(), `executor-probe-${process.pid}`);
   const r = await ex.run(hostile, 'write', [probe], '');
   assert.equal(r.exit_code, 0);
-  const got = Object.fromEntries(r.stdout.trim().split(' ').map((kv) => kv.split('=').map((x, i) => (i ? Number(x) : x))));
+  const got = Object.fromEntries(
+    r.stdout
+      .trim()
+      .split(' ')
+      .map((kv) => kv.split('=').map((x, i) => (i ? Number(x) : x))),
+  );
   assert.notEqual(got.host, 0, 'the host directory is not even visible');
   assert.notEqual(got.etc, 0);
   assert.notEqual(got.root, 0);

@@ -13,7 +13,10 @@ after(() => ex.close());
 /** Calls `name(a, b)` (one 64 KiB page of memory) and exits with the errno it returned. */
 const callAndExit = (name: string, a: number, b: number) =>
   wasmModule({
-    imports: [[W, name, 2, true], [W, 'proc_exit', 1, false]],
+    imports: [
+      [W, name, 2, true],
+      [W, 'proc_exit', 1, false],
+    ],
     start: [...c(a), ...c(b), op.call, 0, op.call, 1],
   });
 

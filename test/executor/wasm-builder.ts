@@ -7,9 +7,25 @@ import { uleb } from '../../src/executor/wasm-binary.js';
 export const I32 = 0x7f;
 /** The opcodes the test modules use. */
 export const op = {
-  unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, end: 0x0b, br: 0x0c, brIf: 0x0d, call: 0x10,
-  drop: 0x1a, localGet: 0x20, i32Load: 0x28, i32Store: 0x36, memorySize: 0x3f, memoryGrow: 0x40, i32Const: 0x41,
-  i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, void: 0x40,
+  unreachable: 0x00,
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  call: 0x10,
+  drop: 0x1a,
+  localGet: 0x20,
+  i32Load: 0x28,
+  i32Store: 0x36,
+  memorySize: 0x3f,
+  memoryGrow: 0x40,
+  i32Const: 0x41,
+  i32Eqz: 0x45,
+  i32Eq: 0x46,
+  i32Ne: 0x47,
+  void: 0x40,
 } as const;
 
 export function sleb(n: number): number[] {
@@ -17,7 +33,10 @@ export function sleb(n: number): number[] {
   for (;;) {
     const b = n & 0x7f;
     n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return (out.push(b), out);
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
     out.push(b | 0x80);
   }
 }
@@ -28,7 +47,11 @@ export const c = (n: number) => [op.i32Const, ...sleb(n)];
 export const store = [op.i32Store, 2, 0];
 export const load = [op.i32Load, 2, 0];
 /** `*(addr) = value` */
-export const poke = (addr: number, value: number[] | number) => [...c(addr), ...(typeof value === 'number' ? c(value) : value), ...store];
+export const poke = (addr: number, value: number[] | number) => [
+  ...c(addr),
+  ...(typeof value === 'number' ? c(value) : value),
+  ...store,
+];
 export const peek = (addr: number) => [...c(addr), ...load];
 
 const str = (s: string) => {
@@ -50,7 +73,11 @@ export interface ModuleSpec {
 /** Builds a WASI command module: the imports, one memory (exported), and `_start`. */
 export function wasmModule(spec: ModuleSpec): Uint8Array {
   const imports = spec.imports ?? [];
-  const types = imports.map(([, , params, ret]) => [0x60, ...vec(Array.from({ length: params }, () => [I32])), ...vec(ret ? [[I32]] : [])]);
+  const types = imports.map(([, , params, ret]) => [
+    0x60,
+    ...vec(Array.from({ length: params }, () => [I32])),
+    ...vec(ret ? [[I32]] : []),
+  ]);
   types.push([0x60, 0, 0]);
   const startType = types.length - 1;
   const mem = spec.memory ?? { min: 1 };
@@ -61,7 +88,14 @@ export function wasmModule(spec: ModuleSpec): Uint8Array {
   if (mem.exported !== false) exports.unshift([...str('memory'), 0x02, 0]);
   const body = [0, ...spec.start, op.end]; // no locals
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(types)),
     ...section(2, importEntries.length ? vec(importEntries) : []),
     ...section(3, vec([uleb(startType)])),
@@ -82,14 +116,39 @@ export function echoModule(exitCode: number): Uint8Array {
   return wasmModule({
     imports: [FD_READ, FD_WRITE, PROC_EXIT],
     start: [
-      ...poke(0, 16), ...poke(4, 4096),
-      op.block, op.void, op.loop, op.void,
-      ...c(0), ...c(0), ...c(1), ...c(8), op.call, 0, op.drop, // fd_read(0, iov, 1, &nread)
-      ...peek(8), op.i32Eqz, op.brIf, 1, // EOF: leave the block
-      ...poke(8192, 16), ...poke(8196, peek(8)),
-      ...c(1), ...c(8192), ...c(1), ...c(8200), op.call, 1, op.drop, // fd_write(1, out iov, 1, &nwritten)
-      op.br, 0, op.end, op.end,
-      ...c(exitCode), op.call, 2,
+      ...poke(0, 16),
+      ...poke(4, 4096),
+      op.block,
+      op.void,
+      op.loop,
+      op.void,
+      ...c(0),
+      ...c(0),
+      ...c(1),
+      ...c(8),
+      op.call,
+      0,
+      op.drop, // fd_read(0, iov, 1, &nread)
+      ...peek(8),
+      op.i32Eqz,
+      op.brIf,
+      1, // EOF: leave the block
+      ...poke(8192, 16),
+      ...poke(8196, peek(8)),
+      ...c(1),
+      ...c(8192),
+      ...c(1),
+      ...c(8200),
+      op.call,
+      1,
+      op.drop, // fd_write(1, out iov, 1, &nwritten)
+      op.br,
+      0,
+      op.end,
+      op.end,
+      ...c(exitCode),
+      op.call,
+      2,
     ],
   });
 }
@@ -99,10 +158,25 @@ export function argvModule(): Uint8Array {
   return wasmModule({
     imports: [[W, 'args_sizes_get', 2, true], [W, 'args_get', 2, true], FD_WRITE],
     start: [
-      ...c(0), ...c(4), op.call, 0, op.drop,
-      ...c(64), ...c(1024), op.call, 1, op.drop,
-      ...poke(8192, 1024), ...poke(8196, peek(4)),
-      ...c(1), ...c(8192), ...c(1), ...c(8200), op.call, 2, op.drop,
+      ...c(0),
+      ...c(4),
+      op.call,
+      0,
+      op.drop,
+      ...c(64),
+      ...c(1024),
+      op.call,
+      1,
+      op.drop,
+      ...poke(8192, 1024),
+      ...poke(8196, peek(4)),
+      ...c(1),
+      ...c(8192),
+      ...c(1),
+      ...c(8200),
+      op.call,
+      2,
+      op.drop,
     ],
   });
 }
@@ -115,13 +189,43 @@ export const floodModule = () =>
   wasmModule({
     imports: [FD_WRITE],
     memory: { min: 2 },
-    start: [...poke(0, 16), ...poke(4, 65536), op.loop, op.void, ...c(1), ...c(0), ...c(1), ...c(8), op.call, 0, op.drop, op.br, 0, op.end],
+    start: [
+      ...poke(0, 16),
+      ...poke(4, 65536),
+      op.loop,
+      op.void,
+      ...c(1),
+      ...c(0),
+      ...c(1),
+      ...c(8),
+      op.call,
+      0,
+      op.drop,
+      op.br,
+      0,
+      op.end,
+    ],
   });
 
 /** Grows memory 1 MiB at a time until memory.grow fails, then traps. No declared maximum. */
 export const growBombModule = () =>
   wasmModule({
-    start: [op.block, op.void, op.loop, op.void, ...c(16), op.memoryGrow, 0, ...c(-1), op.i32Ne, op.brIf, 0, op.end, op.end, op.unreachable],
+    start: [
+      op.block,
+      op.void,
+      op.loop,
+      op.void,
+      ...c(16),
+      op.memoryGrow,
+      0,
+      ...c(-1),
+      op.i32Ne,
+      op.brIf,
+      0,
+      op.end,
+      op.end,
+      op.unreachable,
+    ],
   });
 
 /** Declares a 4 GiB maximum memory (65536 pages). */
@@ -138,9 +242,20 @@ export const probeModule = () =>
   wasmModule({
     imports: [[W, 'fd_prestat_get', 2, true], [W, 'environ_sizes_get', 2, true], PROC_EXIT],
     start: [
-      ...c(16), ...c(8), op.call, 1, op.drop, // environ_sizes_get(&count at 16, &size at 8)
-      ...c(3), ...c(32), op.call, 0, // fd_prestat_get(3, &prestat at 32) -> errno on the stack
-      ...peek(16), ...c(100), 0x6c /* i32.mul */, 0x6a /* i32.add */,
-      op.call, 2,
+      ...c(16),
+      ...c(8),
+      op.call,
+      1,
+      op.drop, // environ_sizes_get(&count at 16, &size at 8)
+      ...c(3),
+      ...c(32),
+      op.call,
+      0, // fd_prestat_get(3, &prestat at 32) -> errno on the stack
+      ...peek(16),
+      ...c(100),
+      0x6c /* i32.mul */,
+      0x6a /* i32.add */,
+      op.call,
+      2,
     ],
   });

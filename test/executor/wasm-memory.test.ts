@@ -3,7 +3,7 @@
 // indistinguishable from a new one, hold nothing of an earlier run, and stay within the memory cap.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { ApiError } from '../../src/errors.js';
+import type { ApiError } from '../../src/errors.js';
 import { Executor, checkWasmModule } from '../../src/executor/index.js';
 import { wasmSections } from '../../src/executor/wasm-binary.js';
 import { importMemory } from '../../src/executor/wasm-module.js';
@@ -39,9 +39,22 @@ const vaultModule = () =>
     imports: [FD_READ, FD_WRITE],
     memory: { min: 2 },
     start: [
-      ...poke(0, VAULT), ...poke(4, 64),
-      ...c(0), ...c(0), ...c(1), ...c(8), op.call, 0, op.drop, // fd_read(0, iov, 1, &nread)
-      ...c(1), ...c(0), ...c(1), ...c(12), op.call, 1, op.drop, // fd_write(1, iov, 1, &nwritten)
+      ...poke(0, VAULT),
+      ...poke(4, 64),
+      ...c(0),
+      ...c(0),
+      ...c(1),
+      ...c(8),
+      op.call,
+      0,
+      op.drop, // fd_read(0, iov, 1, &nread)
+      ...c(1),
+      ...c(0),
+      ...c(1),
+      ...c(12),
+      op.call,
+      1,
+      op.drop, // fd_write(1, iov, 1, &nwritten)
     ],
   });
 
@@ -51,11 +64,30 @@ const sizeModule = () =>
     imports: [FD_READ, PROC_EXIT],
     memory: { min: 3 },
     start: [
-      ...c(0), op.memorySize, 0, ...store,
-      ...poke(8, 16), ...poke(12, 1),
-      ...c(0), ...c(8), ...c(1), ...c(20), op.call, 0, op.drop, // fd_read(0, iov, 1, &nread)
-      ...peek(20), op.if, op.void, ...c(1), op.memoryGrow, 0, op.drop, op.end,
-      ...peek(0), op.call, 1,
+      ...c(0),
+      op.memorySize,
+      0,
+      ...store,
+      ...poke(8, 16),
+      ...poke(12, 1),
+      ...c(0),
+      ...c(8),
+      ...c(1),
+      ...c(20),
+      op.call,
+      0,
+      op.drop, // fd_read(0, iov, 1, &nread)
+      ...peek(20),
+      op.if,
+      op.void,
+      ...c(1),
+      op.memoryGrow,
+      0,
+      op.drop,
+      op.end,
+      ...peek(0),
+      op.call,
+      1,
     ],
   });
 
@@ -65,20 +97,58 @@ const growProbe = (pages: number, memory: { min: number; max?: number }) =>
     imports: [PROC_EXIT],
     memory,
     start: [
-      ...c(pages), op.memoryGrow, 0, ...c(-1), 0x46 /* i32.eq */,
-      ...c(1), op.memoryGrow, 0, ...c(-1), 0x46, ...c(2), 0x6c /* i32.mul */, 0x6a /* i32.add */,
-      op.call, 0,
+      ...c(pages),
+      op.memoryGrow,
+      0,
+      ...c(-1),
+      0x46 /* i32.eq */,
+      ...c(1),
+      op.memoryGrow,
+      0,
+      ...c(-1),
+      0x46,
+      ...c(2),
+      0x6c /* i32.mul */,
+      0x6a /* i32.add */,
+      op.call,
+      0,
     ],
   });
 
 /** Header, one function type, `_start` exported, no memory and no imports. */
 const noMemoryModule = () =>
   new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    1, 4, 1, 0x60, 0, 0,
-    3, 2, 1, 0,
-    7, 10, 1, 6, ...new TextEncoder().encode('_start'), 0, 0,
-    10, 4, 1, 2, 0, op.end,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    1,
+    4,
+    1,
+    0x60,
+    0,
+    0,
+    3,
+    2,
+    1,
+    0,
+    7,
+    10,
+    1,
+    6,
+    ...new TextEncoder().encode('_start'),
+    0,
+    0,
+    10,
+    4,
+    1,
+    2,
+    0,
+    op.end,
   ]);
 
 /** A custom section (id 0) after the header and after every section. */
@@ -116,7 +186,10 @@ test('a memory a run grew is dropped, not reused: every run starts at the declar
 test('the memory cap holds inside the module, also on a reused memory', async () => {
   const capped = new Executor(config({ concurrency: 1, memory_mb: 8 })); // 128 pages
   try {
-    for (const [memory, headroom] of [[{ min: 1 }, 127], [{ min: 1, max: 4 }, 3]] as const) {
+    for (const [memory, headroom] of [
+      [{ min: 1 }, 127],
+      [{ min: 1, max: 4 }, 3],
+    ] as const) {
       assert.equal((await capped.run(artifact(wasmModule({ start: [], memory })), 'x', [], '')).exit_code, 0); // leaves its memory idle
       const before = capped.stats.reused_memories;
       const probe = growProbe(headroom, memory);
@@ -134,7 +207,11 @@ test('modules with and without an import section run; one that does not export i
   assert.equal((await runCounted(echoModule(5), 'hi')).stdout, 'hi');
   assert.equal((await runCounted(wasmModule({ start: [], memory: { min: 1, exported: false } }), '')).exit_code, 0);
   // random_get is served by node:wasi, which must bind to the imported memory although it is not exported
-  const random = wasmModule({ imports: [[W, 'random_get', 2, true], PROC_EXIT], memory: { min: 1, exported: false }, start: [...c(16), ...c(8), op.call, 0, op.call, 1] });
+  const random = wasmModule({
+    imports: [[W, 'random_get', 2, true], PROC_EXIT],
+    memory: { min: 1, exported: false },
+    start: [...c(16), ...c(8), op.call, 0, op.call, 1],
+  });
   assert.equal((await runCounted(random, '')).exit_code, 0);
 });
 
@@ -150,7 +227,10 @@ test('a module without memory gets no memory import and is refused at run time, 
 });
 
 test('a module that imports a memory itself is refused by name, whatever it calls it', async () => {
-  for (const from of [['env', 'memory'], ['sandbox', 'memory']] as const) {
+  for (const from of [
+    ['env', 'memory'],
+    ['sandbox', 'memory'],
+  ] as const) {
     const bytes = wasmModule({ imports: [PROC_EXIT], start: [], memory: { min: 1, import: [...from] } });
     const message = `module imports beyond WASI preview 1 functions: ${from.join('.')} (memory)`;
     await assert.rejects(checkWasmModule(bytes), (e: ApiError) => e.code === 'INVALID_INPUT' && e.message === message);
@@ -159,7 +239,12 @@ test('a module that imports a memory itself is refused by name, whatever it call
 });
 
 test('importMemory: the memory becomes the last import, sandbox.memory; exports are unchanged', async () => {
-  for (const bytes of [echoModule(0), wasmModule({ start: [] }), withCustomSections(echoModule(0)), withCustomSections(wasmModule({ start: [] }))]) {
+  for (const bytes of [
+    echoModule(0),
+    wasmModule({ start: [] }),
+    withCustomSections(echoModule(0)),
+    withCustomSections(wasmModule({ start: [] })),
+  ]) {
     const original = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
     const run = importMemory(bytes, 128);
     assert.deepEqual(run.memory, { min_pages: 1, max_pages: 128 });
@@ -172,19 +257,32 @@ test('importMemory: the memory becomes the last import, sandbox.memory; exports 
 
 test('importMemory: re-encodes a growing import count and section size; a module without type section gets the import first', () => {
   const many = wasmModule({ imports: Array.from({ length: 127 }, () => FD_WRITE), start: [] }); // 127 -> 128: a 2-byte LEB
-  const imports = WebAssembly.Module.imports(new WebAssembly.Module(importMemory(many, 128).bytes as Uint8Array<ArrayBuffer>));
+  const imports = WebAssembly.Module.imports(
+    new WebAssembly.Module(importMemory(many, 128).bytes as Uint8Array<ArrayBuffer>),
+  );
   assert.equal(imports.length, 128);
   assert.deepEqual(imports.at(-1), SANDBOX_MEMORY);
   const memoryOnly = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 5, 3, 1, 0, 2]);
   const run = importMemory(memoryOnly, 128);
   assert.deepEqual(run.memory, { min_pages: 2, max_pages: 128 });
-  assert.deepEqual(WebAssembly.Module.imports(new WebAssembly.Module(run.bytes as Uint8Array<ArrayBuffer>)), [SANDBOX_MEMORY]);
+  assert.deepEqual(WebAssembly.Module.imports(new WebAssembly.Module(run.bytes as Uint8Array<ArrayBuffer>)), [
+    SANDBOX_MEMORY,
+  ]);
 });
 
 test('importMemory: the limits are the declared minimum and the declared maximum or the cap, whichever is lower', () => {
-  assert.deepEqual(importMemory(wasmModule({ start: [], memory: { min: 2, max: 4 } }), 128).memory, { min_pages: 2, max_pages: 4 });
-  assert.deepEqual(importMemory(wasmModule({ start: [], memory: { min: 2, max: 128 } }), 128).memory, { min_pages: 2, max_pages: 128 });
-  assert.deepEqual(importMemory(wasmModule({ start: [], memory: { min: 300 } }), 300).memory, { min_pages: 300, max_pages: 300 }); // 2-byte LEBs
+  assert.deepEqual(importMemory(wasmModule({ start: [], memory: { min: 2, max: 4 } }), 128).memory, {
+    min_pages: 2,
+    max_pages: 4,
+  });
+  assert.deepEqual(importMemory(wasmModule({ start: [], memory: { min: 2, max: 128 } }), 128).memory, {
+    min_pages: 2,
+    max_pages: 128,
+  });
+  assert.deepEqual(importMemory(wasmModule({ start: [], memory: { min: 300 } }), 300).memory, {
+    min_pages: 300,
+    max_pages: 300,
+  }); // 2-byte LEBs
   const bytes = noMemoryModule();
   assert.deepEqual(importMemory(bytes, 128), { bytes, memory: null });
 });
@@ -193,7 +291,8 @@ test('the rewritten module links only to a memory within its limits, and index 0
   const run = importMemory(echoModule(0), 128);
   const module = new WebAssembly.Module(run.bytes as Uint8Array<ArrayBuffer>);
   const wasi = { fd_read: () => 0, fd_write: () => 0, proc_exit: () => undefined };
-  const instantiate = (memory: WebAssembly.Memory) => new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi, sandbox: { memory } });
+  const instantiate = (memory: WebAssembly.Memory) =>
+    new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi, sandbox: { memory } });
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 128 });
   assert.equal(instantiate(memory).exports.memory, memory); // the exported memory 0 is the imported one
   assert.throws(() => instantiate(new WebAssembly.Memory({ initial: 1, maximum: 129 })), WebAssembly.LinkError);

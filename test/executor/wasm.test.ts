@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { ApiError } from '../../src/errors.js';
+import type { ApiError } from '../../src/errors.js';
 import { Executor, checkWasmModule } from '../../src/executor/index.js';
 import { artifact, config } from './helpers.js';
 import {
-  argvModule, echoModule, probeModule, floodModule, foreignImportModule, growBombModule, hugeMaxModule, loopModule,
+  argvModule,
+  echoModule,
+  probeModule,
+  floodModule,
+  foreignImportModule,
+  growBombModule,
+  hugeMaxModule,
+  loopModule,
 } from './wasm-builder.js';
 
 const ex = new Executor(config({ wall_ms: 5000 }));
@@ -57,7 +64,11 @@ test('memory bomb: growth stops at the cap and the error says memory', async () 
 });
 
 test('memory bomb: a declared maximum above the cap is refused before running', async () => {
-  await assert.rejects(checkWasmModule(hugeMaxModule(), 64), (e: ApiError) => e.code === 'INVALID_INPUT' && /memory maximum 4096 MiB exceeds the memory cap of 64 MiB/.test(e.message));
+  await assert.rejects(
+    checkWasmModule(hugeMaxModule(), 64),
+    (e: ApiError) =>
+      e.code === 'INVALID_INPUT' && /memory maximum 4096 MiB exceeds the memory cap of 64 MiB/.test(e.message),
+  );
   const r = await ex.run(artifact(hugeMaxModule()), 'x', [], '');
   assert.match(r.error ?? '', /module refused: .*memory/);
 });
@@ -72,7 +83,10 @@ test('output flood: capped at output_bytes, stopped, reported as truncated', asy
 });
 
 test('a module importing beyond WASI preview 1 is refused', async () => {
-  await assert.rejects(checkWasmModule(foreignImportModule()), (e: ApiError) => e.code === 'INVALID_INPUT' && e.message.includes('env.host_secret'));
+  await assert.rejects(
+    checkWasmModule(foreignImportModule()),
+    (e: ApiError) => e.code === 'INVALID_INPUT' && e.message.includes('env.host_secret'),
+  );
   const r = await ex.run(artifact(foreignImportModule()), 'x', [], '');
   assert.equal(r.exit_code, null);
   assert.match(r.error ?? '', /module refused: .*env\.host_secret/);
@@ -84,7 +98,10 @@ test('checkWasmModule caps a memory without a maximum at the configured cap', as
   assert.deepEqual(c.memory, { min_pages: 1, max_pages: 128 }); // 128 pages = 8 MiB
   const wasi = { fd_read: () => 0, fd_write: () => 0, proc_exit: () => undefined };
   const instantiate = (maximum?: number) =>
-    new WebAssembly.Instance(c.module, { wasi_snapshot_preview1: wasi, sandbox: { memory: new WebAssembly.Memory({ initial: 1, ...(maximum ? { maximum } : {}) }) } });
+    new WebAssembly.Instance(c.module, {
+      wasi_snapshot_preview1: wasi,
+      sandbox: { memory: new WebAssembly.Memory({ initial: 1, ...(maximum ? { maximum } : {}) }) },
+    });
   const memory = instantiate(128).exports.memory as WebAssembly.Memory;
   assert.equal(memory.grow(127), 1);
   assert.throws(() => memory.grow(1), RangeError);

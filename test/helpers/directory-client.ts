@@ -1,6 +1,12 @@
 import { bytesToHex, hexToBytes, utf8ToBytes } from '../../src/crypto/encoding.js';
 import { x25519Generate, x25519PrivateFromRaw } from '../../src/crypto/x25519.js';
-import { openEnvelope, parseEnvelope, sealEnvelope, userIdOf, type EnvelopeWire } from '../../src/directory/envelope.js';
+import {
+  openEnvelope,
+  parseEnvelope,
+  sealEnvelope,
+  userIdOf,
+  type EnvelopeWire,
+} from '../../src/directory/envelope.js';
 import type { PublicIdentity } from '../../src/directory/identity.js';
 
 export function identityFor(username: string, extra: Partial<PublicIdentity> = {}): PublicIdentity {
@@ -16,7 +22,12 @@ export function identityFor(username: string, extra: Partial<PublicIdentity> = {
 }
 
 /** Seals any plaintext to the server key exactly as the messenger daemon does. */
-export function sealTo(server: { kid_hex: string; x25519_public_key_hex: string }, pepperHex: string, handleHex: string, plaintext: string | object): EnvelopeWire {
+export function sealTo(
+  server: { kid_hex: string; x25519_public_key_hex: string },
+  pepperHex: string,
+  handleHex: string,
+  plaintext: string | object,
+): EnvelopeWire {
   return sealEnvelope({
     pepper: hexToBytes(pepperHex),
     handle: hexToBytes(handleHex),

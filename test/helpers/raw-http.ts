@@ -17,13 +17,20 @@ export interface RawResponse {
  * Node's server aborts a request whose client half-closed before it was answered, so a slow answer (a
  * decoded body) may then be lost.
  */
-export function rawRequest(base: string, request: string | Buffer, o: { timeoutMs?: number; halfClose?: boolean } = {}): Promise<RawResponse> {
+export function rawRequest(
+  base: string,
+  request: string | Buffer,
+  o: { timeoutMs?: number; halfClose?: boolean } = {},
+): Promise<RawResponse> {
   const url = new URL(base);
   const port = Number(url.port);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   return new Promise((resolve, reject) => {
     const send = () => (o.halfClose ? socket.end(request) : socket.write(request));
-    const socket: Socket = url.protocol === 'https:' ? tlsConnect({ host, port, rejectUnauthorized: false }, send) : tcpConnect(port, host, send);
+    const socket: Socket =
+      url.protocol === 'https:'
+        ? tlsConnect({ host, port, rejectUnauthorized: false }, send)
+        : tcpConnect(port, host, send);
     const chunks: Buffer[] = [];
     // A guard against a server that never closes, not a wait: the test fails instead of hanging.
     socket.setTimeout(o.timeoutMs ?? 30_000, () => socket.destroy(new Error('no answer and no close')));

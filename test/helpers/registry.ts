@@ -20,13 +20,19 @@ export function tempDir(prefix = 'enigma-test-'): { path: string; remove(): void
  * Its default storage is SQLite in that dir, or, with ENIGMA_TEST_STORAGE=postgres (test/scale runs the
  * HTTP suites that way), a fresh PostgreSQL schema dropped at close. `opts.clock` drives time (test/helpers/clock.ts).
  */
-export async function startTestRegistry(raw: ConfigInput & Record<string, unknown> = {}, opts: { clock?: Clock } = {}): Promise<RunningRegistry & { dir: string }> {
+export async function startTestRegistry(
+  raw: ConfigInput & Record<string, unknown> = {},
+  opts: { clock?: Clock } = {},
+): Promise<RunningRegistry & { dir: string }> {
   const dir = tempDir();
-  const pg = raw.storage === undefined && process.env.ENIGMA_TEST_STORAGE === 'postgres' ? await freshSchema() : undefined;
+  const pg =
+    raw.storage === undefined && process.env.ENIGMA_TEST_STORAGE === 'postgres' ? await freshSchema() : undefined;
   const config = resolveConfig({
     address: '127.0.0.1:0',
     state_dir: dir.path,
-    storage: pg ? { kind: 'postgres', url: pg.url, pool_size: 4 } : { kind: 'sqlite', path: join(dir.path, 'registry.sqlite3') },
+    storage: pg
+      ? { kind: 'postgres', url: pg.url, pool_size: 4 }
+      : { kind: 'sqlite', path: join(dir.path, 'registry.sqlite3') },
     ...raw,
   });
   const running = await startRegistry(config, pino({ level: 'silent' }), opts);
@@ -48,7 +54,13 @@ export interface JsonResponse<T = unknown> {
 }
 
 /** fetch + JSON both ways; every registry answer must be JSON, so a non-JSON body fails the test. */
-export async function call<T = any>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
+export async function call<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse<T>> {
   const res = await fetch(base + path, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
@@ -87,7 +99,10 @@ export function spawnCli(args: string[], opts: SpawnOptions = {}): Promise<Spawn
 
 /** Runs a Node script and waits for a `listening on URL` line (or `waitFor`) on its stdout. */
 export function spawnNode(script: string, args: string[], opts: SpawnOptions = {}): Promise<SpawnedRegistry> {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), script, ...args], { cwd: opts.cwd ?? packageRoot, stdio: 'pipe' });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), script, ...args], {
+    cwd: opts.cwd ?? packageRoot,
+    stdio: 'pipe',
+  });
   let out = '';
   let err = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -114,9 +129,15 @@ export function spawnNode(script: string, args: string[], opts: SpawnOptions = {
 }
 
 /** Runs the CLI to completion and returns exit code and output. */
-export function runCli(args: string[], opts: { cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; input?: string; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(packageRoot, 'dist/src/cli/main.js'), ...args], { cwd: opts.cwd ?? packageRoot, stdio: 'pipe' });
+    const child = spawn(process.execPath, [join(packageRoot, 'dist/src/cli/main.js'), ...args], {
+      cwd: opts.cwd ?? packageRoot,
+      stdio: 'pipe',
+    });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {

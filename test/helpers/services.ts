@@ -31,7 +31,12 @@ export async function postgresSkip(): Promise<string | undefined> {
 
 /** undefined when Redis at `url` answers PING; otherwise the skip message. */
 export async function redisSkip(url = REDIS_URL): Promise<string | undefined> {
-  const r = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const r = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   let cause = '';
   r.on('error', (e: Error) => (cause = e.message));
   try {
@@ -59,7 +64,11 @@ export async function freshSchema(): Promise<TestSchema> {
   await withPg((c) => c.query(`CREATE SCHEMA ${schema}`));
   const url = new URL(POSTGRES_URL);
   url.searchParams.set('options', `-c search_path=${schema}`);
-  return { schema, url: url.toString(), drop: () => withPg((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).then(() => undefined) };
+  return {
+    schema,
+    url: url.toString(),
+    drop: () => withPg((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).then(() => undefined),
+  };
 }
 
 /** A key prefix of its own in the shared Redis, so concurrent suites never share a budget. */
@@ -69,7 +78,8 @@ export const redisPrefix = () => `enigma-test:${randomBytes(6).toString('hex')}:
 export async function dropRedisPrefix(prefix: string): Promise<void> {
   const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
-    for await (const keys of r.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<string[]>) if (keys.length > 0) await r.unlink(...keys);
+    for await (const keys of r.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<string[]>)
+      if (keys.length > 0) await r.unlink(...keys);
   } finally {
     r.disconnect();
   }

@@ -4,7 +4,14 @@ import { appendFileSync } from 'node:fs';
 import { findOnPath } from '../../src/executor/native.js';
 
 /** Command → the Debian package that provides it (what scripts/setup-system.sh installs). */
-const PACKAGES = { bwrap: 'bubblewrap', chromium: 'chromium', tmux: 'tmux', strace: 'strace', gcc: 'gcc', prlimit: 'util-linux' } as const;
+const PACKAGES = {
+  bwrap: 'bubblewrap',
+  chromium: 'chromium',
+  tmux: 'tmux',
+  strace: 'strace',
+  gcc: 'gcc',
+  prlimit: 'util-linux',
+} as const;
 export type SystemCommand = keyof typeof PACKAGES;
 
 export const SETUP_COMMAND = 'npm run setup-system';

@@ -14,7 +14,11 @@ for (const kind of ['sqlite', 'memory'] as const) {
     before(async () => {
       // The race test opens 100 connections from one address.
       reg = await startTestRegistry(
-        { rate_limit: { enabled: false }, http: { max_connections_per_ip: 128 }, ...(kind === 'memory' && { storage: { kind: 'memory' } }) },
+        {
+          rate_limit: { enabled: false },
+          http: { max_connections_per_ip: 128 },
+          ...(kind === 'memory' && { storage: { kind: 'memory' } }),
+        },
         { clock },
       );
       base = `${reg.url}/api/ledger`;
@@ -61,7 +65,11 @@ for (const kind of ['sqlite', 'memory'] as const) {
       assert.equal(bad.body.error.code, 'TAU_MISMATCH');
       assert.equal((await call(base, 'GET', `/status/${r.uuid}`)).body.state, 'RESERVED');
       assert.equal((await call(base, 'POST', '/response', { uuid: r.uuid, tau: r.tau })).status, 200);
-      assert.equal((await call(base, 'POST', '/response', { uuid: r.uuid, tau: wrong })).status, 409, 'spent beats tau checks');
+      assert.equal(
+        (await call(base, 'POST', '/response', { uuid: r.uuid, tau: wrong })).status,
+        409,
+        'spent beats tau checks',
+      );
     });
 
     test('unknown nonce: 404 on burn and status', async () => {
@@ -73,7 +81,10 @@ for (const kind of ['sqlite', 'memory'] as const) {
     });
 
     test('malformed requests are 400 INVALID_INPUT; TTL beyond max_ttl_seconds is refused', async () => {
-      assert.equal((await call(base, 'POST', '/response', { uuid: 'nope', tau: '0'.repeat(32) })).body.error.code, 'INVALID_INPUT');
+      assert.equal(
+        (await call(base, 'POST', '/response', { uuid: 'nope', tau: '0'.repeat(32) })).body.error.code,
+        'INVALID_INPUT',
+      );
       assert.equal((await call(base, 'POST', '/reserve', { ttl: 3601 })).status, 400);
       assert.equal((await call(base, 'POST', '/reserve', { ttl: 0 })).status, 400);
       assert.equal((await call(base, 'POST', '/reserve', { ttl: 5, extra: 1 })).status, 400);
@@ -83,7 +94,11 @@ for (const kind of ['sqlite', 'memory'] as const) {
       const r = await reserve(1);
       assert.equal(r.ttl, 1);
       clock.advance(999);
-      assert.equal((await call(base, 'GET', `/status/${r.uuid}`)).body.state, 'RESERVED', 'live until the last millisecond');
+      assert.equal(
+        (await call(base, 'GET', `/status/${r.uuid}`)).body.state,
+        'RESERVED',
+        'live until the last millisecond',
+      );
       clock.advance(1);
       const late = await call(base, 'POST', '/response', { uuid: r.uuid, tau: r.tau, payload: {} });
       assert.equal(late.status, 410);
@@ -139,7 +154,10 @@ for (const kind of ['sqlite', 'memory'] as const) {
         ],
       );
       const seqs = events.map((e: { seq: number }) => e.seq);
-      assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((a, b) => a - b),
+      );
       assert.equal(new Set(seqs).size, seqs.length);
       const text = JSON.stringify(events);
       assert.ok(!text.includes(r.tau) && !text.includes('do-not-log'));
@@ -148,7 +166,9 @@ for (const kind of ['sqlite', 'memory'] as const) {
 
     test('100 concurrent burns of one nonce through HTTP: exactly one 200, the rest 409', async () => {
       const r = await reserve();
-      const results = await Promise.all(Array.from({ length: 100 }, () => call(base, 'POST', '/response', { uuid: r.uuid, tau: r.tau, payload: {} })));
+      const results = await Promise.all(
+        Array.from({ length: 100 }, () => call(base, 'POST', '/response', { uuid: r.uuid, tau: r.tau, payload: {} })),
+      );
       const statuses = results.map((x) => x.status);
       assert.equal(statuses.filter((s) => s === 200).length, 1);
       assert.equal(statuses.filter((s) => s === 409).length, 99);

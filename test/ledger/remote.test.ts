@@ -13,7 +13,12 @@ import { EMBEDDED_LEDGER, ledgerById, pickLedger } from '../../src/ledger/pick.j
 import { call, spawnCli, startTestRegistry, tempDir, type SpawnedRegistry } from '../helpers/registry.js';
 
 /** A TCP listener that counts connections: the proof that a refused URL caused no request. */
-async function countingListener(): Promise<{ url: string; connections: () => number; probe(): Promise<void>; close(): Promise<void> }> {
+async function countingListener(): Promise<{
+  url: string;
+  connections: () => number;
+  probe(): Promise<void>;
+  close(): Promise<void>;
+}> {
   let n = 0;
   const server: Server = createServer((s) => {
     n++;
@@ -80,7 +85,10 @@ describe('standalone `enigma-registry ledger` used by the registry through ledge
     assert.deepEqual(await ledger.burn(r.uuid, 'a'.repeat(32)), { ok: false, reason: 'tau_mismatch' });
     assert.deepEqual(await ledger.burn(r.uuid, r.tau), { ok: true });
     assert.deepEqual(await ledger.burn(r.uuid, r.tau), { ok: false, reason: 'replay' });
-    assert.deepEqual(await ledger.burn('2b1f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', r.tau), { ok: false, reason: 'unknown' });
+    assert.deepEqual(await ledger.burn('2b1f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', r.tau), {
+      ok: false,
+      reason: 'unknown',
+    });
     assert.equal((await ledger.status(r.uuid))?.state, 'SPENT');
     assert.equal(await ledger.status('2b1f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d'), undefined);
     const feed = await ledger.events({ limit: 1000 });
@@ -92,8 +100,14 @@ describe('standalone `enigma-registry ledger` used by the registry through ledge
   });
 
   test('a ledger request the remote refuses surfaces as BAD_GATEWAY, not as a burn outcome', async () => {
-    await assert.rejects(reg.ctx.ledger.reserve({ ttlSeconds: 999_999 }), (e: unknown) => e instanceof ApiError && e.code === 'BAD_GATEWAY');
-    await assert.rejects(reg.ctx.ledger.burn('not-a-uuid', 'x'), (e: unknown) => e instanceof ApiError && e.code === 'BAD_GATEWAY');
+    await assert.rejects(
+      reg.ctx.ledger.reserve({ ttlSeconds: 999_999 }),
+      (e: unknown) => e instanceof ApiError && e.code === 'BAD_GATEWAY',
+    );
+    await assert.rejects(
+      reg.ctx.ledger.burn('not-a-uuid', 'x'),
+      (e: unknown) => e instanceof ApiError && e.code === 'BAD_GATEWAY',
+    );
   });
 
   test('pickLedger: no header → the default; a listed URL (any spelling of it) → that ledger, bound by id', async () => {
@@ -134,15 +148,25 @@ describe('standalone `enigma-registry ledger` used by the registry through ledge
         `accepted ${String(header)}`,
       );
     }
-    assert.throws(() => ledgerById(other.ctx, trap.url), (e: unknown) => e instanceof ApiError && e.status === 400);
-    assert.throws(() => ledgerById(reg.ctx, EMBEDDED_LEDGER), (e: unknown) => e instanceof ApiError && e.status === 400);
+    assert.throws(
+      () => ledgerById(other.ctx, trap.url),
+      (e: unknown) => e instanceof ApiError && e.status === 400,
+    );
+    assert.throws(
+      () => ledgerById(reg.ctx, EMBEDDED_LEDGER),
+      (e: unknown) => e instanceof ApiError && e.status === 400,
+    );
     await trap.probe();
     assert.equal(trap.connections(), 1, 'only the probe connected');
   });
 
   test('an expired nonce at the remote ledger maps back to `expired` (an in-process service on a manual clock)', async () => {
     const clock = new ManualClock();
-    const config = resolveConfig({ state_dir: dir.path, storage: { kind: 'memory' }, ledger: { address: '127.0.0.1:0' } });
+    const config = resolveConfig({
+      state_dir: dir.path,
+      storage: { kind: 'memory' },
+      ledger: { address: '127.0.0.1:0' },
+    });
     const service = await startLedgerService(config, pino({ level: 'silent' }), clock);
     try {
       const ledger = new HttpLedger(service.url, 10_000);

@@ -10,14 +10,21 @@ import { tempDir } from '../helpers/registry.js';
 
 describe('package entry points', () => {
   test('every file package.json exports or installs as a bin exists in the build', () => {
-    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { exports: Record<string, string>; bin: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
+      exports: Record<string, string>;
+      bin: Record<string, string>;
+    };
     for (const target of [...Object.values(pkg.exports), ...Object.values(pkg.bin)]) {
       assert.ok(existsSync(join(packageRoot, target)), `${target} does not exist`);
-      if (target.endsWith('.js')) assert.ok(existsSync(join(packageRoot, target.replace(/\.js$/, '.d.ts'))) || target.includes('/cli/'), `${target} has no type declarations`);
+      if (target.endsWith('.js'))
+        assert.ok(
+          existsSync(join(packageRoot, target.replace(/\.js$/, '.d.ts'))) || target.includes('/cli/'),
+          `${target} has no type declarations`,
+        );
     }
   });
 
-  test("startRegistry(partial config) serves on a free loopback port, and close() stops it", async () => {
+  test('startRegistry(partial config) serves on a free loopback port, and close() stops it', async () => {
     const dir = tempDir();
     try {
       const reg = await startRegistry({ state_dir: dir.path, storage: { kind: 'memory' }, log: { level: 'silent' } });
@@ -28,7 +35,9 @@ describe('package entry points', () => {
       const health = await fetch(`${reg.url}/api/health`);
       assert.equal(health.status, 200);
       // The SDK talks to it like to any registry.
-      const missing = await new ProofClient({ baseUrl: reg.url, retries: 0 }).challenge('nobody').catch((e: unknown) => e);
+      const missing = await new ProofClient({ baseUrl: reg.url, retries: 0 })
+        .challenge('nobody')
+        .catch((e: unknown) => e);
       assert.equal((missing as { code?: string }).code, 'NOT_FOUND');
       await reg.close();
       await reg.close();
@@ -39,6 +48,9 @@ describe('package entry points', () => {
   });
 
   test('an invalid config rejects with a ConfigError naming the key, and nothing is left listening', async () => {
-    await assert.rejects(startRegistry({ proof: { lockout_after: 0 }, log: { level: 'silent' } }), (e: unknown) => e instanceof ConfigError && /proof\.lockout_after/.test(e.message));
+    await assert.rejects(
+      startRegistry({ proof: { lockout_after: 0 }, log: { level: 'silent' } }),
+      (e: unknown) => e instanceof ConfigError && /proof\.lockout_after/.test(e.message),
+    );
   });
 });

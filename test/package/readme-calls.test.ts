@@ -21,7 +21,10 @@ function callRows(readme: string): Row[] {
   const rows: Row[] = [];
   for (const line of lines) {
     if (!line.startsWith('|')) break;
-    const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((c) => c.trim());
     const m = /`([A-Z]+)(?:\\\|[A-Z]+)? (\/[^`?[]*)/.exec(cells[0] ?? '');
     assert.ok(m, `no METHOD /path in ${cells[0]}`);
     rows.push({ method: m[1]!, path: m[2]!, answers: cells[2] ?? '' });
@@ -34,12 +37,22 @@ test('every status code of each call in the README table is the set its route de
   assert.ok(rows.length >= 15, `only ${rows.length} rows`);
   const reg = await startTestRegistry({ metrics: { enabled: true } });
   try {
-    const doc = (await call<{ paths: Record<string, Record<string, { responses?: Record<string, unknown> }>> }>(reg.url, 'GET', '/api/swagger')).body;
+    const doc = (
+      await call<{ paths: Record<string, Record<string, { responses?: Record<string, unknown> }>> }>(
+        reg.url,
+        'GET',
+        '/api/swagger',
+      )
+    ).body;
     for (const row of rows) {
       const op = doc.paths[row.path]?.[row.method.toLowerCase()];
       assert.ok(op, `README lists ${row.method} ${row.path}, which the OpenAPI document does not have`);
       for (const code of Object.keys(op.responses ?? {})) {
-        assert.match(row.answers, new RegExp(`\\b${code}\\b`), `${row.method} ${row.path} may answer ${code}; README says: ${row.answers}`);
+        assert.match(
+          row.answers,
+          new RegExp(`\\b${code}\\b`),
+          `${row.method} ${row.path} may answer ${code}; README says: ${row.answers}`,
+        );
       }
     }
   } finally {

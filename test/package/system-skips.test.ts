@@ -15,12 +15,16 @@ test('with tmux and chromium missing from PATH, their suites skip and the last l
     symlinkSync(process.execPath, join(bin.path, 'node'));
     // NODE_TEST_CONTEXT would make the nested runner report to this one instead of printing.
     const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-    const r = spawnSync(process.execPath, [join(packageRoot, 'scripts', 'test.mjs'), 'test/cli/prove-tmux', 'test/web/landing-browser'], {
-      cwd: packageRoot,
-      env: { ...env, PATH: bin.path },
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [join(packageRoot, 'scripts', 'test.mjs'), 'test/cli/prove-tmux', 'test/web/landing-browser'],
+      {
+        cwd: packageRoot,
+        env: { ...env, PATH: bin.path },
+        encoding: 'utf8',
+        timeout: 240_000,
+      },
+    );
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.equal(

@@ -35,7 +35,10 @@ test('the README walk-through goes from keys to PROOF ACCEPTED with a verified r
     // `npx enigma-registry` resolves to node_modules/.bin first: point it at this build, and never at the network.
     mkdirSync(join(dir.path, 'node_modules', '.bin'), { recursive: true });
     const shim = join(dir.path, 'node_modules', '.bin', 'enigma-registry');
-    writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${join(packageRoot, 'dist', 'src', 'cli', 'main.js')}" "$@"\n`);
+    writeFileSync(
+      shim,
+      `#!/bin/sh\nexec "${process.execPath}" "${join(packageRoot, 'dist', 'src', 'cli', 'main.js')}" "$@"\n`,
+    );
     chmodSync(shim, 0o755);
     writeFileSync(join(dir.path, 'package.json'), '{"name":"walkthrough","private":true}\n');
 
@@ -43,17 +46,25 @@ test('the README walk-through goes from keys to PROOF ACCEPTED with a verified r
     // The EXIT trap stops the background registry if a line fails before the block's own `kill`.
     const script = `set -euo pipefail\ntrap 'kill $REGISTRY_PID 2>/dev/null || true' EXIT\n${block.replaceAll(`127.0.0.1:${README_PORT}`, `127.0.0.1:${port}`)}`;
     const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-    const child = spawn('bash', ['-c', script], { cwd: dir.path, env: { ...env, npm_config_offline: 'true', npm_config_yes: 'false', NO_COLOR: '1' } });
+    const child = spawn('bash', ['-c', script], {
+      cwd: dir.path,
+      env: { ...env, npm_config_offline: 'true', npm_config_yes: 'false', NO_COLOR: '1' },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const log = () => `stdout:\n${out}\nstderr:\n${err}\nregistry.log:\n${readFileSync(join(dir.path, 'registry.log'), 'utf8').slice(-3000)}`;
+    const log = () =>
+      `stdout:\n${out}\nstderr:\n${err}\nregistry.log:\n${readFileSync(join(dir.path, 'registry.log'), 'utf8').slice(-3000)}`;
     assert.equal(code, 0, log());
     assert.match(out, /"status":"ok"/, log());
     assert.match(out, /^alice\t[0-9a-f-]{36}\t1\.0\.0\t[0-9a-f]{64}\tok$/m, log());
-    assert.match(out, /^PROOF ACCEPTED\nreceipt: \S+\nreceipt verified against http:\/\/127\.0\.0\.1:\d+\/\.well-known\/jwks\.json: iss \S+, sub alice,/m, log());
+    assert.match(
+      out,
+      /^PROOF ACCEPTED\nreceipt: \S+\nreceipt verified against http:\/\/127\.0\.0\.1:\d+\/\.well-known\/jwks\.json: iss \S+, sub alice,/m,
+      log(),
+    );
   } finally {
     dir.remove();
   }

@@ -22,13 +22,27 @@ describe('tau binding', () => {
     assert.match(seed, /^[0-9a-f]{64}$/);
     assert.equal(binder.seed(binding.nonce_uuid, tau, binding.sha256), seed);
     assert.notEqual(binder.seed(binding.nonce_uuid, tau, 'ef'.repeat(32)), seed);
-    assert.notEqual(binder.seed(binding.nonce_uuid, binder.seal({ ...binding, ledger_tau: 'bb'.repeat(16) }), binding.sha256), seed);
+    assert.notEqual(
+      binder.seed(binding.nonce_uuid, binder.seal({ ...binding, ledger_tau: 'bb'.repeat(16) }), binding.sha256),
+      seed,
+    );
   });
 
   test('a binding re-pointed at another ledger or build, with the old MAC, is refused', () => {
     const [prefix, , mac] = binder.seal(binding).split('.');
-    for (const forged of [{ ...binding, ledger: 'http://attacker.example' }, { ...binding, build_id: 'b0' }, { ...binding, nonce_uuid: '1b8e3c52-5b0f-4a53-9a43-0f4c2d9b7c11' }]) {
-      const json = JSON.stringify([forged.nonce_uuid, forged.ledger_tau, forged.ledger, forged.handle, forged.build_id, forged.sha256]);
+    for (const forged of [
+      { ...binding, ledger: 'http://attacker.example' },
+      { ...binding, build_id: 'b0' },
+      { ...binding, nonce_uuid: '1b8e3c52-5b0f-4a53-9a43-0f4c2d9b7c11' },
+    ]) {
+      const json = JSON.stringify([
+        forged.nonce_uuid,
+        forged.ledger_tau,
+        forged.ledger,
+        forged.handle,
+        forged.build_id,
+        forged.sha256,
+      ]);
       assert.equal(binder.open(`${prefix}.${Buffer.from(json).toString('base64url')}.${mac}`), undefined);
     }
   });

@@ -7,10 +7,22 @@ import { solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../s
 import type { SealRecipient } from '../../src/crypto/seal.js';
 import { ManualClock } from '../helpers/clock.js';
 import { call, spawnCli, startTestRegistry, tempDir, type SpawnedRegistry } from '../helpers/registry.js';
-import { adminHeaders, answerBody, mintSixzone, newPublisher, publish, sha256Hex, wrongBearings, type Minted } from './mint.js';
+import {
+  adminHeaders,
+  answerBody,
+  mintSixzone,
+  newPublisher,
+  publish,
+  sha256Hex,
+  wrongBearings,
+  type Minted,
+} from './mint.js';
 
 const TOKEN = 'admin-token-for-tests';
-const SECRET: SixzoneSecret = { symbols: 'K7Q2', mapping: { red: 'S', orange: 'SW', yellow: 'NW', green: 'N', blue: 'NE', violet: 'SE' } };
+const SECRET: SixzoneSecret = {
+  symbols: 'K7Q2',
+  mapping: { red: 'S', orange: 'SW', yellow: 'NW', green: 'N', blue: 'NE', violet: 'SE' },
+};
 const publisher = newPublisher();
 
 interface Challenge {
@@ -42,13 +54,26 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
   before(async () => {
     // A standalone ledger process, used by URL through x-eni6ma-ledger-url.
     const cfg = join(ledgerDir.path, 'ledger.toml');
-    writeFileSync(cfg, `state_dir = "${ledgerDir.path}"\n[storage]\nkind = "memory"\n[ledger]\naddress = "127.0.0.1:0"\n[log]\nlevel = "silent"\n`);
+    writeFileSync(
+      cfg,
+      `state_dir = "${ledgerDir.path}"\n[storage]\nkind = "memory"\n[ledger]\naddress = "127.0.0.1:0"\n[log]\nlevel = "silent"\n`,
+    );
     ledger = await spawnCli(['ledger', '--config', cfg]);
     reg = await startTestRegistry({
       circuits: { publisher_public_keys_hex: [publisher.publicHex] },
       admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
       ledger: { allowed_urls: [ledger.url] },
-      proof: { lockout_after: 3, lockout_seconds: 60, guesses_per_hour: 90, pow_free_failures: 3, challenge_rps: 1000, validate_rps: 1000, cli_rps: 1000, handle_rps: 1000, burst: 1000 },
+      proof: {
+        lockout_after: 3,
+        lockout_seconds: 60,
+        guesses_per_hour: 90,
+        pow_free_failures: 3,
+        challenge_rps: 1000,
+        validate_rps: 1000,
+        cli_rps: 1000,
+        handle_rps: 1000,
+        burst: 1000,
+      },
       http: { max_connections_per_ip: 128 }, // the race test opens 100 connections from one address
     });
     base = reg.url;
@@ -77,7 +102,11 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
     assert.equal(sha256Hex(bytes), minted.alice!.manifest.sha256);
 
     const ch = await challenge('alice');
-    assert.deepEqual(ch.circuit, { handle: 'alice', build_id: minted.alice!.manifest.build_id, sha256: minted.alice!.manifest.sha256 });
+    assert.deepEqual(ch.circuit, {
+      handle: 'alice',
+      build_id: minted.alice!.manifest.build_id,
+      sha256: minted.alice!.manifest.sha256,
+    });
     assert.equal(ch.challenge.rounds.length, 12);
     assert.ok(Date.parse(ch.expires_at) > Date.now());
     const r = await validate('alice', answer(ch, solveSixzone(ch.challenge, SECRET)));
@@ -85,7 +114,11 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
     assert.equal(r.body.validated, true);
 
     const jwks = createLocalJWKSet((await call(base, 'GET', '/.well-known/jwks.json')).body);
-    const { payload, protectedHeader } = await jwtVerify(r.body.receipt, jwks, { issuer: base, subject: 'alice', algorithms: ['EdDSA'] });
+    const { payload, protectedHeader } = await jwtVerify(r.body.receipt, jwks, {
+      issuer: base,
+      subject: 'alice',
+      algorithms: ['EdDSA'],
+    });
     assert.equal(payload.circuit_sha256, minted.alice!.manifest.sha256);
     assert.equal(payload.nonce, ch.nonce_uuid);
     assert.equal(payload.build_id, minted.alice!.manifest.build_id);
@@ -105,10 +138,22 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, 'REPLAY');
 
-    const events = (await call(base, 'GET', '/api/audit?limit=1000', undefined, adminHeaders(TOKEN))).body.events as Array<Record<string, string>>;
+    const events = (await call(base, 'GET', '/api/audit?limit=1000', undefined, adminHeaders(TOKEN))).body
+      .events as Array<Record<string, string>>;
     const mine = events.filter((e) => e.nonce === ch.nonce_uuid);
-    assert.deepEqual(mine.map((e) => `${e.step}:${e.outcome}`), ['challenge:ok', 'validate:ok', 'validate:replay']);
-    assert.ok(mine.every((e) => e.sha256 === ch.circuit.sha256 && e.handle === 'alice' && /^[0-9a-f]{64}$/.test(e.actor!) && e.actor !== '127.0.0.1'));
+    assert.deepEqual(
+      mine.map((e) => `${e.step}:${e.outcome}`),
+      ['challenge:ok', 'validate:ok', 'validate:replay'],
+    );
+    assert.ok(
+      mine.every(
+        (e) =>
+          e.sha256 === ch.circuit.sha256 &&
+          e.handle === 'alice' &&
+          /^[0-9a-f]{64}$/.test(e.actor!) &&
+          e.actor !== '127.0.0.1',
+      ),
+    );
   });
 
   test('tampered tau and proof_hash are 400 before any burn: the nonce still validates afterwards', async () => {
@@ -136,7 +181,10 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
     assert.equal(h.body.error.code, 'INVALID_INPUT');
     assert.match(h.body.error.message, /proof_hash/);
     // Malformed payload.
-    assert.equal((await validate('alice', { kind: 'bearings', nonce_uuid: ch.nonce_uuid, payload: { tau: ch.tau } })).status, 400);
+    assert.equal(
+      (await validate('alice', { kind: 'bearings', nonce_uuid: ch.nonce_uuid, payload: { tau: ch.tau } })).status,
+      400,
+    );
 
     const ok = await validate('alice', answer(ch, right));
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
@@ -167,7 +215,12 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
   });
 
   test('a disallowed ledger URL is 400 and no nonce is reserved there', async () => {
-    for (const url of ['http://127.0.0.1:1/', 'http://169.254.169.254/latest', 'file:///etc/passwd', `${ledger.url}/../x?y`]) {
+    for (const url of [
+      'http://127.0.0.1:1/',
+      'http://169.254.169.254/latest',
+      'file:///etc/passwd',
+      `${ledger.url}/../x?y`,
+    ]) {
       const r = await call(base, 'POST', '/api/circuits/alice/challenge', {}, { 'x-eni6ma-ledger-url': url });
       assert.equal(r.status, 400, url);
     }
@@ -185,7 +238,13 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
 
   test('a revoked build: challenge and validate are 403 FORBIDDEN (reason revoked), discovery says revoked', async () => {
     const ch = await challenge('erin');
-    const rv = await call(base, 'POST', '/api/admin/revocations', { sha256: minted.erin!.manifest.sha256 }, adminHeaders(TOKEN));
+    const rv = await call(
+      base,
+      'POST',
+      '/api/admin/revocations',
+      { sha256: minted.erin!.manifest.sha256 },
+      adminHeaders(TOKEN),
+    );
     assert.equal(rv.status, 200);
     assert.equal(rv.body.revoked_builds, 1);
     const c = await call(base, 'POST', '/api/circuits/erin/challenge', {});
@@ -196,8 +255,22 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
     assert.equal(v.body.error.details.reason, 'revoked');
     assert.equal((await call(base, 'GET', '/api/circuits/erin/verify')).body.revoked, true);
     // Revocation needs the admin token.
-    assert.equal((await call(base, 'POST', '/api/admin/revocations', { sha256: minted.alice!.manifest.sha256 })).status, 401);
-    assert.equal((await call(base, 'POST', '/api/admin/revocations', { sha256: minted.alice!.manifest.sha256 }, adminHeaders('wrong'))).status, 401);
+    assert.equal(
+      (await call(base, 'POST', '/api/admin/revocations', { sha256: minted.alice!.manifest.sha256 })).status,
+      401,
+    );
+    assert.equal(
+      (
+        await call(
+          base,
+          'POST',
+          '/api/admin/revocations',
+          { sha256: minted.alice!.manifest.sha256 },
+          adminHeaders('wrong'),
+        )
+      ).status,
+      401,
+    );
   });
 
   test('CLI proxy: listed commands run in the sandbox; validate-response and unlisted commands are refused', async () => {
@@ -207,7 +280,10 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
     assert.equal(JSON.parse(info.body.stdout).circuit, 'sixzone');
     assert.equal(typeof info.body.duration_ms, 'number');
     assert.equal(info.body.timed_out, false);
-    const ch = await call(base, 'POST', '/api/circuits/alice/cli/challenge', { command: 'challenge', input: { nonce_uuid: 'n', tau: 't', seed: 'ab'.repeat(32) } });
+    const ch = await call(base, 'POST', '/api/circuits/alice/cli/challenge', {
+      command: 'challenge',
+      input: { nonce_uuid: 'n', tau: 't', seed: 'ab'.repeat(32) },
+    });
     assert.equal(ch.body.exit_code, 0);
 
     const v = await call(base, 'POST', '/api/circuits/alice/cli/validate-response', {
@@ -236,18 +312,29 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
 describe('nonce expiry and per-IP budgets', () => {
   test('a challenge answered after its TTL is 410 EXPIRED; challenges beyond the per-IP budget are 429', async () => {
     const clock = new ManualClock();
-    const reg = await startTestRegistry({
-      circuits: { publisher_public_keys_hex: [publisher.publicHex] },
-      admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
-      ledger: { ttl_seconds: 1 },
-      proof: { challenge_rps: 0.01, burst: 2 },
-    }, { clock });
+    const reg = await startTestRegistry(
+      {
+        circuits: { publisher_public_keys_hex: [publisher.publicHex] },
+        admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
+        ledger: { ttl_seconds: 1 },
+        proof: { challenge_rps: 0.01, burst: 2 },
+      },
+      { clock },
+    );
     try {
       const recipient = (await call<SealRecipient>(reg.url, 'GET', '/api/circuits/sealing-key')).body;
-      assert.equal((await publish(reg.url, TOKEN, mintSixzone({ handle: 'alice', secret: SECRET, recipient, publisher }))).status, 201);
+      assert.equal(
+        (await publish(reg.url, TOKEN, mintSixzone({ handle: 'alice', secret: SECRET, recipient, publisher }))).status,
+        201,
+      );
       const ch = (await call<Challenge>(reg.url, 'POST', '/api/circuits/alice/challenge', {})).body;
       clock.advance(1000);
-      const r = await call(reg.url, 'POST', '/api/circuits/alice/validate', answer(ch, solveSixzone(ch.challenge, SECRET)));
+      const r = await call(
+        reg.url,
+        'POST',
+        '/api/circuits/alice/validate',
+        answer(ch, solveSixzone(ch.challenge, SECRET)),
+      );
       assert.equal(r.status, 410, JSON.stringify(r.body));
       assert.equal(r.body.error.code, 'EXPIRED');
       assert.equal((await call(reg.url, 'POST', '/api/circuits/alice/challenge', {})).status, 200);

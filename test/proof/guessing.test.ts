@@ -16,7 +16,14 @@ const TOKEN = 'admin-token-for-tests';
 const SECRET: SixzoneSecret = { symbols: 'K7Q2ZX' };
 const publisher = newPublisher();
 const HOUR = 3_600_000;
-const LIMITS = { lockout_after: 3, lockout_seconds: 900, guesses_per_hour: 20, pow_free_failures: 2, pow_min_difficulty: 4, pow_max_difficulty: 8 };
+const LIMITS = {
+  lockout_after: 3,
+  lockout_seconds: 900,
+  guesses_per_hour: 20,
+  pow_free_failures: 2,
+  pow_min_difficulty: 4,
+  pow_max_difficulty: 8,
+};
 
 describe('guessing budget and lockout (clients told apart by X-Forwarded-For from a trusted proxy)', () => {
   let reg: Awaited<ReturnType<typeof startTestRegistry>>;
@@ -48,12 +55,21 @@ describe('guessing budget and lockout (clients told apart by X-Forwarded-For fro
     if (r.status === 400 && r.body.error.code === 'POW_REQUIRED') {
       const pow = r.body.error.details.pow as { challenge: string; difficulty: number; expires_ms: number };
       seen.maxDifficulty = Math.max(seen.maxDifficulty, pow.difficulty);
-      headers = { ...headers, 'x-enigma-pow': `${pow.challenge}:${solvePow(pow.challenge, pow.difficulty)}` } as typeof headers;
+      headers = {
+        ...headers,
+        'x-enigma-pow': `${pow.challenge}:${solvePow(pow.challenge, pow.difficulty)}`,
+      } as typeof headers;
       r = await call(base, 'POST', `/api/circuits/${handle}/challenge`, {}, headers);
     }
     if (r.status === 429) return 'refused';
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    const v = await call(base, 'POST', `/api/circuits/${handle}/validate`, answerBody(r.body, wrongBearings(r.body.challenge, SECRET)), from(ip));
+    const v = await call(
+      base,
+      'POST',
+      `/api/circuits/${handle}/validate`,
+      answerBody(r.body, wrongBearings(r.body.challenge, SECRET)),
+      from(ip),
+    );
     if (v.status === 429) return 'refused';
     assert.equal(v.status, 403, JSON.stringify(v.body));
     assert.equal(v.body.error.code, 'PROOF_REJECTED');
@@ -85,7 +101,8 @@ describe('guessing budget and lockout (clients told apart by X-Forwarded-For fro
     }
     assert.equal(ownerProved, hours);
     // README "Guessing budget": in any T hours at most guesses_per_hour·(T+1) + A·(3600·T/lockout_seconds + 1).
-    const bound = LIMITS.guesses_per_hour * (hours + 1) + attackers.length * ((3600 * hours) / LIMITS.lockout_seconds + 1);
+    const bound =
+      LIMITS.guesses_per_hour * (hours + 1) + attackers.length * ((3600 * hours) / LIMITS.lockout_seconds + 1);
     t.diagnostic(`${rejected} guesses in ${hours} h from ${attackers.length} addresses; documented bound ${bound}`);
     assert.ok(rejected <= bound, `${rejected} guesses in ${hours} h, documented bound ${bound}`);
     // Without the limits the flood would have made 10 addresses × 36 steps = 360 guesses.
@@ -119,7 +136,13 @@ describe('guessing budget and lockout (clients told apart by X-Forwarded-For fro
     const pow = bare.body.error.details.pow as { challenge: string; difficulty: number };
     let miss = 0;
     while (powSolves(pow.challenge, String(miss), pow.difficulty)) miss++;
-    const reused = await call(base, 'POST', '/api/circuits/single/challenge', {}, { ...from('198.51.100.79'), 'x-enigma-pow': `${pow.challenge}:${miss}` });
+    const reused = await call(
+      base,
+      'POST',
+      '/api/circuits/single/challenge',
+      {},
+      { ...from('198.51.100.79'), 'x-enigma-pow': `${pow.challenge}:${miss}` },
+    );
     assert.equal(reused.status, 400);
     assert.match(reused.body.error.message, /difficulty/);
     assert.notEqual(reused.body.error.details.pow.challenge, pow.challenge, 'a fresh challenge each time');
@@ -129,8 +152,19 @@ describe('guessing budget and lockout (clients told apart by X-Forwarded-For fro
     const ip = '203.0.113.201';
     const challenges: Challenge[] = [];
     // Fetched before any failure: free of PoW, and all answerable at once.
-    for (let i = 0; i < 10; i++) challenges.push((await call<Challenge>(base, 'POST', '/api/circuits/burst/challenge', {}, from(ip))).body);
-    const results = await Promise.all(challenges.map((ch) => call(base, 'POST', '/api/circuits/burst/validate', answerBody(ch, wrongBearings(ch.challenge, SECRET)), from(ip))));
+    for (let i = 0; i < 10; i++)
+      challenges.push((await call<Challenge>(base, 'POST', '/api/circuits/burst/challenge', {}, from(ip))).body);
+    const results = await Promise.all(
+      challenges.map((ch) =>
+        call(
+          base,
+          'POST',
+          '/api/circuits/burst/validate',
+          answerBody(ch, wrongBearings(ch.challenge, SECRET)),
+          from(ip),
+        ),
+      ),
+    );
     const statuses = results.map((r) => r.status);
     assert.equal(statuses.filter((s) => s === 403).length, LIMITS.lockout_after, statuses.join(','));
     assert.equal(statuses.filter((s) => s === 429).length, 10 - LIMITS.lockout_after);
@@ -145,17 +179,25 @@ describe('the guessing arithmetic in the README, checked against the sixzone cir
     let passing = 0;
     for (let i = 0; i < n; i++) {
       const seed = createHash('sha256').update(`guessing-${i}`).digest('hex');
-      const r = await directRunner.run(artifact, 'challenge', [], new TextEncoder().encode(JSON.stringify({ nonce_uuid: 'n', tau: 't', seed })));
+      const r = await directRunner.run(
+        artifact,
+        'challenge',
+        [],
+        new TextEncoder().encode(JSON.stringify({ nonce_uuid: 'n', tau: 't', seed })),
+      );
       assert.equal(r.exit_code, 0, r.stderr);
       const ch = JSON.parse(r.stdout) as SixzoneChallenge;
       const right = solveSixzone(ch, SECRET).join(',');
       // Every other symbol at position 0: it passes when it shares the secret symbol's zone in rounds 0 and 6.
       for (const s of SIXZONE_ALPHABET) {
-        if (s !== SECRET.symbols[0] && solveSixzone(ch, { symbols: s + SECRET.symbols.slice(1) }).join(',') === right) passing++;
+        if (s !== SECRET.symbols[0] && solveSixzone(ch, { symbols: s + SECRET.symbols.slice(1) }).join(',') === right)
+          passing++;
       }
     }
     const sameZoneTwice = passing / (n * 35);
-    t.diagnostic(`same zone in both rounds: ${sameZoneTwice.toFixed(4)} (1/49 = ${(1 / 49).toFixed(4)}); per position 1/36 + 35/36·that = ${(1 / 36 + (35 / 36) * sameZoneTwice).toFixed(4)} (1/21 = ${(1 / 21).toFixed(4)})`);
+    t.diagnostic(
+      `same zone in both rounds: ${sameZoneTwice.toFixed(4)} (1/49 = ${(1 / 49).toFixed(4)}); per position 1/36 + 35/36·that = ${(1 / 36 + (35 / 36) * sameZoneTwice).toFixed(4)} (1/21 = ${(1 / 21).toFixed(4)})`,
+    );
     // 200 challenges × 35 alternatives: the mean of 0.714 passing alternatives a challenge has a standard error of ~0.05.
     assert.ok(sameZoneTwice > 0.0143 && sameZoneTwice < 0.0266, `${sameZoneTwice}`);
   });

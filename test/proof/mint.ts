@@ -24,7 +24,14 @@ export interface Minted {
   bytes: Uint8Array;
 }
 
-export function mintSixzone(o: { handle: string; secret: SixzoneSecret; recipient: SealRecipient; publisher: Publisher; rounds?: number; commands?: string[] }): Minted {
+export function mintSixzone(o: {
+  handle: string;
+  secret: SixzoneSecret;
+  recipient: SealRecipient;
+  publisher: Publisher;
+  rounds?: number;
+  commands?: string[];
+}): Minted {
   const { manifest, artifact } = mint({ ...o, publisherSeed: o.publisher.seed, wasm: sixzoneBytes() });
   return { manifest, bytes: artifact };
 }
@@ -32,14 +39,24 @@ export function mintSixzone(o: { handle: string; secret: SixzoneSecret; recipien
 export const adminHeaders = (token: string) => ({ authorization: `Bearer ${token}` });
 
 export async function publish(base: string, token: string, m: Minted) {
-  return call(base, 'POST', '/api/admin/circuits', { manifest: m.manifest, artifact_base64: toBase64(m.bytes) }, adminHeaders(token));
+  return call(
+    base,
+    'POST',
+    '/api/admin/circuits',
+    { manifest: m.manifest, artifact_base64: toBase64(m.bytes) },
+    adminHeaders(token),
+  );
 }
 
 export const sha256Hex = (s: string | Uint8Array) => createHash('sha256').update(s).digest('hex');
 
 /** A validate body for `bearings`, with the proof_hash the registry checks. */
 export function answerBody(ch: { nonce_uuid: string; tau: string }, bearings: string[]) {
-  return { kind: 'bearings', nonce_uuid: ch.nonce_uuid, payload: { tau: ch.tau, bearings, proof_hash: sha256Hex(`${ch.nonce_uuid}|${ch.tau}|${bearings.join(',')}`) } };
+  return {
+    kind: 'bearings',
+    nonce_uuid: ch.nonce_uuid,
+    payload: { tau: ch.tau, bearings, proof_hash: sha256Hex(`${ch.nonce_uuid}|${ch.tau}|${bearings.join(',')}`) },
+  };
 }
 
 /** The right bearings for `secret` with round 0 changed: a wrong proof. */

@@ -37,9 +37,21 @@ describe('OpenAPI document at /api/swagger', () => {
   const publisher = newPublisher();
 
   before(async () => {
-    reg = await startTestRegistry({ circuits: { publisher_public_keys_hex: [publisher.publicHex] }, admin: { token_sha256_hex: [sha256Hex(TOKEN)] } });
+    reg = await startTestRegistry({
+      circuits: { publisher_public_keys_hex: [publisher.publicHex] },
+      admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
+    });
     const recipient = (await call<SealRecipient>(reg.url, 'GET', '/api/circuits/sealing-key')).body;
-    assert.equal((await publish(reg.url, TOKEN, mintSixzone({ handle: 'alice', secret: { symbols: 'ABCD' }, recipient, publisher }))).status, 201);
+    assert.equal(
+      (
+        await publish(
+          reg.url,
+          TOKEN,
+          mintSixzone({ handle: 'alice', secret: { symbols: 'ABCD' }, recipient, publisher }),
+        )
+      ).status,
+      201,
+    );
   });
   after(() => reg.close());
 
@@ -53,12 +65,18 @@ describe('OpenAPI document at /api/swagger', () => {
     const served = servedRoutes(reg.app.printRoutes({ commonPrefix: false }));
     assert.ok(served.length > 30, `parsed only ${served.length} routes`);
     assert.deepEqual(documented, served);
-    for (const r of ['post /register', 'get /check_user/{handle}', 'post /api/circuits/{handle}/validate', 'get /api/binaries/handle/{handle}', 'get /.well-known/jwks.json']) {
+    for (const r of [
+      'post /register',
+      'get /check_user/{handle}',
+      'post /api/circuits/{handle}/validate',
+      'get /api/binaries/handle/{handle}',
+      'get /.well-known/jwks.json',
+    ]) {
       assert.ok(documented.includes(r), r);
     }
   });
 
-  test('?handle=H is a valid document of only that circuit\'s endpoints, with the handle filled in', async () => {
+  test("?handle=H is a valid document of only that circuit's endpoints, with the handle filled in", async () => {
     const r = await call(reg.url, 'GET', '/api/swagger?handle=alice');
     assert.equal(r.status, 200);
     const doc = r.body as Doc;
@@ -67,8 +85,12 @@ describe('OpenAPI document at /api/swagger', () => {
     assert.ok(paths.includes('/api/circuits/alice/challenge'));
     assert.ok(paths.includes('/api/circuits/alice/validate'));
     assert.ok(paths.includes('/api/binaries/handle/alice/builds/{build_id}'));
-    assert.ok(paths.every((p) => p.startsWith('/api/circuits/alice') || p.startsWith('/api/binaries/handle/alice')), paths.join(' '));
-    for (const item of Object.values(doc.paths)) for (const op of Object.values(item)) assert.ok(!(op.parameters ?? []).some((p) => p.name === 'handle'));
+    assert.ok(
+      paths.every((p) => p.startsWith('/api/circuits/alice') || p.startsWith('/api/binaries/handle/alice')),
+      paths.join(' '),
+    );
+    for (const item of Object.values(doc.paths))
+      for (const op of Object.values(item)) assert.ok(!(op.parameters ?? []).some((p) => p.name === 'handle'));
     assert.equal((await call(reg.url, 'GET', '/api/swagger?handle=nobody')).status, 404);
     assert.equal((await call(reg.url, 'GET', '/api/swagger?handle=Not%20A%20Handle')).status, 400);
   });

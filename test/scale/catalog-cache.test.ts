@@ -21,7 +21,16 @@ import { freshSchema, postgresSkip, type TestSchema } from '../helpers/services.
 const config = resolveConfig({});
 const build = (handle: string): NewBuild => {
   const id = randomBytes(8).toString('hex');
-  return { handle, build_id: id, version: '1', sha256: randomBytes(32).toString('hex'), kind: 'wasm', size: 1, manifest: { id }, created_at: Date.now() };
+  return {
+    handle,
+    build_id: id,
+    version: '1',
+    sha256: randomBytes(32).toString('hex'),
+    kind: 'wasm',
+    size: 1,
+    manifest: { id },
+    created_at: Date.now(),
+  };
 };
 
 /** A catalog over `circuits` that counts the store's lookups (a hit reads nothing). */
@@ -29,8 +38,14 @@ function countingCatalog(circuits: CircuitStore, changes: CatalogChanges) {
   const reads = { n: 0 };
   const counted: CircuitStore = {
     ...circuits,
-    currentBuild: (h) => (reads.n++, circuits.currentBuild(h)),
-    getBuild: (h, id) => (reads.n++, circuits.getBuild(h, id)),
+    currentBuild: (h) => {
+      reads.n++;
+      return circuits.currentBuild(h);
+    },
+    getBuild: (h, id) => {
+      reads.n++;
+      return circuits.getBuild(h, id);
+    },
   };
   return { catalog: new CircuitCatalog(counted, memoryArtifactStore(), config, changes), reads };
 }
@@ -67,7 +82,10 @@ describe('catalog cache on PostgreSQL, two replicas', { skip: await postgresSkip
   let b: Store;
   before(async () => {
     schema = await freshSchema();
-    [a, b] = await Promise.all([openPostgresStore({ url: schema.url, poolSize: 4, onIdleError: () => undefined, presenceMaxEntries: 1000 }), openPostgresStore({ url: schema.url, poolSize: 4, onIdleError: () => undefined, presenceMaxEntries: 1000 })]);
+    [a, b] = await Promise.all([
+      openPostgresStore({ url: schema.url, poolSize: 4, onIdleError: () => undefined, presenceMaxEntries: 1000 }),
+      openPostgresStore({ url: schema.url, poolSize: 4, onIdleError: () => undefined, presenceMaxEntries: 1000 }),
+    ]);
   });
   after(async () => {
     await Promise.all([a?.close(), b?.close()]);
@@ -92,7 +110,10 @@ describe('catalog cache on PostgreSQL, two replicas', { skip: await postgresSkip
     const admin = new pg.Client({ connectionString: schema.url });
     await admin.connect();
     try {
-      const killed = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [listenerName(schema.schema)]);
+      const killed = await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+        [listenerName(schema.schema)],
+      );
       assert.equal(killed.rowCount, 1);
     } finally {
       await admin.end();

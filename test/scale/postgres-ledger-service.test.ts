@@ -7,11 +7,17 @@ import { startLedgerService } from '../../src/ledger/service.js';
 import { call, tempDir } from '../helpers/registry.js';
 import { freshSchema, postgresSkip } from '../helpers/services.js';
 
-test('enigma-registry ledger serves from PostgreSQL: reserve, burn once, replay refused', { skip: await postgresSkip() }, async () => {
+test('enigma-registry ledger serves from PostgreSQL: reserve, burn once, replay refused', {
+  skip: await postgresSkip(),
+}, async () => {
   const schema = await freshSchema();
   const dir = tempDir();
   try {
-    const config = resolveConfig({ state_dir: dir.path, storage: { kind: 'postgres', url: schema.url }, ledger: { address: '127.0.0.1:0' } });
+    const config = resolveConfig({
+      state_dir: dir.path,
+      storage: { kind: 'postgres', url: schema.url },
+      ledger: { address: '127.0.0.1:0' },
+    });
     const svc = await startLedgerService(config, pino({ level: 'silent' }));
     try {
       const r = await call<{ uuid: string; tau: string }>(svc.url, 'POST', '/reserve', {});

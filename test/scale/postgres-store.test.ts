@@ -15,7 +15,8 @@ import { until } from '../helpers/clock.js';
 import { freshSchema, postgresSkip, type TestSchema } from '../helpers/services.js';
 
 const skip = await postgresSkip();
-const open = (url: string) => openPostgresStore({ url, poolSize: 8, presenceMaxEntries: 1_000_000, onIdleError: (e) => assert.fail(e) });
+const open = (url: string) =>
+  openPostgresStore({ url, poolSize: 8, presenceMaxEntries: 1_000_000, onIdleError: (e) => assert.fail(e) });
 const rand = () => new Uint8Array(randomBytes(32));
 
 describe('PostgreSQL store', { skip }, () => {
@@ -56,10 +57,19 @@ describe('PostgreSQL store', { skip }, () => {
     await c.query(`WITH l AS (SELECT ${feedAppendLock(feed)}) ${insert} FROM l`);
     // A reader's barrier queued on this schema's feed lock (objid holds the key's low 32 bits).
     const waitedFor = async () =>
-      Number((await sql<{ n: string }>(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid::bigint = ${lockKey(feed)}::bigint & 4294967295`))[0]!.n) > 0;
+      Number(
+        (
+          await sql<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid::bigint = ${lockKey(feed)}::bigint & 4294967295`,
+          )
+        )[0]!.n,
+      ) > 0;
     return async (reading: Promise<unknown>) => {
       let settled = false;
-      reading.then(() => (settled = true), () => (settled = true));
+      reading.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
       try {
         await until(async () => settled || (await waitedFor()), 'the reader answered or waited');
         await c.query('COMMIT');
@@ -70,15 +80,20 @@ describe('PostgreSQL store', { skip }, () => {
   };
 
   test('concurrent starts applied each migration exactly once; a newer schema is refused', async () => {
-    const rows = await sql<{ domain: string; n: string }>('SELECT domain, count(*) AS n FROM schema_migrations GROUP BY domain ORDER BY domain');
+    const rows = await sql<{ domain: string; n: string }>(
+      'SELECT domain, count(*) AS n FROM schema_migrations GROUP BY domain ORDER BY domain',
+    );
     // Each version once: as many rows as the domain has migrations.
-    assert.deepEqual(rows.map((r) => [r.domain, Number(r.n)]), [
-      ['artifacts', ARTIFACTS_MIGRATIONS.length],
-      ['audit', AUDIT_MIGRATIONS.length],
-      ['circuits', CIRCUITS_MIGRATIONS.length],
-      ['directory', DIRECTORY_MIGRATIONS.length],
-      ['ledger', LEDGER_MIGRATIONS.length],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.domain, Number(r.n)]),
+      [
+        ['artifacts', ARTIFACTS_MIGRATIONS.length],
+        ['audit', AUDIT_MIGRATIONS.length],
+        ['circuits', CIRCUITS_MIGRATIONS.length],
+        ['directory', DIRECTORY_MIGRATIONS.length],
+        ['ledger', LEDGER_MIGRATIONS.length],
+      ],
+    );
     // Three more at once on the migrated schema: nothing to do, no error.
     await Promise.all([open(schema.url), open(schema.url), open(schema.url)].map(async (p) => (await p).close()));
     await sql("INSERT INTO schema_migrations (domain, version, applied_at) VALUES ('ledger', 99, 0)");
@@ -111,8 +126,21 @@ describe('PostgreSQL store', { skip }, () => {
     const x = rand();
     const y = rand();
     assert.equal(await a.directory.insertIdentities([]), 0);
-    assert.equal(await a.directory.insertIdentities([{ index: x, sealed: rand() }, { index: x, sealed: rand() }, { index: y, sealed: rand() }]), 2);
-    assert.equal(await b.directory.insertIdentities([{ index: y, sealed: rand() }, { index: rand(), sealed: rand() }]), 1);
+    assert.equal(
+      await a.directory.insertIdentities([
+        { index: x, sealed: rand() },
+        { index: x, sealed: rand() },
+        { index: y, sealed: rand() },
+      ]),
+      2,
+    );
+    assert.equal(
+      await b.directory.insertIdentities([
+        { index: y, sealed: rand() },
+        { index: rand(), sealed: rand() },
+      ]),
+      1,
+    );
   });
 
   test('presence: seen_ms never moves back; GC from both replicas at once removes each old row once and keeps fresh ones', async () => {
@@ -123,7 +151,11 @@ describe('PostgreSQL store', { skip }, () => {
     // A replica with a slow clock refreshes a fresh row: it must not age it back to 1000.
     await a.directory.upsertPresence(fresh[0]!, rand(), 1_000);
     assert.equal(await a.directory.countPresence(), 40);
-    const purged = await Promise.all([a.directory.purgePresence(2_000, 1000), b.directory.purgePresence(2_000, 1000), a.directory.purgePresence(2_000, 1000)]);
+    const purged = await Promise.all([
+      a.directory.purgePresence(2_000, 1000),
+      b.directory.purgePresence(2_000, 1000),
+      a.directory.purgePresence(2_000, 1000),
+    ]);
     // Whichever replica held the GC lock did the work; a later round finds nothing left to do.
     const total = purged.reduce((s, n) => s + n, 0) + (await b.directory.purgePresence(2_000, 1000));
     assert.equal(total, 30);
@@ -135,9 +167,16 @@ describe('PostgreSQL store', { skip }, () => {
   });
 
   test('nodes: the max bound holds under concurrent adds from both replicas; order and dedupe kept', async () => {
-    const batches = Array.from({ length: 10 }, (_, i) => Array.from({ length: 5 }, (_, j) => `https://n${i}-${j}.example`));
-    const added = await Promise.all(batches.map((urls, i) => (i % 2 ? a : b).directory.addNodes([...urls, urls[0]!], 12)));
-    assert.equal(added.reduce((s, n) => s + n, 0), 12);
+    const batches = Array.from({ length: 10 }, (_, i) =>
+      Array.from({ length: 5 }, (_, j) => `https://n${i}-${j}.example`),
+    );
+    const added = await Promise.all(
+      batches.map((urls, i) => (i % 2 ? a : b).directory.addNodes([...urls, urls[0]!], 12)),
+    );
+    assert.equal(
+      added.reduce((s, n) => s + n, 0),
+      12,
+    );
     const nodes = await a.directory.listNodes();
     assert.equal(nodes.length, 12);
     assert.equal(new Set(nodes).size, 12);
@@ -148,9 +187,15 @@ describe('PostgreSQL store', { skip }, () => {
     const share = { contributor: rand().subarray(0, 16), max: 3 };
     const batches = Array.from({ length: 6 }, (_, i) => [`https://share${i}-a.example`, `https://share${i}-b.example`]);
     const added = await Promise.all(batches.map((urls, i) => (i % 2 ? a : b).directory.addNodes(urls, 100, share)));
-    assert.equal(added.reduce((s, n) => s + n, 0), 3);
+    assert.equal(
+      added.reduce((s, n) => s + n, 0),
+      3,
+    );
     assert.equal(await a.directory.addNodes(['https://share-late.example'], 100, share), 0);
-    assert.equal(await b.directory.addNodes(['https://other.example'], 100, { contributor: rand().subarray(0, 16), max: 3 }), 1);
+    assert.equal(
+      await b.directory.addNodes(['https://other.example'], 100, { contributor: rand().subarray(0, 16), max: 3 }),
+      1,
+    );
   });
 
   test('ledger: 60 concurrent burns of one nonce across replicas → exactly one spent, the rest replays, all recorded', async () => {
@@ -158,7 +203,9 @@ describe('PostgreSQL store', { skip }, () => {
     const uuid = randomUUID();
     const tau = randomBytes(16).toString('hex');
     await a.ledger.reserve(uuid, tau, now + 60_000, now);
-    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).ledger.spend(uuid, tau, Date.now())));
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).ledger.spend(uuid, tau, Date.now())),
+    );
     assert.equal(results.filter((r) => r.ok).length, 1);
     assert.ok(results.every((r) => r.ok || r.reason === 'replay'));
     const status = await b.ledger.status(uuid, Date.now());
@@ -178,7 +225,10 @@ describe('PostgreSQL store', { skip }, () => {
     assert.deepEqual(await b.ledger.spend(randomUUID(), 'bb'.repeat(16), now), { ok: false, reason: 'unknown' });
     assert.equal((await a.ledger.status(u2, now + 10))?.state, 'EXPIRED');
     assert.ok((await a.ledger.prune(now + 20, 60_000)) >= 1);
-    const rows = await sql<{ state: string; tau: string | null }>('SELECT state, tau FROM ledger_nonces WHERE uuid = $1', [u2]);
+    const rows = await sql<{ state: string; tau: string | null }>(
+      'SELECT state, tau FROM ledger_nonces WHERE uuid = $1',
+      [u2],
+    );
     assert.deepEqual(rows, [{ state: 'EXPIRED', tau: null }], 'tombstone without tau');
     await a.ledger.prune(now + 200_000, 1);
     assert.equal(await a.ledger.status(u1, now), undefined, 'spent nonce forgotten after retention');
@@ -186,8 +236,13 @@ describe('PostgreSQL store', { skip }, () => {
 
   test('event feeds page in seq order with nothing skipped while replicas append concurrently', async () => {
     // Event 80 draws its seq first and commits last (see slowAppend).
-    const commitSlow = await slowAppend('audit_events', "INSERT INTO audit_events (at, actor, step, outcome) SELECT 80, 'x', 'feed-test', '80'");
-    const appends = Array.from({ length: 80 }, (_, i) => (i % 2 ? a : b).audit.append({ at: i, actor: 'x', step: 'feed-test', outcome: String(i) }));
+    const commitSlow = await slowAppend(
+      'audit_events',
+      "INSERT INTO audit_events (at, actor, step, outcome) SELECT 80, 'x', 'feed-test', '80'",
+    );
+    const appends = Array.from({ length: 80 }, (_, i) =>
+      (i % 2 ? a : b).audit.append({ at: i, actor: 'x', step: 'feed-test', outcome: String(i) }),
+    );
     // Page through while the appends are in flight, then to the end.
     const seen: number[] = [];
     let after = 0;
@@ -206,7 +261,11 @@ describe('PostgreSQL store', { skip }, () => {
     })();
     await Promise.all([reading, commitSlow(reading)]);
     await page();
-    assert.deepEqual([...seen].sort((x, y) => x - y), Array.from({ length: 81 }, (_, i) => i), 'every event seen exactly once');
+    assert.deepEqual(
+      [...seen].sort((x, y) => x - y),
+      Array.from({ length: 81 }, (_, i) => i),
+      'every event seen exactly once',
+    );
     const all = (await b.audit.list({ limit: 1000 })).events;
     assert.ok(all.every((e, i) => i === 0 || e.seq > all[i - 1]!.seq));
     const one = all.find((e) => e.outcome === '3')!;
@@ -219,7 +278,10 @@ describe('PostgreSQL store', { skip }, () => {
     let after = (await a.ledger.events(0, 100_000)).at(-1)?.seq ?? 0;
     // This one draws its seq first and commits last (see slowAppend).
     const slow = randomUUID();
-    const commitSlow = await slowAppend('ledger_events', `INSERT INTO ledger_events (at, uuid, type) SELECT 0, '${slow}', 'reserved'`);
+    const commitSlow = await slowAppend(
+      'ledger_events',
+      `INSERT INTO ledger_events (at, uuid, type) SELECT 0, '${slow}', 'reserved'`,
+    );
     const writes = nonces.map(async (n, i) => {
       const [x, y] = i % 2 ? [a, b] : [b, a];
       await x.ledger.reserve(n.uuid, n.tau, now + 60_000, now);
@@ -244,21 +306,38 @@ describe('PostgreSQL store', { skip }, () => {
     await page();
     const expected = [`${slow}:reserved`, ...nonces.flatMap((n) => [`${n.uuid}:reserved`, `${n.uuid}:spent`])];
     assert.deepEqual([...seen].sort(), expected.sort(), 'every event seen exactly once');
-    for (const n of nonces) assert.ok(seen.indexOf(`${n.uuid}:reserved`) < seen.indexOf(`${n.uuid}:spent`), 'a reservation precedes its burn');
+    for (const n of nonces)
+      assert.ok(
+        seen.indexOf(`${n.uuid}:reserved`) < seen.indexOf(`${n.uuid}:spent`),
+        'a reservation precedes its burn',
+      );
   });
 
   test('pages read at once on one replica share barriers: appends are held back by one at a time', async () => {
     const pool = new pg.Pool({ connectionString: schema.url, max: 8 });
     let barriers = 0;
-    const counting = { query: (...args: Parameters<PgPool['query']>) => (String(args[0]).includes('pg_advisory_xact_lock(') && barriers++, pool.query(...args)) } as unknown as PgPool;
+    const counting = {
+      query: (...args: Parameters<PgPool['query']>) => {
+        if (String(args[0]).includes('pg_advisory_xact_lock(')) barriers++;
+        return pool.query(...args);
+      },
+    } as unknown as PgPool;
     try {
       const page = feedPages<{ seq: number; outcome: string }>(counting, 'audit_events', 'seq, outcome');
       const from = Math.max(0, ...(await page(0, 100_000)).map((e) => e.seq));
       barriers = 0;
-      const commitSlow = await slowAppend('audit_events', "INSERT INTO audit_events (at, actor, step, outcome) SELECT 0, 'x', 'shared-barrier', 'slow'");
+      const commitSlow = await slowAppend(
+        'audit_events',
+        "INSERT INTO audit_events (at, actor, step, outcome) SELECT 0, 'x', 'shared-barrier', 'slow'",
+      );
       const pages = Promise.all(Array.from({ length: 20 }, () => page(from, 100)));
       await commitSlow(pages);
-      for (const p of await pages) assert.deepEqual(p.map((e) => e.outcome), ['slow'], 'every page waited for the append in flight');
+      for (const p of await pages)
+        assert.deepEqual(
+          p.map((e) => e.outcome),
+          ['slow'],
+          'every page waited for the append in flight',
+        );
       assert.ok(barriers <= 2, `20 pages at once took ${barriers} barriers (one running, one queued at most)`);
     } finally {
       await pool.end();
@@ -273,13 +352,22 @@ describe('PostgreSQL store', { skip }, () => {
     assert.equal(await b.artifacts.has(sha), false);
     await Promise.all([a.artifacts.put(sha, bytes), b.artifacts.put(sha, bytes)]);
     assert.deepEqual(await b.artifacts.get(sha), bytes);
-    await sql('UPDATE artifacts SET bytes = set_byte(bytes, 4, (get_byte(bytes, 4) + 1) % 256) WHERE sha256 = $1', [sha]);
+    await sql('UPDATE artifacts SET bytes = set_byte(bytes, 4, (get_byte(bytes, 4) + 1) % 256) WHERE sha256 = $1', [
+      sha,
+    ]);
     await assert.rejects(a.artifacts.get(sha), ArtifactCorruptError);
   });
 
   test('circuits: current build, pages in byte order, revocation follows the bytes', async () => {
     const build = (handle: string, build_id: string, sha256: string, created_at: number) => ({
-      handle, build_id, version: '1', sha256, kind: 'wasm' as const, size: 1, manifest: { z: 1, a: [handle] }, created_at,
+      handle,
+      build_id,
+      version: '1',
+      sha256,
+      kind: 'wasm' as const,
+      size: 1,
+      manifest: { z: 1, a: [handle] },
+      created_at,
     });
     const s1 = '11'.repeat(32);
     const s2 = '22'.repeat(32);
@@ -290,11 +378,23 @@ describe('PostgreSQL store', { skip }, () => {
     assert.equal(await a.circuits.insertBuild(build('alpha', 'a1', s2, 5)), true);
     assert.equal((await a.circuits.currentBuild('beta'))?.build_id, 'b2');
     assert.deepEqual((await b.circuits.getBuild('beta', 'b1'))?.manifest, { z: 1, a: ['beta'] });
-    assert.deepEqual((await a.circuits.listBuilds('beta')).map((x) => x.build_id), ['b2', 'b1']);
+    assert.deepEqual(
+      (await a.circuits.listBuilds('beta')).map((x) => x.build_id),
+      ['b2', 'b1'],
+    );
     const p1 = await a.circuits.listCircuits({ limit: 2 });
-    assert.deepEqual(p1.circuits.map((c) => [c.handle, c.builds]), [['Zed', 1], ['alpha', 1]]);
+    assert.deepEqual(
+      p1.circuits.map((c) => [c.handle, c.builds]),
+      [
+        ['Zed', 1],
+        ['alpha', 1],
+      ],
+    );
     const p2 = await a.circuits.listCircuits({ after: p1.next!, limit: 2 });
-    assert.deepEqual(p2.circuits.map((c) => c.handle), ['beta']);
+    assert.deepEqual(
+      p2.circuits.map((c) => c.handle),
+      ['beta'],
+    );
     assert.equal(p2.next, null);
     assert.equal(await b.circuits.revokeSha256(s2), 2);
     assert.equal(await a.circuits.revokeSha256(s2), 0);

@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
-import { ApiError } from '../../src/errors.js';
+import type { ApiError } from '../../src/errors.js';
 import { PowGate, solvePow } from '../../src/guard/pow.js';
 import { RedisConnection } from '../../src/guard/redis-connection.js';
 import { RedisFailureMeter } from '../../src/guard/redis-failure-meter.js';
@@ -24,7 +24,10 @@ describe('Redis rate limiter and PoW store (two instances = two replicas)', { sk
   let l2: RedisRateLimiter;
   const prefix = redisPrefix();
   before(async () => {
-    [c1, c2] = await Promise.all([RedisConnection.open({ url: REDIS_URL, prefix, log }), RedisConnection.open({ url: REDIS_URL, prefix, log })]);
+    [c1, c2] = await Promise.all([
+      RedisConnection.open({ url: REDIS_URL, prefix, log }),
+      RedisConnection.open({ url: REDIS_URL, prefix, log }),
+    ]);
     [l1, l2] = [new RedisRateLimiter(c1), new RedisRateLimiter(c2)];
   });
   after(async () => {
@@ -34,10 +37,17 @@ describe('Redis rate limiter and PoW store (two instances = two replicas)', { sk
 
   test('one budget across replicas: of 50 concurrent requests with burst 10, exactly 10 pass', async () => {
     const bucket = { key: 'k:shared', rps: 0.01, burst: 10 };
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? l1 : l2).consume({ banKey: 'b:shared', buckets: [bucket], banSeconds: 0 })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        (i % 2 ? l1 : l2).consume({ banKey: 'b:shared', buckets: [bucket], banSeconds: 0 }),
+      ),
+    );
     assert.equal(results.filter((r) => r.ok).length, 10);
     const refused = results.find((r) => !r.ok) as { retryAfterSec: number };
-    assert.ok(refused.retryAfterSec >= 99 && refused.retryAfterSec <= 100, `refill time of one token at 0.01 rps, got ${refused.retryAfterSec}`);
+    assert.ok(
+      refused.retryAfterSec >= 99 && refused.retryAfterSec <= 100,
+      `refill time of one token at 0.01 rps, got ${refused.retryAfterSec}`,
+    );
     // The bucket key goes away once it would have refilled: burst/rps + 1 s.
     const ttl = await c1.client.pttl(`${c1.prefix}k:shared`);
     assert.ok(ttl > 0 && ttl <= 1_001_000, `ttl ${ttl}`);
@@ -69,7 +79,8 @@ describe('Redis rate limiter and PoW store (two instances = two replicas)', { sk
     const wide = { key: 'k:wide', rps: 0.01, burst: 3 };
     const narrow = { key: 'k:narrow', rps: 0.01, burst: 1 };
     assert.equal((await l1.consume({ banKey: 'b:multi', buckets: [wide, narrow], banSeconds: 0 })).ok, true);
-    for (let i = 0; i < 5; i++) assert.equal((await l2.consume({ banKey: 'b:multi', buckets: [wide, narrow], banSeconds: 0 })).ok, false);
+    for (let i = 0; i < 5; i++)
+      assert.equal((await l2.consume({ banKey: 'b:multi', buckets: [wide, narrow], banSeconds: 0 })).ok, false);
     // wide still holds 2 tokens: the five refusals took none.
     assert.equal((await l1.consume({ banKey: 'b:multi', buckets: [wide], banSeconds: 0 })).ok, true);
     assert.equal((await l1.consume({ banKey: 'b:multi', buckets: [wide], banSeconds: 0 })).ok, true);
@@ -82,7 +93,8 @@ describe('Redis rate limiter and PoW store (two instances = two replicas)', { sk
     const header = `${ch.challenge}:${solvePow(ch.challenge, 4)}`;
     const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => gates[i % 2]!.verify(header)));
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
-    for (const r of results) if (r.status === 'rejected') assert.match((r.reason as ApiError).message, /unknown or already used/);
+    for (const r of results)
+      if (r.status === 'rejected') assert.match((r.reason as ApiError).message, /unknown or already used/);
     // An expired challenge is still told apart from an unknown one. The gate reads Date (mocked here); the
     // Redis key outlives the expiry by a grace period of real time, which a tick does not spend.
     t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
@@ -92,13 +104,20 @@ describe('Redis rate limiter and PoW store (two instances = two replicas)', { sk
     await assert.rejects(gates[0]!.verify(`${late.challenge}:${solvePow(late.challenge, 4)}`), /expired/);
   });
 
-  test('failure counters are shared and atomic across replicas, drain on the caller\'s clock and never go below 0', async () => {
+  test("failure counters are shared and atomic across replicas, drain on the caller's clock and never go below 0", async () => {
     const meters = [new RedisFailureMeter(c1), new RedisFailureMeter(c2)];
-    const keys = [{ key: 'fail:client', drainPerSec: 1 / 900 }, { key: 'fail:handle', drainPerSec: 90 / 3600 }];
+    const keys = [
+      { key: 'fail:client', drainPerSec: 1 / 900 },
+      { key: 'fail:handle', drainPerSec: 90 / 3600 },
+    ];
     const t0 = 1_700_000_000_000;
     // 40 concurrent wrong answers through two replicas: every one counted on both counters.
     const after = await Promise.all(Array.from({ length: 40 }, (_, i) => meters[i % 2]!.levels(keys, 1, t0)));
-    assert.deepEqual(after.map((l) => l[0]).sort((a, b) => a! - b!), Array.from({ length: 40 }, (_, i) => i + 1), 'each saw the ones before it');
+    assert.deepEqual(
+      after.map((l) => l[0]).sort((a, b) => a! - b!),
+      Array.from({ length: 40 }, (_, i) => i + 1),
+      'each saw the ones before it',
+    );
     assert.deepEqual(await meters[1]!.levels(keys, 0, t0), [40, 40]);
     // An hour later: the handle counter has drained 90, the client one 4 (one per 900 s).
     assert.deepEqual(await meters[0]!.levels(keys, 0, t0 + 3_600_000), [36, 0]);
@@ -119,7 +138,11 @@ async function privateRedis(port?: number): Promise<{ url: string; port: number;
         s.close(() => resolve(a.port));
       });
     }));
-  const child: ChildProcess = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   const url = `redis://127.0.0.1:${p}`;
   // Started when it says so on stdout.
   await new Promise<void>((resolve, reject) => {
@@ -128,7 +151,9 @@ async function privateRedis(port?: number): Promise<{ url: string; port: number;
       out += d.toString();
       if (/Ready to accept connections/.test(out)) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`private redis-server exited (${code}) before it was ready: ${out}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`private redis-server exited (${code}) before it was ready: ${out}`)),
+    );
   });
   return {
     url,
@@ -147,14 +172,31 @@ const noServer = spawnSync('redis-server', ['--version']).error ? 'skipped: redi
 describe('when Redis is unreachable the registry fails closed', { skip: noServer }, () => {
   test('limited routes answer 503 UNAVAILABLE, health says redis unavailable, and service resumes when Redis is back', async () => {
     let redis = await privateRedis();
-    const reg = await startTestRegistry({ pow: { enabled: true, difficulty: 4 }, rate_limit: { store: 'redis', redis_url: redis.url, redis_key_prefix: redisPrefix(), per_ip_rps: 100, burst: 100 } });
+    const reg = await startTestRegistry({
+      pow: { enabled: true, difficulty: 4 },
+      rate_limit: {
+        store: 'redis',
+        redis_url: redis.url,
+        redis_key_prefix: redisPrefix(),
+        per_ip_rps: 100,
+        burst: 100,
+      },
+    });
     const handle = identityFor('fail-closed').user_id;
     try {
-      assert.equal((await call(reg.url, 'GET', `/check_user/${handle}`)).status, 400, 'PoW required: the limiter let it through');
+      assert.equal(
+        (await call(reg.url, 'GET', `/check_user/${handle}`)).status,
+        400,
+        'PoW required: the limiter let it through',
+      );
       assert.deepEqual((await call(reg.url, 'GET', '/api/health/db')).body, { store: 'ok', ledger: 'ok', redis: 'ok' });
 
       await redis.kill();
-      for (const [method, path] of [['GET', `/check_user/${handle}`], ['GET', '/pow/challenge'], ['POST', '/api/ledger/reserve']] as const) {
+      for (const [method, path] of [
+        ['GET', `/check_user/${handle}`],
+        ['GET', '/pow/challenge'],
+        ['POST', '/api/ledger/reserve'],
+      ] as const) {
         const r = await call(reg.url, method, path, method === 'POST' ? {} : undefined);
         assert.equal(r.status, 503, `${method} ${path}: ${JSON.stringify(r.body)}`);
         assert.deepEqual(r.body.error, { code: 'UNAVAILABLE', message: 'rate-limit store unreachable' });

@@ -10,14 +10,25 @@ import { solvePow } from '../../src/guard/pow.js';
 import { identityFor, sealTo } from '../helpers/directory-client.js';
 import { until } from '../helpers/clock.js';
 import { call, spawnCli, tempDir, type SpawnedRegistry } from '../helpers/registry.js';
-import { dropRedisPrefix, freshSchema, postgresSkip, REDIS_URL, redisPrefix, redisSkip, type TestSchema } from '../helpers/services.js';
+import {
+  dropRedisPrefix,
+  freshSchema,
+  postgresSkip,
+  REDIS_URL,
+  redisPrefix,
+  redisSkip,
+  type TestSchema,
+} from '../helpers/services.js';
 import { adminHeaders, mintSixzone, newPublisher, publish, sha256Hex } from '../proof/mint.js';
 
 const skip = (await postgresSkip()) ?? (await redisSkip());
 const hex = (n: number) => randomBytes(n).toString('hex');
 const PEPPER = hex(32);
 const TOKEN = 'replica-admin-token';
-const SECRET: SixzoneSecret = { symbols: 'R3PL', mapping: { red: 'N', orange: 'NE', yellow: 'SE', green: 'S', blue: 'SW', violet: 'NW' } };
+const SECRET: SixzoneSecret = {
+  symbols: 'R3PL',
+  mapping: { red: 'N', orange: 'NE', yellow: 'SE', green: 'S', blue: 'SW', violet: 'NW' },
+};
 
 // Every request comes "through the load balancer" (127.0.0.1, trusted) for a client named in
 // X-Forwarded-For: a fresh address per request unless a test means one client.
@@ -97,7 +108,13 @@ pow_free_failures = 3
 
   const register = (url: string, username: string, headers = anyClient()) => {
     const id = identityFor(username);
-    return call(url, 'POST', '/register', { handle: id.user_id, envelope: sealTo(serverKey, PEPPER, id.user_id, id) }, headers);
+    return call(
+      url,
+      'POST',
+      '/register',
+      { handle: id.user_id, envelope: sealTo(serverKey, PEPPER, id.user_id, id) },
+      headers,
+    );
   };
 
   test('100 concurrent registers of one handle across the replicas: exactly one 200, the rest 409', async () => {
@@ -105,40 +122,69 @@ pow_free_failures = 3
     const statuses = results.map((r) => r.status);
     assert.equal(statuses.filter((s) => s === 200).length, 1, JSON.stringify(statuses));
     assert.equal(statuses.filter((s) => s === 409).length, 99);
-    for (const url of urls) assert.deepEqual((await call(url, 'GET', `/check_user/${identityFor('contested').user_id}`, undefined, anyClient())).body, { exists: true });
+    for (const url of urls)
+      assert.deepEqual(
+        (await call(url, 'GET', `/check_user/${identityFor('contested').user_id}`, undefined, anyClient())).body,
+        { exists: true },
+      );
   });
 
   test("a client's budget is shared: burst 5 across three replicas, then it is banned on all of them", async () => {
     const me = { 'x-forwarded-for': '203.0.113.77' };
     const handle = identityFor('budget').user_id;
-    const results = await Promise.all(Array.from({ length: 15 }, (_, i) => call(at(i), 'GET', `/check_user/${handle}`, undefined, me)));
+    const results = await Promise.all(
+      Array.from({ length: 15 }, (_, i) => call(at(i), 'GET', `/check_user/${handle}`, undefined, me)),
+    );
     assert.equal(results.filter((r) => r.status === 200).length, 5, JSON.stringify(results.map((r) => r.status)));
     assert.ok(results.every((r) => r.status === 200 || r.status === 429));
     for (const url of urls) {
       const r = await call(url, 'GET', `/check_user/${handle}`, undefined, me);
       assert.equal(r.status, 429);
       assert.ok(Number(r.headers.get('retry-after')) > 25, 'the ban, not a refill wait');
-      assert.equal((await call(url, 'GET', `/check_user/${handle}`, undefined, anyClient())).status, 200, 'another client is unaffected');
+      assert.equal(
+        (await call(url, 'GET', `/check_user/${handle}`, undefined, anyClient())).status,
+        200,
+        'another client is unaffected',
+      );
     }
   });
 
   /** Publishes a sixzone circuit for `handle` through one replica. */
   const publishCircuit = async (handle: string) => {
     const recipient = (await call(urls[0]!, 'GET', '/api/circuits/sealing-key')).body;
-    assert.equal((await publish(urls[1]!, TOKEN, mintSixzone({ handle, secret: SECRET, recipient, publisher }))).status, 201);
+    assert.equal(
+      (await publish(urls[1]!, TOKEN, mintSixzone({ handle, secret: SECRET, recipient, publisher }))).status,
+      201,
+    );
   };
   /** A challenge from replica `i` and the validate body answering it (right, or wrong in round 0). */
   const challengeAt = async (i: number, handle: string, right = true, client = anyClient()) => {
-    const ch = (await call<{ nonce_uuid: string; tau: string; challenge: SixzoneChallenge }>(at(i), 'POST', `/api/circuits/${handle}/challenge`, {}, client)).body;
+    const ch = (
+      await call<{ nonce_uuid: string; tau: string; challenge: SixzoneChallenge }>(
+        at(i),
+        'POST',
+        `/api/circuits/${handle}/challenge`,
+        {},
+        client,
+      )
+    ).body;
     const solved = solveSixzone(ch.challenge, SECRET);
     const bearings = right ? solved : [SIXZONE_BEARINGS.find((b) => b !== solved[0])!, ...solved.slice(1)];
-    return { kind: 'bearings', nonce_uuid: ch.nonce_uuid, payload: { tau: ch.tau, bearings, proof_hash: sha256Hex(`${ch.nonce_uuid}|${ch.tau}|${bearings.join(',')}`) } };
+    return {
+      kind: 'bearings',
+      nonce_uuid: ch.nonce_uuid,
+      payload: { tau: ch.tau, bearings, proof_hash: sha256Hex(`${ch.nonce_uuid}|${ch.tau}|${bearings.join(',')}`) },
+    };
   };
 
   test('200 concurrent validates of one nonce spread across the replicas: exactly one 200, the rest 409 REPLAY', async () => {
     await publishCircuit('replicated');
     const body = await challengeAt(2, 'replicated');
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => call(at(i), 'POST', '/api/circuits/replicated/validate', body, anyClient())));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        call(at(i), 'POST', '/api/circuits/replicated/validate', body, anyClient()),
+      ),
+    );
     const ok = results.filter((r) => r.status === 200);
     assert.equal(ok.length, 1, JSON.stringify(results.filter((r) => r.status !== 409).map((r) => r.body)));
     assert.equal(ok[0]!.body.validated, true);
@@ -149,7 +195,13 @@ pow_free_failures = 3
     await publishCircuit('guarded');
     const attacker = { 'x-forwarded-for': '198.51.100.66' };
     for (let i = 0; i < 3; i++) {
-      const r = await call(at(i), 'POST', '/api/circuits/guarded/validate', await challengeAt(i + 1, 'guarded', false, attacker), attacker);
+      const r = await call(
+        at(i),
+        'POST',
+        '/api/circuits/guarded/validate',
+        await challengeAt(i + 1, 'guarded', false, attacker),
+        attacker,
+      );
       assert.equal(r.status, 403, JSON.stringify(r.body));
       assert.equal(r.body.error.details.locked_out, i === 2, 'counted across replicas');
     }
@@ -165,23 +217,46 @@ pow_free_failures = 3
     }
     // The PoW challenge one replica issued is solved at another, once.
     const owner = { 'x-forwarded-for': '198.51.100.67' };
-    const pow = (await call(urls[0]!, 'POST', '/api/circuits/guarded/challenge', {}, owner)).body.error.details.pow as { challenge: string; difficulty: number };
+    const pow = (await call(urls[0]!, 'POST', '/api/circuits/guarded/challenge', {}, owner)).body.error.details.pow as {
+      challenge: string;
+      difficulty: number;
+    };
     const header = { ...owner, 'x-enigma-pow': `${pow.challenge}:${solvePow(pow.challenge, pow.difficulty)}` };
     assert.equal((await call(urls[1]!, 'POST', '/api/circuits/guarded/challenge', {}, header)).status, 200);
-    assert.equal((await call(urls[2]!, 'POST', '/api/circuits/guarded/challenge', {}, header)).body.error.code, 'POW_REQUIRED', 'single use');
+    assert.equal(
+      (await call(urls[2]!, 'POST', '/api/circuits/guarded/challenge', {}, header)).body.error.code,
+      'POW_REQUIRED',
+      'single use',
+    );
   });
 
   test('catalog caches: a revoke through one replica refuses the next challenge and validate at the others; a new build shows at once', async () => {
     await publishCircuit('cached');
-    const challenge = (i: number) => call<{ circuit: { build_id: string; sha256: string } }>(at(i), 'POST', '/api/circuits/cached/challenge', {}, anyClient());
+    const challenge = (i: number) =>
+      call<{ circuit: { build_id: string; sha256: string } }>(
+        at(i),
+        'POST',
+        '/api/circuits/cached/challenge',
+        {},
+        anyClient(),
+      );
     // Every replica has looked the build up, twice (the second from its cache).
     const first = await challenge(0);
     for (let i = 0; i < 6; i++) assert.equal((await challenge(i)).status, 200);
     const pending = await challengeAt(2, 'cached');
     // Replica 1 looks the pinned build up at validate, and keeps it too.
-    assert.equal((await call(at(1), 'POST', '/api/circuits/cached/validate', await challengeAt(0, 'cached'), anyClient())).status, 200);
+    assert.equal(
+      (await call(at(1), 'POST', '/api/circuits/cached/validate', await challengeAt(0, 'cached'), anyClient())).status,
+      200,
+    );
 
-    const revoke = await call(urls[0]!, 'POST', '/api/admin/revocations', { sha256: first.body.circuit.sha256 }, adminHeaders(TOKEN));
+    const revoke = await call(
+      urls[0]!,
+      'POST',
+      '/api/admin/revocations',
+      { sha256: first.body.circuit.sha256 },
+      adminHeaders(TOKEN),
+    );
     assert.equal(revoke.status, 200, JSON.stringify(revoke.body));
     for (const i of [1, 2]) {
       const r = await challenge(i);
@@ -203,8 +278,15 @@ pow_free_failures = 3
   });
 
   test('200 concurrent ledger burns of one nonce across the replicas: exactly one 200', async () => {
-    const n = (await call(urls[0]!, 'POST', '/api/ledger/reserve', {}, anyClient())).body as { uuid: string; tau: string };
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => call(at(i), 'POST', '/api/ledger/response', { uuid: n.uuid, tau: n.tau }, anyClient())));
+    const n = (await call(urls[0]!, 'POST', '/api/ledger/reserve', {}, anyClient())).body as {
+      uuid: string;
+      tau: string;
+    };
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        call(at(i), 'POST', '/api/ledger/response', { uuid: n.uuid, tau: n.tau }, anyClient()),
+      ),
+    );
     assert.equal(results.filter((r) => r.status === 200).length, 1);
     assert.equal(results.filter((r) => r.status === 409).length, 199);
   });
@@ -244,8 +326,14 @@ pow_free_failures = 3
     assert.ok(answered.length >= atKill + 30, 'the others went on answering');
     for (let i = 0; i < answered.length; i += 50) {
       const slice = answered.slice(i, i + 50);
-      const found = await Promise.all(slice.map((a) => call(urls[(i / 50) % 2]!, 'GET', `/check_user/${identityFor(a.username).user_id}`, undefined, anyClient())));
-      found.forEach((r, j) => assert.deepEqual(r.body, { exists: true }, `${slice[j]!.username} (answered by replica ${slice[j]!.replica})`));
+      const found = await Promise.all(
+        slice.map((a) =>
+          call(urls[(i / 50) % 2]!, 'GET', `/check_user/${identityFor(a.username).user_id}`, undefined, anyClient()),
+        ),
+      );
+      found.forEach((r, j) => {
+        assert.deepEqual(r.body, { exists: true }, `${slice[j]!.username} (answered by replica ${slice[j]!.replica})`);
+      });
     }
   });
 });

@@ -11,14 +11,30 @@ const admin = { token_sha256_hex: [createHash('sha256').update(TOKEN).digest('he
  * Starts an upload that announces `declared` bytes, sends only its first KiB, and resolves with the status
  * the registry answers while the rest has not been sent. Resolves null if the connection ends unanswered.
  */
-function answerBeforeBody(url: string, method: string, path: string, declared: number, headers: Record<string, string> = {}): Promise<{ status: number; body: string; connection?: string } | null> {
+function answerBeforeBody(
+  url: string,
+  method: string,
+  path: string,
+  declared: number,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; connection?: string } | null> {
   return new Promise((resolve) => {
-    const req = request(url + path, { method, headers: { 'content-type': 'application/json', 'content-length': String(declared), ...headers } }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, body, ...(res.headers.connection && { connection: res.headers.connection }) }));
-      res.on('error', () => resolve({ status: res.statusCode!, body }));
-    });
+    const req = request(
+      url + path,
+      { method, headers: { 'content-type': 'application/json', 'content-length': String(declared), ...headers } },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            body,
+            ...(res.headers.connection && { connection: res.headers.connection }),
+          }),
+        );
+        res.on('error', () => resolve({ status: res.statusCode!, body }));
+      },
+    );
     req.on('error', () => resolve(null));
     req.write(`{"manifest":{},"artifact_base64":"${'A'.repeat(1000)}`);
   });

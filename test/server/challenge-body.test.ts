@@ -22,7 +22,10 @@ describe('POST /api/circuits/{h}/challenge takes no body or {} only', () => {
   after(() => reg.close());
 
   const challenge = (body?: string) =>
-    fetch(`${reg.url}/api/circuits/body/challenge`, { method: 'POST', ...(body !== undefined && { body, headers: { 'content-type': 'application/json' } }) }).then(async (r) => ({
+    fetch(`${reg.url}/api/circuits/body/challenge`, {
+      method: 'POST',
+      ...(body !== undefined && { body, headers: { 'content-type': 'application/json' } }),
+    }).then(async (r) => ({
       status: r.status,
       body: (await r.json()) as any,
     }));
@@ -36,7 +39,16 @@ describe('POST /api/circuits/{h}/challenge takes no body or {} only', () => {
   });
 
   test('null, 1, "s", arrays, other objects and a 200k-deep object are 400 INVALID_INPUT', async () => {
-    for (const body of ['null', '1', '"s"', '[]', '[{}]', '{"a":1}', '{"kind":"bearings"}', `${'{"a":'.repeat(200_000)}1${'}'.repeat(200_000)}`]) {
+    for (const body of [
+      'null',
+      '1',
+      '"s"',
+      '[]',
+      '[{}]',
+      '{"a":1}',
+      '{"kind":"bearings"}',
+      `${'{"a":'.repeat(200_000)}1${'}'.repeat(200_000)}`,
+    ]) {
       const r = await challenge(body);
       assert.equal(r.status, 400, `${body.slice(0, 40)}: ${JSON.stringify(r.body)}`);
       assert.equal(r.body.error.code, 'INVALID_INPUT');

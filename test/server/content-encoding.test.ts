@@ -13,10 +13,15 @@ describe('Content-Encoding of request bodies', () => {
   after(() => reg.close());
 
   const post = async (body: Buffer, encoding: string) => {
-    const r = await fetch(`${reg.url}/announce`, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': 'application/json', 'content-encoding': encoding } });
+    const r = await fetch(`${reg.url}/announce`, {
+      method: 'POST',
+      body: new Uint8Array(body),
+      headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+    });
     return { status: r.status, body: (await r.json()) as any };
   };
-  const announce = (name: string) => Buffer.from(JSON.stringify({ user_id: identityFor(name).user_id, addr: '203.0.113.5:4000', ts_ms: 5 }));
+  const announce = (name: string) =>
+    Buffer.from(JSON.stringify({ user_id: identityFor(name).user_id, addr: '203.0.113.5:4000', ts_ms: 5 }));
 
   test('gzip and deflate bodies are decoded', async () => {
     assert.deepEqual((await post(gzipSync(announce('gz')), 'gzip')).body, { ok: true });

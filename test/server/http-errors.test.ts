@@ -29,8 +29,18 @@ const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: registry.test\r\nCo
 /** Requests Node's HTTP parser itself refuses, each with the envelope it must now answer. */
 const PARSER_ATTACKS: [string, string, number, string][] = [
   ['an unknown method', 'FOO /register HTTP/1.1\r\nHost: r\r\n\r\n', 400, 'INVALID_INPUT'],
-  ['Content-Length: -1', 'POST /register HTTP/1.1\r\nHost: r\r\nContent-Type: application/json\r\nContent-Length: -1\r\n\r\n', 400, 'INVALID_INPUT'],
-  ['two Content-Lengths', 'POST /register HTTP/1.1\r\nHost: r\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}', 400, 'INVALID_INPUT'],
+  [
+    'Content-Length: -1',
+    'POST /register HTTP/1.1\r\nHost: r\r\nContent-Type: application/json\r\nContent-Length: -1\r\n\r\n',
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'two Content-Lengths',
+    'POST /register HTTP/1.1\r\nHost: r\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}',
+    400,
+    'INVALID_INPUT',
+  ],
   [
     'a bad chunk size',
     'POST /register HTTP/1.1\r\nHost: r\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n',
@@ -38,7 +48,12 @@ const PARSER_ATTACKS: [string, string, number, string][] = [
     'INVALID_INPUT',
   ],
   ['no Host header', 'GET /nodes HTTP/1.1\r\nConnection: close\r\n\r\n', 400, 'INVALID_INPUT'],
-  ['oversized headers', `GET /nodes HTTP/1.1\r\nHost: r\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
+  [
+    'oversized headers',
+    `GET /nodes HTTP/1.1\r\nHost: r\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    431,
+    'HEADERS_TOO_LARGE',
+  ],
 ];
 
 describe('every error is the JSON envelope, down to requests Node cannot parse', () => {
@@ -63,7 +78,9 @@ describe('every error is the JSON envelope, down to requests Node cannot parse',
       assert.match(r.body.error.message, /handle/);
     }
     // A long but valid parameter is still routed and answered.
-    assert.deepEqual((await call(reg.url, 'GET', `/check_user/${identityFor('long-enough').user_id}`)).body, { exists: false });
+    assert.deepEqual((await call(reg.url, 'GET', `/check_user/${identityFor('long-enough').user_id}`)).body, {
+      exists: false,
+    });
   });
 
   test('GET /check_user/ (an empty parameter) is 404 NOT_FOUND', async () => {
@@ -82,7 +99,8 @@ describe('every error is the JSON envelope, down to requests Node cannot parse',
   }
 
   test('an Expect other than 100-continue is 417 EXPECTATION_FAILED in the envelope; 100-continue is served', async () => {
-    const post = (expect: string) => `POST /nodes HTTP/1.1\r\nHost: r\r\nExpect: ${expect}\r\nContent-Type: application/json\r\nContent-Length: 12\r\nConnection: close\r\n\r\n{"nodes":[]}`;
+    const post = (expect: string) =>
+      `POST /nodes HTTP/1.1\r\nHost: r\r\nExpect: ${expect}\r\nContent-Type: application/json\r\nContent-Length: 12\r\nConnection: close\r\n\r\n{"nodes":[]}`;
     assertEnvelope(await rawRequest(reg.url, post('4$L9x')), 417, 'EXPECTATION_FAILED');
     const served = await rawRequest(reg.url, post('100-continue'));
     assert.equal(served.status, 200, served.raw.slice(0, 300));
@@ -96,11 +114,17 @@ describe('every error is the JSON envelope, down to requests Node cannot parse',
 
 test("Node's request timeout (ERR_HTTP_REQUEST_TIMEOUT, emitted by the HTTP server) is answered 408 REQUEST_TIMEOUT", async () => {
   // The HTTP server emits it only after its request timeout; the handler is given the same error on a real socket.
-  const server = createServer((socket) => clientErrorHandler(Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket));
+  const server = createServer((socket) =>
+    clientErrorHandler(Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const { port } = server.address() as AddressInfo;
-    assertEnvelope(await rawRequest(`http://127.0.0.1:${port}`, 'GET /nodes HTTP/1.1\r\nHost: r\r\n'), 408, 'REQUEST_TIMEOUT');
+    assertEnvelope(
+      await rawRequest(`http://127.0.0.1:${port}`, 'GET /nodes HTTP/1.1\r\nHost: r\r\n'),
+      408,
+      'REQUEST_TIMEOUT',
+    );
   } finally {
     server.close();
   }
@@ -108,12 +132,23 @@ test("Node's request timeout (ERR_HTTP_REQUEST_TIMEOUT, emitted by the HTTP serv
 
 test('the standalone ledger service answers the same envelopes and reads bodies with the same parser', async () => {
   const dir = tempDir();
-  const ledger = await startLedgerService(resolveConfig({ state_dir: dir.path, storage: { kind: 'memory' }, ledger: { address: '127.0.0.1:0' } }), pino({ level: 'silent' }));
+  const ledger = await startLedgerService(
+    resolveConfig({ state_dir: dir.path, storage: { kind: 'memory' }, ledger: { address: '127.0.0.1:0' } }),
+    pino({ level: 'silent' }),
+  );
   try {
-    for (const [, request, status, code] of PARSER_ATTACKS) assertEnvelope(await rawRequest(ledger.url, request), status, code);
-    const reserve = (body: string) => `POST /reserve HTTP/1.1\r\nHost: r\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
-    assert.match(assertEnvelope(await rawRequest(ledger.url, reserve('{"ttl":60,"ttl":1}')), 400, 'INVALID_INPUT'), /appears twice/);
-    assert.match(assertEnvelope(await rawRequest(ledger.url, reserve(`${'['.repeat(100_000)}`)), 400, 'INVALID_INPUT'), /nested deeper/);
+    for (const [, request, status, code] of PARSER_ATTACKS)
+      assertEnvelope(await rawRequest(ledger.url, request), status, code);
+    const reserve = (body: string) =>
+      `POST /reserve HTTP/1.1\r\nHost: r\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+    assert.match(
+      assertEnvelope(await rawRequest(ledger.url, reserve('{"ttl":60,"ttl":1}')), 400, 'INVALID_INPUT'),
+      /appears twice/,
+    );
+    assert.match(
+      assertEnvelope(await rawRequest(ledger.url, reserve(`${'['.repeat(100_000)}`)), 400, 'INVALID_INPUT'),
+      /nested deeper/,
+    );
   } finally {
     await ledger.close();
     dir.remove();
@@ -126,10 +161,29 @@ describe('the same envelopes over HTTPS', () => {
   before(async () => {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=127.0.0.1'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        'key.pem',
+        '-out',
+        'cert.pem',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+      ],
       { cwd: dir.path, stdio: 'pipe' },
     );
-    reg = await startTestRegistry({ mode: 'tls', tls: { cert_pem_path: join(dir.path, 'cert.pem'), key_pem_path: join(dir.path, 'key.pem') } });
+    reg = await startTestRegistry({
+      mode: 'tls',
+      tls: { cert_pem_path: join(dir.path, 'cert.pem'), key_pem_path: join(dir.path, 'key.pem') },
+    });
   });
   after(async () => {
     await reg.close();
@@ -138,7 +192,8 @@ describe('the same envelopes over HTTPS', () => {
 
   test('parser errors, a missing Host and a bad escape answer the envelope over TLS', async () => {
     assert.match(reg.url, /^https:/);
-    for (const [, request, status, code] of PARSER_ATTACKS) assertEnvelope(await rawRequest(reg.url, request), status, code);
+    for (const [, request, status, code] of PARSER_ATTACKS)
+      assertEnvelope(await rawRequest(reg.url, request), status, code);
     assertEnvelope(await rawRequest(reg.url, get('/check_user/%ZZ')), 400, 'INVALID_INPUT');
     assert.equal((await rawRequest(reg.url, get('/nodes'))).status, 200);
   });

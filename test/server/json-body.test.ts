@@ -8,7 +8,8 @@ import { VECTOR } from '../directory/vector.js';
 
 const api = { integersOnly: false };
 const directory = { integersOnly: true };
-const parse = (text: string | Buffer, rules = api) => parseJsonBody(Buffer.isBuffer(text) ? text : Buffer.from(text), rules);
+const parse = (text: string | Buffer, rules = api) =>
+  parseJsonBody(Buffer.isBuffer(text) ? text : Buffer.from(text), rules);
 
 /** parseJsonBody refuses `text` with INVALID_INPUT; returns the message. */
 function refused(text: string | Buffer, rules = api, match?: RegExp): string {
@@ -26,7 +27,11 @@ function refused(text: string | Buffer, rules = api, match?: RegExp): string {
 
 describe('JSON body parser', () => {
   test('an ordinary body parses as JSON.parse would', () => {
-    const body = { handle: 'ab'.repeat(32), envelope: { kid: '00', nonce: 'x"y\\z', list: [1, -2, 0, 9007199254740991, { a: null, b: true }] }, s: 'é ☃ 😀' };
+    const body = {
+      handle: 'ab'.repeat(32),
+      envelope: { kid: '00', nonce: 'x"y\\z', list: [1, -2, 0, 9007199254740991, { a: null, b: true }] },
+      s: 'é ☃ 😀',
+    };
     assert.deepEqual(parse(JSON.stringify(body)), body);
     assert.deepEqual(parse(JSON.stringify(body), directory), body);
     // the same key in different objects is not a duplicate
@@ -74,7 +79,10 @@ describe('JSON body parser', () => {
     for (const big of ['18446744073709551616', '9007199254740993', '-9007199254740992', '1'.repeat(400)]) {
       refused(`{"ts_ms":${big}}`, api, /body\.ts_ms .* is beyond 2\^53-1/);
     }
-    assert.deepEqual(parse('{"ts_ms":9007199254740991,"n":-9007199254740991}', directory), { ts_ms: 9007199254740991, n: -9007199254740991 });
+    assert.deepEqual(parse('{"ts_ms":9007199254740991,"n":-9007199254740991}', directory), {
+      ts_ms: 9007199254740991,
+      n: -9007199254740991,
+    });
     refused('{"ts_ms":1.0}', directory, /body\.ts_ms 1\.0 is not an integer/);
     refused('{"x":[1,1e3]}', directory, /body\.x\.1 1e3 is not an integer/);
     assert.deepEqual(parse('{"a":1.5,"b":-2e-3,"c":1E2}', api), { a: 1.5, b: -2e-3, c: 100 });
@@ -83,7 +91,10 @@ describe('JSON body parser', () => {
 });
 
 describe('JSON bodies over HTTP', () => {
-  const envelope = { pepper_hex: VECTOR.pepperHex, keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }] };
+  const envelope = {
+    pepper_hex: VECTOR.pepperHex,
+    keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }],
+  };
   const serverKey = { kid_hex: VECTOR.kidHex, x25519_public_key_hex: VECTOR.serverPublicHex };
   let reg: Awaited<ReturnType<typeof startTestRegistry>>;
   before(async () => {
@@ -92,10 +103,17 @@ describe('JSON bodies over HTTP', () => {
   after(() => reg.close());
 
   const post = (path: string, body: string | Buffer, contentType = 'application/json') =>
-    fetch(reg.url + path, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': contentType } }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+    fetch(reg.url + path, {
+      method: 'POST',
+      body: typeof body === 'string' ? body : new Uint8Array(body),
+      headers: { 'content-type': contentType },
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
   const registerBody = (name: string) => {
     const who = identityFor(name);
-    return { who, body: JSON.stringify({ handle: who.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, who.user_id, who) }) };
+    return {
+      who,
+      body: JSON.stringify({ handle: who.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, who.user_id, who) }),
+    };
   };
 
   test('a duplicate key that would make /register valid (last key wins) is refused and stores nothing', async () => {
@@ -135,7 +153,12 @@ describe('JSON bodies over HTTP', () => {
   test('JSON media types: application/ld+json and text/json are read as JSON; text/plain stays 415', async () => {
     const id = identityFor('media').user_id;
     const body = `{"user_id":"${id}","addr":"203.0.113.5:4000","ts_ms":5}`;
-    for (const type of ['application/ld+json', 'text/json', 'application/json; charset=utf-8', 'APPLICATION/VND.API+JSON']) {
+    for (const type of [
+      'application/ld+json',
+      'text/json',
+      'application/json; charset=utf-8',
+      'APPLICATION/VND.API+JSON',
+    ]) {
       const r = await post('/announce', body, type);
       assert.equal(r.status, 200, `${type}: ${JSON.stringify(r.body)}`);
     }

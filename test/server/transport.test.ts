@@ -50,19 +50,27 @@ function drip(s: Socket, text: string, everyMs: number): void {
   s.once('close', () => clearInterval(t));
 }
 
-test('slow headers, a body sent one byte at a time and a silent partial body are cut within the configured time; honest clients are served meanwhile', { timeout: 60_000 }, async () => {
-  const reg = await startTestRegistry({ http: { headers_timeout_seconds: 1, request_timeout_seconds: 2, keep_alive_timeout_seconds: 1 } });
+test('slow headers, a body sent one byte at a time and a silent partial body are cut within the configured time; honest clients are served meanwhile', {
+  timeout: 60_000,
+}, async () => {
+  const reg = await startTestRegistry({
+    http: { headers_timeout_seconds: 1, request_timeout_seconds: 2, keep_alive_timeout_seconds: 1 },
+  });
   try {
     const slowHeaders = await open(reg.url);
     slowHeaders.write('GET /api/health HTTP/1.1\r\nHost: x\r\n');
     drip(slowHeaders, `X-Filler: ${'a'.repeat(10_000)}\r\n\r\n`, 50);
 
     const slowBody = await open(reg.url);
-    slowBody.write('POST /announce HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n');
+    slowBody.write(
+      'POST /announce HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n',
+    );
     drip(slowBody, `{"x":"${'a'.repeat(9990)}"}`, 50);
 
     const silent = await open(reg.url);
-    silent.write('POST /announce HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user_id":');
+    silent.write(
+      'POST /announce HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user_id":',
+    );
 
     const idle = await open(reg.url);
     idle.write('GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n');
@@ -83,7 +91,9 @@ test('slow headers, a body sent one byte at a time and a silent partial body are
   }
 });
 
-test('connections beyond max_connections_per_ip from one address are closed at once; that address keeps its allowance and others are unaffected', { timeout: 60_000 }, async () => {
+test('connections beyond max_connections_per_ip from one address are closed at once; that address keeps its allowance and others are unaffected', {
+  timeout: 60_000,
+}, async () => {
   const reg = await startTestRegistry({ http: { max_connections_per_ip: 4 } });
   // The server's end of each connection, by client port: its 'close' is when the registry let go of it.
   const serverEnd = new Map<number, Socket>();
@@ -121,7 +131,9 @@ test('connections beyond max_connections_per_ip from one address are closed at o
   }
 });
 
-test('connections from a trusted proxy are not capped (every client behind it shares its address)', { timeout: 60_000 }, async () => {
+test('connections from a trusted proxy are not capped (every client behind it shares its address)', {
+  timeout: 60_000,
+}, async () => {
   const reg = await startTestRegistry({ trusted_proxies: [ATTACKER], http: { max_connections_per_ip: 2 } });
   try {
     const sockets = await Promise.all(Array.from({ length: 5 }, () => open(reg.url)));
@@ -137,17 +149,43 @@ test('connections from a trusted proxy are not capped (every client behind it sh
 });
 
 test('headers_timeout_seconds above request_timeout_seconds is a config error naming both keys', async () => {
-  await assert.rejects(startTestRegistry({ http: { headers_timeout_seconds: 30, request_timeout_seconds: 5 } }), /http\.headers_timeout_seconds.*http\.request_timeout_seconds/);
+  await assert.rejects(
+    startTestRegistry({ http: { headers_timeout_seconds: 30, request_timeout_seconds: 5 } }),
+    /http\.headers_timeout_seconds.*http\.request_timeout_seconds/,
+  );
 });
 
-test('TLS: a client offering only AES256-SHA (no forward secrecy) or a CBC suite fails the handshake; TLS 1.3 and ECDHE-GCM on TLS 1.2 succeed', { timeout: 60_000 }, async () => {
+test('TLS: a client offering only AES256-SHA (no forward secrecy) or a CBC suite fails the handshake; TLS 1.3 and ECDHE-GCM on TLS 1.2 succeed', {
+  timeout: 60_000,
+}, async () => {
   const dir = tempDir();
   // An RSA certificate: with it the server could negotiate plain-RSA key exchange if its cipher list allowed.
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=localhost'], {
-    cwd: dir.path,
-    stdio: 'pipe',
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'key.pem',
+      '-out',
+      'cert.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+    ],
+    {
+      cwd: dir.path,
+      stdio: 'pipe',
+    },
+  );
+  const reg = await startTestRegistry({
+    mode: 'tls',
+    tls: { cert_pem_path: join(dir.path, 'cert.pem'), key_pem_path: join(dir.path, 'key.pem') },
   });
-  const reg = await startTestRegistry({ mode: 'tls', tls: { cert_pem_path: join(dir.path, 'cert.pem'), key_pem_path: join(dir.path, 'key.pem') } });
   const handshake = (options: { ciphers?: string; minVersion?: 'TLSv1.2'; maxVersion?: 'TLSv1.2' | 'TLSv1.3' }) =>
     new Promise<{ ok: true; cipher: string; version: string } | { ok: false; error: string }>((resolve) => {
       const s = tlsConnect({ ...hostPort(reg.url), rejectUnauthorized: false, ...options }, () => {

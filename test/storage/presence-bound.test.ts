@@ -15,13 +15,21 @@ const index = (i: number) => {
   return b;
 };
 const storage = (s: Record<string, unknown>) => resolveConfig({ storage: s }).storage;
-const options = (dir: string) => ({ presenceMaxEntries: MAX, artifactDir: join(dir, 'artifacts'), ledgerMaxEntries: 1000, auditMaxEntries: 1000 });
+const options = (dir: string) => ({
+  presenceMaxEntries: MAX,
+  artifactDir: join(dir, 'artifacts'),
+  ledgerMaxEntries: 1000,
+  auditMaxEntries: 1000,
+});
 
 /** Announces 4×MAX distinct nodes, with no GC, and checks the table never held more than MAX rows. */
 async function floodPresence(store: Store, rows: () => Promise<number>): Promise<void> {
   for (let i = 0; i < 4 * MAX; i++) {
     await store.directory.upsertPresence(index(i), new Uint8Array([1, 2, 3]), 1_000 + i);
-    assert.ok((await rows()) <= MAX, `presence holds ${await rows()} rows after insert ${i + 1}, max_entries is ${MAX}`);
+    assert.ok(
+      (await rows()) <= MAX,
+      `presence holds ${await rows()} rows after insert ${i + 1}, max_entries is ${MAX}`,
+    );
   }
   assert.equal(await rows(), MAX);
   assert.equal(await store.directory.countPresence(), MAX);
@@ -79,7 +87,9 @@ describe('presence.max_entries holds on insert, not only at GC', () => {
       await floodPresence(a, rows);
       // Two replicas, each inserting concurrently: the bound still holds once they are done.
       await Promise.all(
-        Array.from({ length: 4 * MAX }, (_, i) => (i % 2 ? a : b).directory.upsertPresence(index(10_000 + i), new Uint8Array([5]), 20_000 + i)),
+        Array.from({ length: 4 * MAX }, (_, i) =>
+          (i % 2 ? a : b).directory.upsertPresence(index(10_000 + i), new Uint8Array([5]), 20_000 + i),
+        ),
       );
       assert.equal(await rows(), MAX);
       assert.equal(await a.directory.countPresence(), MAX);

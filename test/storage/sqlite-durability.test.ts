@@ -23,29 +23,46 @@ function traced(dbPath: string, args: string[]): { calls: Syscall[]; pid: number
   const dir = tempDir('enigma-strace-');
   try {
     const out = join(dir.path, 'trace');
-    const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat,pwrite64,write,fdatasync,fsync', '-o', out, process.execPath, WRITER, dbPath, ...args], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const r = spawnSync(
+      'strace',
+      [
+        '-f',
+        '-qq',
+        '-e',
+        'trace=openat,pwrite64,write,fdatasync,fsync',
+        '-o',
+        out,
+        process.execPath,
+        WRITER,
+        dbPath,
+        ...args,
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     assert.equal(r.status, 0, r.stderr);
     // With several threads strace splits a call that another thread interrupts into `name(args <unfinished ...>`
     // and `<... name resumed>rest) = result`; the call is put back together where it completed.
     const started = new Map<number, string>();
-    const calls = readFileSync(out, 'utf8').split('\n').flatMap((line) => {
-      const tid = Number(/^(\d+)\s+/.exec(line)?.[1]);
-      let l = line.replace(/^\d+\s+/, '');
-      if (l.endsWith(' <unfinished ...>')) {
-        started.set(tid, l.slice(0, -' <unfinished ...>'.length));
-        return [];
-      }
-      const resumed = /^<\.\.\. \w+ resumed>(.*)$/.exec(l);
-      if (resumed) {
-        l = (started.get(tid) ?? '') + resumed[1];
-        started.delete(tid);
-      }
-      const m = /^(\w+)\((.*)\)\s+=\s+(.*)$/.exec(l);
-      return m ? [{ tid, name: m[1]!, args: m[2]!, result: m[3]! }] : [];
-    });
+    const calls = readFileSync(out, 'utf8')
+      .split('\n')
+      .flatMap((line) => {
+        const tid = Number(/^(\d+)\s+/.exec(line)?.[1]);
+        let l = line.replace(/^\d+\s+/, '');
+        if (l.endsWith(' <unfinished ...>')) {
+          started.set(tid, l.slice(0, -' <unfinished ...>'.length));
+          return [];
+        }
+        const resumed = /^<\.\.\. \w+ resumed>(.*)$/.exec(l);
+        if (resumed) {
+          l = (started.get(tid) ?? '') + resumed[1];
+          started.delete(tid);
+        }
+        const m = /^(\w+)\((.*)\)\s+=\s+(.*)$/.exec(l);
+        return m ? [{ tid, name: m[1]!, args: m[2]!, result: m[3]! }] : [];
+      });
     return { calls, pid: calls[0]!.tid };
   } finally {
     dir.remove();
@@ -54,7 +71,11 @@ function traced(dbPath: string, args: string[]): { calls: Syscall[]; pid: number
 
 /** The descriptors a trace opened on `suffix` (the database file, or its -wal). */
 function fdsOf(calls: Syscall[], path: string): Set<string> {
-  return new Set(calls.filter((c) => c.name === 'openat' && c.args.includes(`"${path}"`) && /^\d+$/.test(c.result)).map((c) => c.result));
+  return new Set(
+    calls
+      .filter((c) => c.name === 'openat' && c.args.includes(`"${path}"`) && /^\d+$/.test(c.result))
+      .map((c) => c.result),
+  );
 }
 
 const fdArg = (c: Syscall) => c.args.split(',')[0]!;
@@ -67,11 +88,15 @@ test('an answered SQLite write was synced to disk first, by a thread other than 
     const wal = fdsOf(calls, `${db}-wal`);
     assert.ok(wal.size > 0, 'the WAL was opened');
     for (let i = 1; i <= 5; i++) {
-      const answered = calls.findIndex((c) => c.name === 'write' && fdArg(c) === '1' && c.args.includes(`answered ${i}\\n`));
+      const answered = calls.findIndex(
+        (c) => c.name === 'write' && fdArg(c) === '1' && c.args.includes(`answered ${i}\\n`),
+      );
       assert.ok(answered > 0, `answer ${i} is in the trace`);
       const lastWalWrite = calls.findLastIndex((c, k) => k < answered && c.name === 'pwrite64' && wal.has(fdArg(c)));
       assert.ok(lastWalWrite >= 0, `write ${i} reached the WAL before its answer`);
-      const sync = calls.findIndex((c, k) => k > lastWalWrite && k < answered && c.name === 'fdatasync' && wal.has(fdArg(c)) && c.result === '0');
+      const sync = calls.findIndex(
+        (c, k) => k > lastWalWrite && k < answered && c.name === 'fdatasync' && wal.has(fdArg(c)) && c.result === '0',
+      );
       assert.ok(sync > 0, `the WAL was fdatasync'ed between write ${i}'s commit and its answer`);
       assert.notEqual(calls[sync]!.tid, pid, 'the sync ran off the event-loop thread');
     }
@@ -80,7 +105,9 @@ test('an answered SQLite write was synced to disk first, by a thread other than 
   }
 });
 
-test('checkpoints sync the database file off the event loop; closing leaves everything in it and no WAL', { skip }, () => {
+test('checkpoints sync the database file off the event loop; closing leaves everything in it and no WAL', {
+  skip,
+}, () => {
   const dir = tempDir();
   try {
     const db = join(dir.path, 'd.sqlite3');
@@ -90,12 +117,24 @@ test('checkpoints sync the database file off the event loop; closing leaves ever
     const files = new Set([...fdsOf(calls, db), ...fdsOf(calls, `${db}-wal`)]);
     const answered = (i: number) => calls.findIndex((c) => c.name === 'write' && c.args.includes(`answered ${i}`));
     const closed = calls.findIndex((c) => c.name === 'write' && c.args.includes('closed'));
-    const syncs = calls.map((c, k) => ({ c, k })).filter(({ c }) => (c.name === 'fdatasync' || c.name === 'fsync') && files.has(fdArg(c)));
+    const syncs = calls
+      .map((c, k) => ({ c, k }))
+      .filter(({ c }) => (c.name === 'fdatasync' || c.name === 'fsync') && files.has(fdArg(c)));
     const dbSyncs = syncs.filter(({ c }) => fdsOf(calls, db).has(fdArg(c)));
-    assert.ok(dbSyncs.some(({ k }) => k > answered(1) && k < answered(4)), 'a checkpoint synced the database file while the writer ran');
+    assert.ok(
+      dbSyncs.some(({ k }) => k > answered(1) && k < answered(4)),
+      'a checkpoint synced the database file while the writer ran',
+    );
     // (Creating the file and switching it to WAL, before the first write, syncs on the event loop: once.)
-    assert.deepEqual(syncs.filter(({ c, k }) => k > answered(1) && k < answered(4) && c.tid === pid), [], 'no sync ran on the event-loop thread while it served writes');
-    assert.ok(dbSyncs.some(({ k }) => k > answered(4) && k < closed), 'close synced the database file');
+    assert.deepEqual(
+      syncs.filter(({ c, k }) => k > answered(1) && k < answered(4) && c.tid === pid),
+      [],
+      'no sync ran on the event-loop thread while it served writes',
+    );
+    assert.ok(
+      dbSyncs.some(({ k }) => k > answered(4) && k < closed),
+      'close synced the database file',
+    );
     assert.equal(existsSync(`${db}-wal`), false, 'the WAL is gone after close');
     const reopened = new Database(db, { readonly: true });
     try {
@@ -112,7 +151,9 @@ test('answered writes survive the process being killed (SIGKILL) before any chec
   const dir = tempDir();
   try {
     const db = join(dir.path, 'd.sqlite3');
-    const child = spawn(process.execPath, [WRITER, db, '20', '0', '--no-close'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [WRITER, db, '20', '0', '--no-close'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
@@ -141,10 +182,27 @@ test('when a sync of the WAL fails once (EIO injected), that write and every lat
   try {
     // strace makes the first fdatasync fail with EIO, as a failing disk would (SQLite itself only calls fsync).
     // Later syncs would succeed, but after a failed one nothing is known about what reached the disk.
-    const r = spawnSync('strace', ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=fdatasync', '-e', 'inject=fdatasync:error=EIO:when=1', process.execPath, WRITER, join(dir.path, 'd.sqlite3'), '3'], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const r = spawnSync(
+      'strace',
+      [
+        '-f',
+        '-qq',
+        '-o',
+        '/dev/null',
+        '-e',
+        'trace=fdatasync',
+        '-e',
+        'inject=fdatasync:error=EIO:when=1',
+        process.execPath,
+        WRITER,
+        join(dir.path, 'd.sqlite3'),
+        '3',
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.match(lines[0]!, /^refused 1: syncing .*-wal failed \(EIO.*refused until restart$/);

@@ -21,7 +21,9 @@ function prng(seed: number): () => number {
   };
 }
 
-test(`SQLite: SIGKILL under concurrent registers and ledger burns loses no answered write (seed ${SEED})`, { timeout: 120_000 }, async () => {
+test(`SQLite: SIGKILL under concurrent registers and ledger burns loses no answered write (seed ${SEED})`, {
+  timeout: 120_000,
+}, async () => {
   const random = prng(SEED);
   const dir = tempDir();
   const config = join(dir.path, 'registry.toml');
@@ -61,7 +63,10 @@ keys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(
     const registerLoop = async () => {
       while (!killed) {
         const id = identityFor(`sigkill-${SEED}-${next++}`);
-        const r = await call(url, 'POST', '/register', { handle: id.user_id, envelope: sealTo(key, PEPPER, id.user_id, id) }).catch(() => undefined);
+        const r = await call(url, 'POST', '/register', {
+          handle: id.user_id,
+          envelope: sealTo(key, PEPPER, id.user_id, id),
+        }).catch(() => undefined);
         if (r?.status === 200) {
           registered.push(id.user_id);
           answered();
@@ -73,7 +78,9 @@ keys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(
         const n = await call(url, 'POST', '/api/ledger/reserve', {}).catch(() => undefined);
         if (!n) continue;
         assert.equal(n.status, 200);
-        const r = await call(url, 'POST', '/api/ledger/response', { uuid: n.body.uuid, tau: n.body.tau }).catch(() => undefined);
+        const r = await call(url, 'POST', '/api/ledger/response', { uuid: n.body.uuid, tau: n.body.tau }).catch(
+          () => undefined,
+        );
         if (r?.status === 200) {
           burnt.push({ uuid: n.body.uuid, tau: n.body.tau });
           answered();
@@ -82,12 +89,25 @@ keys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(
     };
     await Promise.all([...Array.from({ length: 8 }, registerLoop), ...Array.from({ length: 8 }, burnLoop)]);
     await reg.exited;
-    assert.ok(registered.length > 0 && burnt.length > 0, `both kinds of write were answered (${registered.length} registers, ${burnt.length} burns)`);
+    assert.ok(
+      registered.length > 0 && burnt.length > 0,
+      `both kinds of write were answered (${registered.length} registers, ${burnt.length} burns)`,
+    );
 
     reg = await spawnCli(['serve', '--config', config]);
-    for (const h of registered) assert.deepEqual((await call(reg.url, 'GET', `/check_user/${h}`)).body, { exists: true }, `answered register ${h} survived`);
+    for (const h of registered)
+      assert.deepEqual(
+        (await call(reg.url, 'GET', `/check_user/${h}`)).body,
+        { exists: true },
+        `answered register ${h} survived`,
+      );
     for (const b of burnt) {
-      const r: { status: number; body: { error: { code: string } } } = await call(reg.url, 'POST', '/api/ledger/response', b);
+      const r: { status: number; body: { error: { code: string } } } = await call(
+        reg.url,
+        'POST',
+        '/api/ledger/response',
+        b,
+      );
       assert.equal(r.status, 409, `answered burn ${b.uuid} is still spent: ${JSON.stringify(r.body)}`);
       assert.equal(r.body.error.code, 'REPLAY');
     }

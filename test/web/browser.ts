@@ -6,12 +6,22 @@ import { SIXZONE_BEARINGS, type SixzoneSecret } from '../../src/client/sixzone.j
 import { systemSkip } from '../helpers/system.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** The `skip` option of a suite that needs chromium. */
 export const browserSkip = (suite: string) => systemSkip(suite, ['chromium']);
 
-export const launchBrowser = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+export const launchBrowser = (): Promise<Browser> =>
+  chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 
 /** What the test reads from the page for one round: the zones' accessible labels. */
 interface ZoneLabel {
@@ -21,7 +31,14 @@ interface ZoneLabel {
   symbols: string[];
 }
 
-const BEARING_WORDS: Record<string, string> = { north: 'N', 'north-east': 'NE', 'south-east': 'SE', south: 'S', 'south-west': 'SW', 'north-west': 'NW' };
+const BEARING_WORDS: Record<string, string> = {
+  north: 'N',
+  'north-east': 'NE',
+  'south-east': 'SE',
+  south: 'S',
+  'south-west': 'SW',
+  'north-west': 'NW',
+};
 
 async function zoneLabels(page: Page): Promise<ZoneLabel[]> {
   const labels = await page.$$eval('.zone', (els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
@@ -39,10 +56,19 @@ export async function rightZone(page: Page, secret: SixzoneSecret, r: number): P
     zones.map((z) => z.bearing),
     [...SIXZONE_BEARINGS],
   );
-  assert.equal(zones.flatMap((z) => z.symbols).sort().join(''), [...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'].join(''));
+  assert.equal(
+    zones
+      .flatMap((z) => z.symbols)
+      .sort()
+      .join(''),
+    [...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'].join(''),
+  );
   // The colour is also written next to each zone, not only painted.
   const visible = await page.$$eval('.zone-label', (els) => els.map((e) => e.textContent));
-  assert.deepEqual(visible, zones.map((z) => `${z.zone} · ${z.colour}`));
+  assert.deepEqual(
+    visible,
+    zones.map((z) => `${z.zone} · ${z.colour}`),
+  );
   const symbol = secret.symbols[r % secret.symbols.length]!;
   const holder = zones.find((z) => z.symbols.includes(symbol))!;
   const bearing = secret.mapping ? secret.mapping[holder.colour as keyof typeof secret.mapping] : holder.bearing;
@@ -50,7 +76,10 @@ export async function rightZone(page: Page, secret: SixzoneSecret, r: number): P
 }
 
 export async function waitForRound(page: Page, r: number, n: number): Promise<void> {
-  await page.waitForFunction(([want]) => document.getElementById('status')?.textContent === want, [`Round ${r + 1} of ${n}`]);
+  await page.waitForFunction(
+    ([want]) => document.getElementById('status')?.textContent === want,
+    [`Round ${r + 1} of ${n}`],
+  );
 }
 
 /** Console errors, page errors and CSP violations of a page (the listener is installed before any page script). */

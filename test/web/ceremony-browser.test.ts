@@ -33,7 +33,11 @@ describe('hosted ceremony page in chromium', { skip }, () => {
   };
 
   /** Opens the page, answers every round by clicking, returns the page (ending on the outcome). */
-  const clickThrough = async (page: Page, secret: SixzoneSecret, opts: { wrongRound?: number; screenshotRound?: number } = {}) => {
+  const clickThrough = async (
+    page: Page,
+    secret: SixzoneSecret,
+    opts: { wrongRound?: number; screenshotRound?: number } = {},
+  ) => {
     for (let r = 0; r < ROUNDS; r++) {
       await waitForRound(page, r, ROUNDS);
       let zone = await rightZone(page, secret, r);
@@ -50,7 +54,7 @@ describe('hosted ceremony page in chromium', { skip }, () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     // Relying parties: `rp` is allow-listed, `evil` is not. Their pages are plain HTML with inline script
     // (they are not the registry and have no CSP).
-    const opener = (origin: string) => `<!doctype html><title>RP</title><button id="open">Sign in</button><script>
+    const opener = (_origin: string) => `<!doctype html><title>RP</title><button id="open">Sign in</button><script>
       window.received = [];
       window.addEventListener('message', (e) => window.received.push({ origin: e.origin, data: e.data }));
       document.getElementById('open').addEventListener('click', () => window.open(new URLSearchParams(location.search).get('u'), 'ceremony', 'popup,width=700,height=900'));
@@ -60,7 +64,11 @@ describe('hosted ceremony page in chromium', { skip }, () => {
       window.addEventListener('message', (e) => window.received.push({ origin: e.origin, data: e.data }));
       const f = document.createElement('iframe'); f.width = 700; f.height = 900; f.src = new URLSearchParams(location.search).get('u'); document.body.append(f);
     </script>`;
-    rp = await startSite((origin) => ({ '/done': '<!doctype html><title>RP done</title><p>back at the relying party</p>', '/opener': opener(origin), '/frame': framer }));
+    rp = await startSite((origin) => ({
+      '/done': '<!doctype html><title>RP done</title><p>back at the relying party</p>',
+      '/opener': opener(origin),
+      '/frame': framer,
+    }));
     evil = await startSite((origin) => ({ '/opener': opener(origin), '/frame': framer }));
     ctx = await startCeremonyRegistry({
       ceremony: { return_to_origins: [rp.origin], opener_origins: [rp.origin] },
@@ -110,9 +118,15 @@ describe('hosted ceremony page in chromium', { skip }, () => {
     // first asks for proof of work (400 POW_REQUIRED), which the page solves in its worker by itself.
     await page.click('text=Try again');
     await waitForRound(page, 0, ROUNDS);
-    assert.ok(seen.errors.some((e) => /status of 400/.test(e)), 'proof of work was asked for and solved');
+    assert.ok(
+      seen.errors.some((e) => /status of 400/.test(e)),
+      'proof of work was asked for and solved',
+    );
     // The only console errors are the browser's notes about the 403 and 400 answers themselves.
-    assert.deepEqual(seen.errors.filter((e) => !/status of 40[03]/.test(e)), []);
+    assert.deepEqual(
+      seen.errors.filter((e) => !/status of 40[03]/.test(e)),
+      [],
+    );
     assert.deepEqual(await seen.violations(), []);
     await page.close();
   });
@@ -123,17 +137,32 @@ describe('hosted ceremony page in chromium', { skip }, () => {
       let r = await call(base, 'POST', '/api/circuits/gina/challenge', {});
       if (r.status === 400) {
         const pow = r.body.error.details.pow as { challenge: string; difficulty: number };
-        r = await call(base, 'POST', '/api/circuits/gina/challenge', {}, { 'x-enigma-pow': `${pow.challenge}:${solvePow(pow.challenge, pow.difficulty)}` });
+        r = await call(
+          base,
+          'POST',
+          '/api/circuits/gina/challenge',
+          {},
+          { 'x-enigma-pow': `${pow.challenge}:${solvePow(pow.challenge, pow.difficulty)}` },
+        );
       }
       const ch = r.body;
-      const bearings = solveSixzone(ch.challenge, PLAIN).map((b, r) => (r === 0 ? SIXZONE_BEARINGS[(SIXZONE_BEARINGS.indexOf(b) + 1) % 6]! : b));
-      const body = { kind: 'bearings', nonce_uuid: ch.nonce_uuid, payload: { tau: ch.tau, bearings, proof_hash: sha256Hex(`${ch.nonce_uuid}|${ch.tau}|${bearings.join(',')}`) } };
+      const bearings = solveSixzone(ch.challenge, PLAIN).map((b, r) =>
+        r === 0 ? SIXZONE_BEARINGS[(SIXZONE_BEARINGS.indexOf(b) + 1) % 6]! : b,
+      );
+      const body = {
+        kind: 'bearings',
+        nonce_uuid: ch.nonce_uuid,
+        payload: { tau: ch.tau, bearings, proof_hash: sha256Hex(`${ch.nonce_uuid}|${ch.tau}|${bearings.join(',')}`) },
+      };
       assert.equal((await call(base, 'POST', '/api/circuits/gina/validate', body)).status, 403);
     }
     const page = await browser.newPage();
     await page.goto(`${base}/ceremony/gina`);
     await page.waitForSelector('.outcome.failure');
-    assert.match((await page.textContent('#status'))!, /^Not verified\. Too many attempts for this circuit\. Try again in \d+ s\.$/);
+    assert.match(
+      (await page.textContent('#status'))!,
+      /^Not verified\. Too many attempts for this circuit\. Try again in \d+ s\.$/,
+    );
     assert.match((await page.textContent('#outcome'))!, /RATE_LIMITED/);
     await page.close();
   });
@@ -144,7 +173,8 @@ describe('hosted ceremony page in chromium', { skip }, () => {
     await page.goto(`${base}/ceremony/carol`);
     await waitForRound(page, 0, ROUNDS);
     // Tab until a zone has focus (the page has no other focusable element before the board).
-    for (let i = 0; i < 5 && !(await page.evaluate(() => document.activeElement?.classList.contains('zone'))); i++) await page.keyboard.press('Tab');
+    for (let i = 0; i < 5 && !(await page.evaluate(() => document.activeElement?.classList.contains('zone'))); i++)
+      await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-zone')), '1');
     assert.equal(await page.getAttribute('.focus-ring', 'visibility'), 'visible');
     assert.equal(
@@ -206,15 +236,23 @@ describe('hosted ceremony page in chromium', { skip }, () => {
     assert.equal(await page.textContent('h1'), 'Relying party not allowed');
     assert.equal(await page.$('.zone'), null);
     assert.equal(await page.$('script'), null);
-    assert.deepEqual(seen.errors.filter((e) => !/status of 400/.test(e)), []);
+    assert.deepEqual(
+      seen.errors.filter((e) => !/status of 400/.test(e)),
+      [],
+    );
     await page.close();
   });
 
   test('opener flow: an allow-listed opener receives {type:"eni6ma:receipt", receipt} by postMessage; another origin receives nothing', async () => {
-    for (const [site, allowed] of [[rp, true], [evil, false]] as const) {
+    for (const [site, allowed] of [
+      [rp, true],
+      [evil, false],
+    ] as const) {
       const page = await browser.newPage();
       // The evil site passes the allow-listed origin, hoping the receipt is posted to whoever opened the page.
-      await page.goto(`${site.origin}/opener?u=${encodeURIComponent(`${base}/ceremony/erin?opener_origin=${encodeURIComponent(rp.origin)}`)}`);
+      await page.goto(
+        `${site.origin}/opener?u=${encodeURIComponent(`${base}/ceremony/erin?opener_origin=${encodeURIComponent(rp.origin)}`)}`,
+      );
       const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#open')]);
       const seen = await watch(popup);
       await popup.waitForLoadState();
@@ -227,7 +265,10 @@ describe('hosted ceremony page in chromium', { skip }, () => {
       // postMessage is asynchronous: the allowed opener waits for it; the other gets a moment to (not) receive it.
       if (allowed) await page.waitForFunction(() => (window as unknown as { received: unknown[] }).received.length > 0);
       else await page.waitForTimeout(300);
-      const received = (await page.evaluate(() => (window as unknown as { received: unknown[] }).received)) as Array<{ origin: string; data: unknown }>;
+      const received = (await page.evaluate(() => (window as unknown as { received: unknown[] }).received)) as Array<{
+        origin: string;
+        data: unknown;
+      }>;
       if (allowed) assert.deepEqual(received, [{ origin: base, data: { type: 'eni6ma:receipt', receipt } }]);
       else assert.deepEqual(received, []);
       assert.deepEqual(await seen.violations(), []);
@@ -242,7 +283,10 @@ describe('hosted ceremony page in chromium', { skip }, () => {
     await good.goto(`${rp.origin}/frame?u=${encodeURIComponent(u)}`);
     const frame = await (await good.waitForSelector('iframe')).contentFrame();
     assert.ok(frame);
-    await frame.waitForFunction((want) => document.getElementById('status')?.textContent === want, `Round 1 of ${ROUNDS}`);
+    await frame.waitForFunction(
+      (want) => document.getElementById('status')?.textContent === want,
+      `Round 1 of ${ROUNDS}`,
+    );
     await good.close();
 
     const bad = await browser.newPage();
@@ -270,8 +314,14 @@ describe('hosted ceremony page in chromium', { skip }, () => {
     await page.waitForTimeout(200);
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: boolean }).__pwned), undefined);
     const v = await seen.violations();
-    assert.ok(v.some((x) => x.startsWith('script-src')), v.join('\n'));
-    assert.ok(v.some((x) => x.startsWith('img-src') && x.includes('evil.example')), v.join('\n'));
+    assert.ok(
+      v.some((x) => x.startsWith('script-src')),
+      v.join('\n'),
+    );
+    assert.ok(
+      v.some((x) => x.startsWith('img-src') && x.includes('evil.example')),
+      v.join('\n'),
+    );
     await page.close();
   });
 });

@@ -12,7 +12,8 @@ import { MAPPED, startCeremonyRegistry, TOKEN } from './setup.js';
 
 const RP = 'https://rp.example';
 const OPENER = 'https://app.example:8443';
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'";
 
 async function get(url: string) {
   const res = await fetch(url, { redirect: 'manual' });
@@ -21,7 +22,8 @@ async function get(url: string) {
 
 /** No inline script or style anywhere: every script has a src, no <style>, no style= or on*= attributes. */
 function assertNoInlineCode(html: string) {
-  for (const tag of html.match(/<script\b[^>]*>/gi) ?? []) assert.match(tag, /\ssrc="\/ceremony\/assets\/[A-Za-z0-9_-]+\.js"/, tag);
+  for (const tag of html.match(/<script\b[^>]*>/gi) ?? [])
+    assert.match(tag, /\ssrc="\/ceremony\/assets\/[A-Za-z0-9_-]+\.js"/, tag);
   assert.doesNotMatch(html, /<script\b[^>]*>[^<]+<\/script>/i);
   assert.doesNotMatch(html, /<style\b/i);
   assert.doesNotMatch(html, /\sstyle=/i);
@@ -96,7 +98,9 @@ describe('ceremony page over HTTP', () => {
   });
 
   test('an allow-listed return_to and opener_origin reach the page in data attributes; the opener flow keeps window.opener', async () => {
-    const r = await get(`${base}/ceremony/alice?return_to=${encodeURIComponent(`${RP}/done?session=42`)}&opener_origin=${encodeURIComponent(OPENER)}`);
+    const r = await get(
+      `${base}/ceremony/alice?return_to=${encodeURIComponent(`${RP}/done?session=42`)}&opener_origin=${encodeURIComponent(OPENER)}`,
+    );
     assert.equal(r.status, 200);
     assert.match(r.text, new RegExp(`data-return-to="${RP}/done\\?session=42"`));
     assert.match(r.text, new RegExp(`data-opener-origin="${OPENER}"`));
@@ -127,7 +131,9 @@ describe('ceremony page over HTTP', () => {
       assert.doesNotMatch(r.text, /<script/i, attempt);
       assert.doesNotMatch(r.text, /data-return-to/);
     }
-    const twice = await get(`${base}/ceremony/alice?return_to=${encodeURIComponent(`${RP}/a`)}&return_to=${encodeURIComponent(`${RP}/b`)}`);
+    const twice = await get(
+      `${base}/ceremony/alice?return_to=${encodeURIComponent(`${RP}/a`)}&return_to=${encodeURIComponent(`${RP}/b`)}`,
+    );
     assert.equal(twice.status, 400);
     assert.match(twice.headers.get('content-type')!, /^text\/html/);
     assert.doesNotMatch(twice.text, /<script/i);
@@ -155,7 +161,13 @@ describe('ceremony page over HTTP', () => {
     assert.doesNotMatch(xss.text, /<script/i);
     assert.match(xss.text, /&#34;&#62;&#60;script&#62;alert\(1\)&#60;\/script&#62;/);
 
-    const rv = await call(base, 'POST', '/api/admin/revocations', { sha256: ctx.minted.revoked!.manifest.sha256 }, adminHeaders(TOKEN));
+    const rv = await call(
+      base,
+      'POST',
+      '/api/admin/revocations',
+      { sha256: ctx.minted.revoked!.manifest.sha256 },
+      adminHeaders(TOKEN),
+    );
     assert.equal(rv.status, 200);
     const revoked = await get(`${base}/ceremony/revoked`);
     assert.equal(revoked.status, 403);
@@ -164,7 +176,9 @@ describe('ceremony page over HTTP', () => {
   });
 
   test('an allow-listed return_to with markup in it is escaped in the data attribute', async () => {
-    const r = await get(`${base}/ceremony/alice?return_to=${encodeURIComponent(`${RP}/x?q="><img src=x onerror=alert(1)>'`)}`);
+    const r = await get(
+      `${base}/ceremony/alice?return_to=${encodeURIComponent(`${RP}/x?q="><img src=x onerror=alert(1)>'`)}`,
+    );
     assert.equal(r.status, 200);
     const m = /data-return-to="([^"]*)"/.exec(r.text);
     assert.ok(m);

@@ -24,7 +24,10 @@ before(async () => {
   // As `npm start` does without a config file, on a free port: the demo is on.
   const config = join(dir.path, 'registry.toml');
   writeFileSync(config, `address = "127.0.0.1:0"\nstate_dir = "${join(dir.path, 'data')}"\n\n[demo]\nenabled = true\n`);
-  reg = await spawnCli(['serve', '--config', config], { waitFor: /listening on (\S+)\nLOCAL DEMO: .* public secret (\S+) .*\n.*\n.*\n/, timeoutMs: 60_000 });
+  reg = await spawnCli(['serve', '--config', config], {
+    waitFor: /listening on (\S+)\nLOCAL DEMO: .* public secret (\S+) .*\n.*\n.*\n/,
+    timeoutMs: 60_000,
+  });
   secret = /public secret (\S+)/.exec(reg.stdout())![1]!;
   browser = await launchBrowser();
 });

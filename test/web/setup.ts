@@ -15,14 +15,19 @@ import { mintSixzone, newPublisher, publish, sha256Hex, type Minted } from '../p
 
 export const TOKEN = 'ceremony-test-token';
 /** With a colour→bearing mapping: the answer is usually another zone than the one holding the symbol. */
-export const MAPPED: SixzoneSecret = { symbols: 'K7Q2', mapping: { red: 'S', orange: 'SW', yellow: 'NW', green: 'N', blue: 'NE', violet: 'SE' } };
+export const MAPPED: SixzoneSecret = {
+  symbols: 'K7Q2',
+  mapping: { red: 'S', orange: 'SW', yellow: 'NW', green: 'N', blue: 'NE', violet: 'SE' },
+};
 /** Without a mapping: the answer is the zone holding the symbol. */
 export const PLAIN: SixzoneSecret = { symbols: 'B4Z9X' };
 
 function newestMtime(dir: string): number {
   return Math.max(
     0,
-    ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newestMtime(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)),
+    ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+      e.isDirectory() ? newestMtime(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+    ),
   );
 }
 
@@ -51,7 +56,9 @@ export async function startSite(pages: (origin: string) => Record<string, string
     // Browsers ask for a favicon by themselves; a 404 would show up as a console error of the page.
     if (req.url === '/favicon.ico') return void res.writeHead(204).end();
     const body = table[(req.url ?? '/').split('?')[0]!];
-    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'text/html; charset=utf-8' }).end(body ?? 'not found');
+    res
+      .writeHead(body === undefined ? 404 : 200, { 'content-type': 'text/html; charset=utf-8' })
+      .end(body ?? 'not found');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -60,14 +67,28 @@ export async function startSite(pages: (origin: string) => Record<string, string
 }
 
 /** A registry with `[ceremony]` allow-lists and one published sixzone circuit per handle. */
-export async function startCeremonyRegistry(o: { ceremony: { return_to_origins?: string[]; opener_origins?: string[] }; circuits: Record<string, SixzoneSecret> }) {
+export async function startCeremonyRegistry(o: {
+  ceremony: { return_to_origins?: string[]; opener_origins?: string[] };
+  circuits: Record<string, SixzoneSecret>;
+}) {
   ensureWebAssets();
   const publisher = newPublisher();
   const reg = await startTestRegistry({
     circuits: { publisher_public_keys_hex: [publisher.publicHex] },
     admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
     // Proof of work from the first wrong answer at a handle on, so the page's solver is exercised.
-    proof: { lockout_after: 3, lockout_seconds: 60, guesses_per_hour: 90, pow_free_failures: 1, pow_min_difficulty: 10, pow_max_difficulty: 12, challenge_rps: 1000, validate_rps: 1000, handle_rps: 1000, burst: 1000 },
+    proof: {
+      lockout_after: 3,
+      lockout_seconds: 60,
+      guesses_per_hour: 90,
+      pow_free_failures: 1,
+      pow_min_difficulty: 10,
+      pow_max_difficulty: 12,
+      challenge_rps: 1000,
+      validate_rps: 1000,
+      handle_rps: 1000,
+      burst: 1000,
+    },
     ceremony: o.ceremony,
   });
   const recipient = (await call<SealRecipient>(reg.url, 'GET', '/api/circuits/sealing-key')).body;

@@ -9,7 +9,10 @@ import { createBoard } from './hexagon.js';
 
 const root = document.getElementById('ceremony')!;
 const handle = root.dataset.handle!;
-const relyingParty = { returnTo: root.dataset.returnTo || undefined, openerOrigin: root.dataset.openerOrigin || undefined };
+const relyingParty = {
+  returnTo: root.dataset.returnTo || undefined,
+  openerOrigin: root.dataset.openerOrigin || undefined,
+};
 
 const status = document.getElementById('status')!;
 const progress = document.getElementById('progress') as HTMLProgressElement;
@@ -69,7 +72,11 @@ function showOutcome(kind: 'success' | 'failure', title: string, lines: string[]
   const h = document.createElement('h2');
   h.textContent = title;
   h.tabIndex = -1;
-  outcome.replaceChildren(h, ...lines.map((t) => Object.assign(document.createElement('p'), { textContent: t })), ...(extra ? [extra] : []));
+  outcome.replaceChildren(
+    h,
+    ...lines.map((t) => Object.assign(document.createElement('p'), { textContent: t })),
+    ...(extra ? [extra] : []),
+  );
   h.focus();
 }
 
@@ -79,18 +86,29 @@ async function finish(ch: Challenge): Promise<void> {
   say('Checking your answers…');
   try {
     const { receipt } = await client.validate(handle, ch, answers);
-    const box = Object.assign(document.createElement('textarea'), { id: 'receipt', readOnly: true, rows: 6, value: receipt });
+    const box = Object.assign(document.createElement('textarea'), {
+      id: 'receipt',
+      readOnly: true,
+      rows: 6,
+      value: receipt,
+    });
     box.setAttribute('aria-label', 'Receipt (signed JWS)');
     const delivered = deliverReceipt(receipt, relyingParty);
     say('Verified.');
-    showOutcome('success', 'Verified', ['The registry accepted your answers and signed this receipt.', ...(delivered ? [delivered] : [])], box);
+    showOutcome(
+      'success',
+      'Verified',
+      ['The registry accepted your answers and signed this receipt.', ...(delivered ? [delivered] : [])],
+      box,
+    );
   } catch (e) {
     fail(e);
   }
 }
 
 function fail(e: unknown): void {
-  const err = e instanceof RegistryError ? e : new RegistryError('INTERNAL', e instanceof Error ? e.message : String(e));
+  const err =
+    e instanceof RegistryError ? e : new RegistryError('INTERNAL', e instanceof Error ? e.message : String(e));
   const why = EXPLAIN[err.code] ?? 'The ceremony failed.';
   const wait = err.retryAfterSeconds ? ` Try again in ${err.retryAfterSeconds} s.` : '';
   say(`Not verified. ${why}${wait}`);

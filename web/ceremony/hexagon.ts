@@ -6,7 +6,14 @@ const SVG = 'http://www.w3.org/2000/svg';
 const R = 100;
 const APOTHEM = R * Math.cos(Math.PI / 6);
 
-export const BEARING_NAMES: Record<Bearing, string> = { N: 'north', NE: 'north-east', SE: 'south-east', S: 'south', SW: 'south-west', NW: 'north-west' };
+export const BEARING_NAMES: Record<Bearing, string> = {
+  N: 'north',
+  NE: 'north-east',
+  SE: 'south-east',
+  S: 'south',
+  SW: 'south-west',
+  NW: 'north-west',
+};
 /** Direction of each bearing in degrees, counter-clockwise from east (a flat-topped hexagon's edge midpoints). */
 const DIRECTION: Record<Bearing, number> = { N: 90, NE: 30, SE: -30, S: -90, SW: -150, NW: 150 };
 
@@ -30,7 +37,11 @@ function point(deg: number, along: number, across = 0): [number, number] {
   return [x * R, -y * R];
 }
 
-function el<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string, string>, parent?: Element): SVGElementTagNameMap[K] {
+function el<K extends keyof SVGElementTagNameMap>(
+  name: K,
+  attrs: Record<string, string>,
+  parent?: Element,
+): SVGElementTagNameMap[K] {
   const e = document.createElementNS(SVG, name);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   parent?.appendChild(e);
@@ -50,20 +61,38 @@ export function createBoard(onAnswer: (zone: number) => void): Board {
   const svg = el('svg', { viewBox: '-150 -128 300 256', role: 'group', 'aria-label': 'The six zones', class: 'board' });
   const zones = SIXZONE_BEARINGS.map((bearing, i) => {
     const dir = DIRECTION[bearing];
-    const g = el('g', { class: 'zone', role: 'button', tabindex: '0', 'data-zone': String(i + 1), 'data-bearing': bearing }, svg);
+    const g = el(
+      'g',
+      { class: 'zone', role: 'button', tabindex: '0', 'data-zone': String(i + 1), 'data-bearing': bearing },
+      svg,
+    );
     const corners = [point(0, 0), point(dir - 30, 1), point(dir + 30, 1)];
     el('polygon', { class: 'zone-shape', points: corners.map(([x, y]) => `${fmt(x)},${fmt(y)}`).join(' ') }, g);
     el('g', { class: 'zone-symbols', 'aria-hidden': 'true' }, g);
     // The label sits just outside the zone's edge, anchored away from the hexagon.
     const [lx, ly] = point(dir, APOTHEM / R + 0.14);
     const anchor = Math.abs(lx) < 1 ? 'middle' : lx > 0 ? 'start' : 'end';
-    el('text', { class: 'zone-label', x: fmt(lx), y: fmt(ly), 'text-anchor': anchor, 'dominant-baseline': 'central', 'aria-hidden': 'true' }, g);
+    el(
+      'text',
+      {
+        class: 'zone-label',
+        x: fmt(lx),
+        y: fmt(ly),
+        'text-anchor': anchor,
+        'dominant-baseline': 'central',
+        'aria-hidden': 'true',
+      },
+      g,
+    );
     return g;
   });
   // Drawn last so that the focused zone's ring is never covered by a neighbour; dark outside, white inside,
   // so that it shows on every zone colour.
   const ring = el('g', { class: 'focus-ring', visibility: 'hidden', 'aria-hidden': 'true' }, svg);
-  const ringLines = [el('polygon', { class: 'focus-ring-outer' }, ring), el('polygon', { class: 'focus-ring-inner' }, ring)];
+  const ringLines = [
+    el('polygon', { class: 'focus-ring-outer' }, ring),
+    el('polygon', { class: 'focus-ring-inner' }, ring),
+  ];
 
   let disabled = false;
   zones.forEach((g, i) => {
@@ -80,7 +109,8 @@ export function createBoard(onAnswer: (zone: number) => void): Board {
     });
     g.addEventListener('focus', () => {
       if (!g.matches(':focus-visible')) return;
-      for (const line of ringLines) line.setAttribute('points', g.querySelector('.zone-shape')!.getAttribute('points')!);
+      for (const line of ringLines)
+        line.setAttribute('points', g.querySelector('.zone-shape')!.getAttribute('points')!);
       ring.setAttribute('visibility', 'visible');
     });
     g.addEventListener('blur', () => ring.setAttribute('visibility', 'hidden'));
@@ -96,13 +126,20 @@ export function createBoard(onAnswer: (zone: number) => void): Board {
         if (!zone) throw new Error(`round ${round.round} has no zone at ${bearing}`);
         g.setAttribute('class', `zone zone-${zone.colour}`);
         g.setAttribute('data-colour', zone.colour);
-        g.setAttribute('aria-label', `Zone ${i + 1}, ${BEARING_NAMES[bearing]}, ${zone.colour}: ${zone.symbols.join(' ')}`);
+        g.setAttribute(
+          'aria-label',
+          `Zone ${i + 1}, ${BEARING_NAMES[bearing]}, ${zone.colour}: ${zone.symbols.join(' ')}`,
+        );
         const symbols = g.querySelector('.zone-symbols')!;
         symbols.replaceChildren();
         zone.symbols.forEach((s, k) => {
           const [along, across] = SLOTS[k % SLOTS.length]!;
           const [x, y] = point(DIRECTION[bearing], along, across);
-          el('text', { x: fmt(x), y: fmt(y), 'text-anchor': 'middle', 'dominant-baseline': 'central' }, symbols).textContent = s;
+          el(
+            'text',
+            { x: fmt(x), y: fmt(y), 'text-anchor': 'middle', 'dominant-baseline': 'central' },
+            symbols,
+          ).textContent = s;
         });
         g.querySelector('.zone-label')!.textContent = `${i + 1} · ${zone.colour}`;
       });

@@ -3,7 +3,8 @@ import { Type } from 'typebox';
 // Sections of the /api half (circuit registry, ledger, proof gateway). Key entries rotate like the
 // envelope keys: several may be listed, `active` ones are used for new work, any unexpired one is accepted.
 
-const hex = (bytes: number, description: string) => Type.String({ pattern: `^[0-9a-fA-F]{${bytes * 2}}$`, description });
+const hex = (bytes: number, description: string) =>
+  Type.String({ pattern: `^[0-9a-fA-F]{${bytes * 2}}$`, description });
 
 const KeyEntry = (field: string, what: string) =>
   Type.Object(
@@ -24,7 +25,9 @@ export const CircuitsSection = Type.Object(
     /** Content-addressed artifact files (SQLite/memory stores); PostgreSQL keeps artifacts in the database. */
     artifact_dir: Type.Optional(Type.String({ minLength: 1 })),
     /** Ed25519 public keys (hex) whose manifest signatures are accepted at publish. */
-    publisher_public_keys_hex: Type.Array(hex(32, 'publisher_public_keys_hex entries must be 32 bytes hex'), { default: [] }),
+    publisher_public_keys_hex: Type.Array(hex(32, 'publisher_public_keys_hex entries must be 32 bytes hex'), {
+      default: [],
+    }),
     /** X25519 keys that unseal minted circuit secrets; generated into state_dir when absent. */
     sealing_keys: Type.Optional(Type.Array(CircuitSealingKey, { minItems: 1 })),
     max_artifact_bytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
@@ -97,7 +100,11 @@ export const ProofSection = Type.Object(
 );
 
 /** An origin as a browser serialises it: scheme, host and optional port, no path or trailing slash. */
-const Origin = (key: string) => Type.String({ pattern: '^https?://[^/?#@\\s]+$', description: `${key} entries must be origins such as https://rp.example` });
+const Origin = (key: string) =>
+  Type.String({
+    pattern: '^https?://[^/?#@\\s]+$',
+    description: `${key} entries must be origins such as https://rp.example`,
+  });
 
 export const CeremonySection = Type.Object(
   {

@@ -5,7 +5,11 @@ export function memoryCircuitStore(): CircuitStore {
   // handle → builds in publication order (last = current)
   const handles = new Map<string, BuildRecord[]>();
   const revoked = new Set<string>();
-  const copy = (b: BuildRecord): BuildRecord => ({ ...b, manifest: structuredClone(b.manifest), revoked: revoked.has(b.sha256) });
+  const copy = (b: BuildRecord): BuildRecord => ({
+    ...b,
+    manifest: structuredClone(b.manifest),
+    revoked: revoked.has(b.sha256),
+  });
 
   return {
     async insertBuild(build) {
@@ -28,7 +32,11 @@ export function memoryCircuitStore(): CircuitStore {
       const names = [...handles.keys()].filter((h) => after === undefined || h > after).sort();
       const page = names.slice(0, limit);
       return {
-        circuits: page.map((handle) => ({ handle, current: copy(handles.get(handle)!.at(-1)!), builds: handles.get(handle)!.length })),
+        circuits: page.map((handle) => ({
+          handle,
+          current: copy(handles.get(handle)!.at(-1)!),
+          builds: handles.get(handle)!.length,
+        })),
         next: names.length > limit ? page.at(-1)! : null,
       };
     },

@@ -18,7 +18,11 @@ export const AUDIT_MIGRATIONS = [
 ];
 
 export function postgresAuditStore(pool: PgPool): AuditStore {
-  const page = feedPages<AuditRow>(pool, 'audit_events', 'seq, at, actor, handle, sha256, nonce, step, outcome, detail');
+  const page = feedPages<AuditRow>(
+    pool,
+    'audit_events',
+    'seq, at, actor, handle, sha256, nonce, step, outcome, detail',
+  );
   return {
     async append(e) {
       // One statement, one implicit transaction: the feed's shared lock is taken before seq is drawn (see feedPages in db.ts).

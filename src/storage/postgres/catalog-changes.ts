@@ -26,7 +26,9 @@ export interface CatalogListener extends CatalogChanges {
  */
 export function listenCatalogChanges(url: string, onError: (err: Error) => void): CatalogListener {
   const subscribers: Array<() => void> = [];
-  const tell = () => subscribers.forEach((fn) => fn());
+  const tell = () => {
+    for (const fn of subscribers) fn();
+  };
   let live = false;
   let closed = false;
   let client: pg.Client | undefined;
@@ -62,7 +64,11 @@ export function listenCatalogChanges(url: string, onError: (err: Error) => void)
   };
 
   function connect(): void {
-    const c = new pg.Client({ connectionString: url, query_timeout: HEARTBEAT_MS, connectionTimeoutMillis: HEARTBEAT_MS });
+    const c = new pg.Client({
+      connectionString: url,
+      query_timeout: HEARTBEAT_MS,
+      connectionTimeoutMillis: HEARTBEAT_MS,
+    });
     client = c;
     c.on('error', (err) => drop(c, err));
     c.on('end', () => drop(c, new Error('catalog listener connection ended')));

@@ -20,7 +20,6 @@ export const CIRCUITS_MIGRATIONS = [
    CREATE TABLE circuit_revocations (sha256 TEXT PRIMARY KEY, revoked_at BIGINT NOT NULL);`,
 ];
 
-
 /** The catalog on PostgreSQL; the current build of a handle is its highest `seq`. */
 export function postgresCircuitStore(pool: PgPool): CircuitStore {
   const one = async (sql: string, params: unknown[]) => {
@@ -39,10 +38,17 @@ export function postgresCircuitStore(pool: PgPool): CircuitStore {
         await c.query(notifyCatalogChange);
         return true;
       }),
-    getBuild: (handle, buildId) => one(`SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = $1 AND b.build_id = $2`, [handle, buildId]),
-    currentBuild: (handle) => one(`SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = $1 ORDER BY b.seq DESC LIMIT 1`, [handle]),
+    getBuild: (handle, buildId) =>
+      one(`SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = $1 AND b.build_id = $2`, [handle, buildId]),
+    currentBuild: (handle) =>
+      one(`SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = $1 ORDER BY b.seq DESC LIMIT 1`, [handle]),
     async listBuilds(handle) {
-      return (await pool.query<BuildRow>(`SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = $1 ORDER BY b.seq DESC`, [handle])).rows.map(buildFromRow);
+      return (
+        await pool.query<BuildRow>(
+          `SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = $1 ORDER BY b.seq DESC`,
+          [handle],
+        )
+      ).rows.map(buildFromRow);
     },
     async listCircuits({ after, limit }) {
       // One extra row tells whether another page follows. COLLATE "C": byte order, as the other backends sort.
@@ -53,15 +59,21 @@ export function postgresCircuitStore(pool: PgPool): CircuitStore {
          ORDER BY b.handle COLLATE "C"`,
         [after ?? '', limit + 1],
       );
-      const circuits = rows.slice(0, limit).map((r) => ({ handle: r.handle, current: buildFromRow(r), builds: r.builds! }));
+      const circuits = rows
+        .slice(0, limit)
+        .map((r) => ({ handle: r.handle, current: buildFromRow(r), builds: r.builds! }));
       return { circuits, next: rows.length > limit ? circuits.at(-1)!.handle : null };
     },
     revokeSha256: (sha256) =>
       transaction(pool, async (c) => {
-        const r = await c.query('INSERT INTO circuit_revocations (sha256, revoked_at) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [sha256, Date.now()]);
+        const r = await c.query(
+          'INSERT INTO circuit_revocations (sha256, revoked_at) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING',
+          [sha256, Date.now()],
+        );
         if (r.rowCount !== 1) return 0;
         await c.query(notifyCatalogChange);
-        return (await c.query<{ n: number }>('SELECT count(*) AS n FROM circuit_builds WHERE sha256 = $1', [sha256])).rows[0]!.n;
+        return (await c.query<{ n: number }>('SELECT count(*) AS n FROM circuit_builds WHERE sha256 = $1', [sha256]))
+          .rows[0]!.n;
       }),
     async isRevoked(sha256) {
       return ((await pool.query('SELECT 1 FROM circuit_revocations WHERE sha256 = $1', [sha256])).rowCount ?? 0) > 0;

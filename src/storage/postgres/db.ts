@@ -9,7 +9,9 @@ const INT8_OID = 20;
 // such value this store keeps is far below 2^53, so numbers are exact.
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === INT8_OID && format !== 'binary'
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 /**
@@ -18,7 +20,13 @@ const types = {
  * the process; the pool replaces the connection on the next query.
  */
 export function openPool(url: string, size: number, onIdleError: (err: Error) => void): PgPool {
-  const pool = new pg.Pool({ connectionString: url, max: size, types, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: size,
+    types,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
   pool.on('error', onIdleError);
   return pool;
 }
@@ -72,7 +80,11 @@ export const feedAppendLock = (feed: Feed) => `pg_advisory_xact_lock_shared(${lo
  * begun after each of them was asked for), so however many readers come, appends are held back by at most
  * one barrier per replica at a time.
  */
-export function feedPages<T extends pg.QueryResultRow>(pool: PgPool, feed: Feed, columns: string): (after: number, limit: number) => Promise<T[]> {
+export function feedPages<T extends pg.QueryResultRow>(
+  pool: PgPool,
+  feed: Feed,
+  columns: string,
+): (after: number, limit: number) => Promise<T[]> {
   const barrier = async () => {
     const { rows } = await pool.query<{ last: number | null }>(
       `WITH barrier AS MATERIALIZED (SELECT pg_advisory_xact_lock(${lockKey(feed)}))
@@ -99,12 +111,19 @@ export function feedPages<T extends pg.QueryResultRow>(pool: PgPool, feed: Feed,
   };
   const next = (): Promise<number> => {
     if (!running) return start();
-    return (queued ??= running.then(startQueued, startQueued));
+    queued ??= running.then(startQueued, startQueued);
+    return queued;
   };
   return async (after, limit) => {
     const last = await next();
     if (last <= after) return [];
-    return (await pool.query<T>(`SELECT ${columns} FROM ${feed} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [after, last, limit])).rows;
+    return (
+      await pool.query<T>(`SELECT ${columns} FROM ${feed} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [
+        after,
+        last,
+        limit,
+      ])
+    ).rows;
   };
 }
 
@@ -121,17 +140,28 @@ export async function migrate(pool: PgPool, domains: Record<string, readonly str
     if (!schema) throw new Error('PostgreSQL has no current schema: the search_path names no existing schema');
     await c.query(`SELECT pg_advisory_lock(${lockKey('migrate')})`);
     try {
-      await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (domain TEXT NOT NULL, version INTEGER NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (domain, version))');
+      await c.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (domain TEXT NOT NULL, version INTEGER NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (domain, version))',
+      );
       for (const [domain, migrations] of Object.entries(domains)) {
-        const { rows } = await c.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations WHERE domain = $1', [domain]);
+        const { rows } = await c.query<{ v: number }>(
+          'SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations WHERE domain = $1',
+          [domain],
+        );
         const current = rows[0]!.v;
         if (current > migrations.length)
-          throw new Error(`database schema for ${domain} is version ${current}, newer than this build knows (${migrations.length}); upgrade enigma-registry`);
+          throw new Error(
+            `database schema for ${domain} is version ${current}, newer than this build knows (${migrations.length}); upgrade enigma-registry`,
+          );
         for (let v = current + 1; v <= migrations.length; v++) {
           await c.query('BEGIN');
           try {
             await c.query(migrations[v - 1]!);
-            await c.query('INSERT INTO schema_migrations (domain, version, applied_at) VALUES ($1, $2, $3)', [domain, v, Date.now()]);
+            await c.query('INSERT INTO schema_migrations (domain, version, applied_at) VALUES ($1, $2, $3)', [
+              domain,
+              v,
+              Date.now(),
+            ]);
             await c.query('COMMIT');
           } catch (e) {
             await c.query('ROLLBACK').catch((err: Error) => (broken = err));

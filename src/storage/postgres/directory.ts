@@ -22,7 +22,8 @@ export const DIRECTORY_MIGRATIONS = [
 ];
 
 /** Deletes the least recently seen presences beyond `$1` rows. */
-const TRIM_PRESENCE = 'DELETE FROM presence WHERE blind IN (SELECT blind FROM presence ORDER BY seen_ms ASC LIMIT GREATEST(0, (SELECT n FROM presence_count) - $1))';
+const TRIM_PRESENCE =
+  'DELETE FROM presence WHERE blind IN (SELECT blind FROM presence ORDER BY seen_ms ASC LIMIT GREATEST(0, (SELECT n FROM presence_count) - $1))';
 
 const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
@@ -35,7 +36,10 @@ const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength
 export function postgresDirectoryStore(pool: PgPool, maxPresence: number): DirectoryStore {
   return {
     async insertIdentity(index, sealed) {
-      const r = await pool.query('INSERT INTO identities (blind, sealed, created_ms) VALUES ($1, $2, $3) ON CONFLICT (blind) DO NOTHING', [index, sealed, Date.now()]);
+      const r = await pool.query(
+        'INSERT INTO identities (blind, sealed, created_ms) VALUES ($1, $2, $3) ON CONFLICT (blind) DO NOTHING',
+        [index, sealed, Date.now()],
+      );
       return r.rowCount === 1;
     },
     async insertIdentities(rows) {
@@ -76,7 +80,9 @@ export function postgresDirectoryStore(pool: PgPool, maxPresence: number): Direc
       // to run, each delete is by age and idempotent; a concurrent announce either lands after the delete
       // (a fresh row) or before it (the delete re-checks seen_ms on the updated row and keeps it).
       return transaction(pool, async (c) => {
-        const got = (await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${lockKey('presence_gc')}) AS ok`)).rows[0]!.ok;
+        const got = (
+          await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${lockKey('presence_gc')}) AS ok`)
+        ).rows[0]!.ok;
         if (!got) return 0;
         const old = await c.query('DELETE FROM presence WHERE seen_ms < $1', [before]);
         // Re-counted here, so that a counter that drifted (a replica of an older version inserting while
@@ -90,19 +96,28 @@ export function postgresDirectoryStore(pool: PgPool, maxPresence: number): Direc
       return (await pool.query<{ n: number }>('SELECT n FROM presence_count')).rows[0]!.n;
     },
     async listNodes() {
-      return (await pool.query<{ base_url: string }>('SELECT base_url FROM nodes ORDER BY seq')).rows.map((r) => r.base_url);
+      return (await pool.query<{ base_url: string }>('SELECT base_url FROM nodes ORDER BY seq')).rows.map(
+        (r) => r.base_url,
+      );
     },
     async addNodes(urls, max, share) {
       // The bounds hold across replicas: counts and inserts happen under one lock.
       return transaction(pool, async (c) => {
         await c.query(`SELECT pg_advisory_xact_lock(${lockKey('nodes')})`);
-        const count = async (where: string, params: unknown[]) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM nodes ${where}`, params)).rows[0]!.n);
+        const count = async (where: string, params: unknown[]) =>
+          Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM nodes ${where}`, params)).rows[0]!.n);
         let room = max - (await count('', []));
         if (share) room = Math.min(room, share.max - (await count('WHERE contributor = $1', [share.contributor])));
         let added = 0;
         for (const url of urls) {
           if (room <= 0) break;
-          const n = (await c.query('INSERT INTO nodes (base_url, contributor) VALUES ($1, $2) ON CONFLICT (base_url) DO NOTHING', [url, share?.contributor ?? null])).rowCount ?? 0;
+          const n =
+            (
+              await c.query(
+                'INSERT INTO nodes (base_url, contributor) VALUES ($1, $2) ON CONFLICT (base_url) DO NOTHING',
+                [url, share?.contributor ?? null],
+              )
+            ).rowCount ?? 0;
           added += n;
           room -= n;
         }

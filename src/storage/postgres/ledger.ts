@@ -24,7 +24,9 @@ async function record(pool: PgPool, at: number, uuid: string, type: LedgerEvent[
 }
 
 async function nonceRow(pool: PgPool, uuid: string): Promise<NonceRow | undefined> {
-  return (await pool.query<NonceRow>('SELECT tau, state, expires_at, spent_at FROM ledger_nonces WHERE uuid = $1', [uuid])).rows[0];
+  return (
+    await pool.query<NonceRow>('SELECT tau, state, expires_at, spent_at FROM ledger_nonces WHERE uuid = $1', [uuid])
+  ).rows[0];
 }
 
 /**
@@ -66,8 +68,14 @@ export function postgresLedgerStore(pool: PgPool): LedgerStore {
     prune: (now, retainMs) =>
       transaction(pool, async (c) => {
         const cutoff = now - retainMs;
-        const tombstoned = await c.query("UPDATE ledger_nonces SET state = 'EXPIRED', tau = NULL WHERE state = 'RESERVED' AND expires_at <= $1", [now]);
-        const forgotten = await c.query("DELETE FROM ledger_nonces WHERE state <> 'RESERVED' AND COALESCE(spent_at, expires_at) < $1", [cutoff]);
+        const tombstoned = await c.query(
+          "UPDATE ledger_nonces SET state = 'EXPIRED', tau = NULL WHERE state = 'RESERVED' AND expires_at <= $1",
+          [now],
+        );
+        const forgotten = await c.query(
+          "DELETE FROM ledger_nonces WHERE state <> 'RESERVED' AND COALESCE(spent_at, expires_at) < $1",
+          [cutoff],
+        );
         const events = await c.query('DELETE FROM ledger_events WHERE at < $1', [cutoff]);
         return (tombstoned.rowCount ?? 0) + (forgotten.rowCount ?? 0) + (events.rowCount ?? 0);
       }),

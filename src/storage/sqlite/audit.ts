@@ -19,13 +19,26 @@ const MIGRATIONS = [
 
 export function sqliteAuditStore(db: SqliteDb): AuditStore {
   migrate(db, 'audit', MIGRATIONS);
-  const insert = db.prepare('INSERT INTO audit_events (at, actor, handle, sha256, nonce, step, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO audit_events (at, actor, handle, sha256, nonce, step, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const prune = db.prepare('DELETE FROM audit_events WHERE at < ?');
-  const list = db.prepare('SELECT seq, at, actor, handle, sha256, nonce, step, outcome, detail FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?');
+  const list = db.prepare(
+    'SELECT seq, at, actor, handle, sha256, nonce, step, outcome, detail FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?',
+  );
   return {
     append: (e) =>
       write(db, () => {
-        insert.run(e.at, e.actor, e.handle ?? null, e.sha256 ?? null, e.nonce ?? null, e.step, e.outcome, e.detail ?? null);
+        insert.run(
+          e.at,
+          e.actor,
+          e.handle ?? null,
+          e.sha256 ?? null,
+          e.nonce ?? null,
+          e.step,
+          e.outcome,
+          e.detail ?? null,
+        );
       }),
     list: async ({ after = 0, limit }) => {
       const events = (list.all(after, limit) as AuditRow[]).map(auditEventFromRow);

@@ -16,7 +16,11 @@ export class Checkpointer {
   constructor(path: string, intervalMs: number) {
     this.worker = new Worker(WORKER_URL, { workerData: { path, intervalMs } });
     this.worker.unref(); // never what keeps a process alive
-    this.worker.on('error', (e) => process.emitWarning(`SQLite checkpointer for ${path} stopped: ${e.message}; checkpoints continue on the main thread`));
+    this.worker.on('error', (e) =>
+      process.emitWarning(
+        `SQLite checkpointer for ${path} stopped: ${e.message}; checkpoints continue on the main thread`,
+      ),
+    );
     this.worker.on('exit', () => {
       if (!this.stopping) this.alive = false;
     });

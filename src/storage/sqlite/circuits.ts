@@ -18,7 +18,6 @@ const MIGRATIONS = [
    CREATE TABLE circuit_revocations (sha256 TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL) WITHOUT ROWID;`,
 ];
 
-
 /** The catalog on SQLite; the current build of a handle is its highest `seq`. */
 export function sqliteCircuitStore(db: SqliteDb): CircuitStore {
   migrate(db, 'circuits', MIGRATIONS);
@@ -26,7 +25,9 @@ export function sqliteCircuitStore(db: SqliteDb): CircuitStore {
     'INSERT OR IGNORE INTO circuit_builds (handle, build_id, version, sha256, kind, size, manifest, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const getBuild = db.prepare(`SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = ? AND b.build_id = ?`);
-  const current = db.prepare(`SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = ? ORDER BY b.seq DESC LIMIT 1`);
+  const current = db.prepare(
+    `SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = ? ORDER BY b.seq DESC LIMIT 1`,
+  );
   const builds = db.prepare(`SELECT ${BUILD_COLUMNS} FROM circuit_builds b WHERE b.handle = ? ORDER BY b.seq DESC`);
   const page = db.prepare(
     `SELECT ${BUILD_COLUMNS}, c.n AS builds FROM circuit_builds b
@@ -37,10 +38,26 @@ export function sqliteCircuitStore(db: SqliteDb): CircuitStore {
   const revoke = db.prepare('INSERT OR IGNORE INTO circuit_revocations (sha256, revoked_at) VALUES (?, ?)');
   const countSha = db.prepare('SELECT count(*) FROM circuit_builds WHERE sha256 = ?').pluck();
   const isRevoked = db.prepare('SELECT 1 FROM circuit_revocations WHERE sha256 = ?').pluck();
-  const revokeTx = db.transaction((sha256: string) => (revoke.run(sha256, Date.now()).changes === 1 ? (countSha.get(sha256) as number) : 0));
+  const revokeTx = db.transaction((sha256: string) =>
+    revoke.run(sha256, Date.now()).changes === 1 ? (countSha.get(sha256) as number) : 0,
+  );
 
   return {
-    insertBuild: (b) => write(db, () => insert.run(b.handle, b.build_id, b.version, b.sha256, b.kind, b.size, JSON.stringify(b.manifest), b.created_at).changes === 1),
+    insertBuild: (b) =>
+      write(
+        db,
+        () =>
+          insert.run(
+            b.handle,
+            b.build_id,
+            b.version,
+            b.sha256,
+            b.kind,
+            b.size,
+            JSON.stringify(b.manifest),
+            b.created_at,
+          ).changes === 1,
+      ),
     async getBuild(handle, buildId) {
       const r = getBuild.get(handle, buildId) as BuildRow | undefined;
       return r && buildFromRow(r);
@@ -53,7 +70,9 @@ export function sqliteCircuitStore(db: SqliteDb): CircuitStore {
     async listCircuits({ after, limit }) {
       // One extra row tells whether another page follows.
       const rows = page.all(after ?? '', limit + 1) as BuildRow[];
-      const circuits = rows.slice(0, limit).map((r) => ({ handle: r.handle, current: buildFromRow(r), builds: r.builds! }));
+      const circuits = rows
+        .slice(0, limit)
+        .map((r) => ({ handle: r.handle, current: buildFromRow(r), builds: r.builds! }));
       return { circuits, next: rows.length > limit ? circuits.at(-1)!.handle : null };
     },
     revokeSha256: (sha256) => write(db, () => revokeTx(sha256)),
@@ -75,7 +94,7 @@ export function sqliteCatalogChanges(db: SqliteDb): CatalogChanges {
       const now = version.get();
       if (now !== seen) {
         seen = now;
-        subscribers.forEach((fn) => fn());
+        for (const fn of subscribers) fn();
       }
       return true;
     },

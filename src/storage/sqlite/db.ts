@@ -22,7 +22,9 @@ export function openSqlite(path: string, walLimitBytes = 64 * 1024 * 1024): Sqli
   const wal = db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (domain TEXT NOT NULL, version INTEGER NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (domain, version))');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (domain TEXT NOT NULL, version INTEGER NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (domain, version))',
+  );
   if (!wal) {
     db.pragma('synchronous = FULL');
     return db;
@@ -63,13 +65,21 @@ export function checkWritable(db: SqliteDb): void {
  * released versions are never edited, only appended to.
  */
 export function migrate(db: SqliteDb, domain: string, migrations: readonly string[]): void {
-  const row = db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations WHERE domain = ?').get(domain) as { v: number };
+  const row = db
+    .prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations WHERE domain = ?')
+    .get(domain) as { v: number };
   if (row.v > migrations.length)
-    throw new Error(`database schema for ${domain} is version ${row.v}, newer than this build knows (${migrations.length}); upgrade enigma-registry`);
+    throw new Error(
+      `database schema for ${domain} is version ${row.v}, newer than this build knows (${migrations.length}); upgrade enigma-registry`,
+    );
   for (let v = row.v + 1; v <= migrations.length; v++) {
     db.transaction(() => {
       db.exec(migrations[v - 1]!);
-      db.prepare('INSERT INTO schema_migrations (domain, version, applied_at) VALUES (?, ?, ?)').run(domain, v, Date.now());
+      db.prepare('INSERT INTO schema_migrations (domain, version, applied_at) VALUES (?, ?, ?)').run(
+        domain,
+        v,
+        Date.now(),
+      );
     })();
   }
 }
@@ -128,7 +138,10 @@ class WalSync {
 
   /** Calls `done` once everything written to the WAL before this call is on disk (or with the error). */
   after(done: (error?: Error) => void): void {
-    if (this.failure) return done(this.failure);
+    if (this.failure) {
+      done(this.failure);
+      return;
+    }
     this.queued.push(done);
     if (!this.running) this.start();
   }
@@ -144,7 +157,8 @@ class WalSync {
     this.running = true;
     const finish = (err: Error | null) => {
       this.running = false;
-      if (err) this.failure ??= new Error(`syncing ${this.path} failed (${err.message}); writes are refused until restart`);
+      if (err)
+        this.failure ??= new Error(`syncing ${this.path} failed (${err.message}); writes are refused until restart`);
       for (const done of batch) done(this.failure);
       if (this.queued.length > 0) this.start();
     };
@@ -152,7 +166,8 @@ class WalSync {
       // Opened on first use: SQLite creates the WAL with the first commit.
       this.fd ??= openSync(this.path, 'r+');
     } catch (e) {
-      return finish(e as Error);
+      finish(e as Error);
+      return;
     }
     fdatasync(this.fd, finish);
   }
@@ -225,7 +240,10 @@ function flush(db: SqliteDb): void {
       else if (o.ok) w.resolve(o.value);
       else w.reject(o.error);
     });
-  if (!sync) return settle(); // SQLite synced the commit itself
+  if (!sync) {
+    settle(); // SQLite synced the commit itself
+    return;
+  }
   sync.after(settle);
   if (sync.checkpointer.alive)
     sync.limitWal(() => {

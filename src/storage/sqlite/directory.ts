@@ -26,7 +26,9 @@ export function sqliteDirectoryStore(db: SqliteDb, maxPresence: number): Directo
     'INSERT INTO presence (blind, sealed, seen_ms) VALUES (?, ?, ?) ON CONFLICT (blind) DO UPDATE SET sealed = excluded.sealed, seen_ms = excluded.seen_ms',
   );
   const purgeOld = db.prepare('DELETE FROM presence WHERE seen_ms < ?');
-  const dropOldest = db.prepare('DELETE FROM presence WHERE blind IN (SELECT blind FROM presence ORDER BY seen_ms ASC LIMIT ?)');
+  const dropOldest = db.prepare(
+    'DELETE FROM presence WHERE blind IN (SELECT blind FROM presence ORDER BY seen_ms ASC LIMIT ?)',
+  );
   const countPresence = db.prepare('SELECT n FROM presence_count').pluck();
   const listNodes = db.prepare('SELECT base_url FROM nodes ORDER BY seq').pluck();
   const countNodes = db.prepare('SELECT count(*) FROM nodes').pluck();

@@ -18,12 +18,18 @@ export function sqliteLedgerStore(db: SqliteDb): LedgerStore {
   migrate(db, 'ledger', MIGRATIONS);
   const insert = db.prepare("INSERT INTO ledger_nonces (uuid, tau, state, expires_at) VALUES (?, ?, 'RESERVED', ?)");
   // The single conditional transition: only a RESERVED, unexpired row with the right tau changes.
-  const spend = db.prepare("UPDATE ledger_nonces SET state = 'SPENT', spent_at = ?, tau = NULL WHERE uuid = ? AND tau = ? AND state = 'RESERVED' AND expires_at > ?");
+  const spend = db.prepare(
+    "UPDATE ledger_nonces SET state = 'SPENT', spent_at = ?, tau = NULL WHERE uuid = ? AND tau = ? AND state = 'RESERVED' AND expires_at > ?",
+  );
   const get = db.prepare('SELECT tau, state, expires_at, spent_at FROM ledger_nonces WHERE uuid = ?');
   const event = db.prepare('INSERT INTO ledger_events (at, uuid, type) VALUES (?, ?, ?)');
   const events = db.prepare('SELECT seq, at, uuid, type FROM ledger_events WHERE seq > ? ORDER BY seq LIMIT ?');
-  const tombstone = db.prepare("UPDATE ledger_nonces SET state = 'EXPIRED', tau = NULL WHERE state = 'RESERVED' AND expires_at <= ?");
-  const forget = db.prepare("DELETE FROM ledger_nonces WHERE state <> 'RESERVED' AND COALESCE(spent_at, expires_at) < ?");
+  const tombstone = db.prepare(
+    "UPDATE ledger_nonces SET state = 'EXPIRED', tau = NULL WHERE state = 'RESERVED' AND expires_at <= ?",
+  );
+  const forget = db.prepare(
+    "DELETE FROM ledger_nonces WHERE state <> 'RESERVED' AND COALESCE(spent_at, expires_at) < ?",
+  );
   const forgetEvents = db.prepare('DELETE FROM ledger_events WHERE at < ?');
 
   const reserve = db.transaction((uuid: string, tau: string, expiresAt: number, now: number) => {
