@@ -4,7 +4,7 @@ import { x25519Generate } from '../crypto/x25519.js';
 import { bytesToHex } from '../crypto/encoding.js';
 import type { Clock } from '../config/clock.js';
 import type { Config } from '../config/schema.js';
-import { loadOrCreateSecret } from '../config/state.js';
+import { configuredOrGenerated, newKeyEntry } from '../config/state.js';
 import { DirectoryService } from '../directory/service.js';
 import { EnvelopeKeyring } from '../directory/keyring.js';
 import type { RateLimiter } from '../guard/limiter.js';
@@ -42,13 +42,17 @@ export interface RegistryContext {
 
 /** The configured envelope section, or one generated into state_dir on first run and reused after. */
 function envelopeConfig(config: Config, log: Logger): NonNullable<Config['envelope']> {
-  if (config.envelope) return config.envelope;
-  const { value, created, path } = loadOrCreateSecret(config.state_dir, 'envelope', () => ({
-    pepper_hex: bytesToHex(new Uint8Array(randomBytes(32))),
-    keys: [{ kid_hex: bytesToHex(new Uint8Array(randomBytes(8))), x25519_private_key_hex: bytesToHex(x25519Generate().privateKey), active: true }],
-  }));
-  log.info({ path }, created ? 'no [envelope] configured: generated an envelope key and pepper' : 'no [envelope] configured: using the generated envelope key and pepper');
-  return value;
+  return configuredOrGenerated(config.envelope, {
+    stateDir: config.state_dir,
+    name: 'envelope',
+    what: '[envelope]',
+    noun: 'an envelope key and pepper',
+    log,
+    generate: () => ({
+      pepper_hex: randomBytes(32).toString('hex'),
+      keys: [newKeyEntry(bytesToHex(x25519Generate().privateKey))],
+    }),
+  });
 }
 
 export interface ContextOptions {
@@ -59,12 +63,16 @@ export interface ContextOptions {
 export async function createContext(config: Config, log: Logger, opts: ContextOptions = {}): Promise<RegistryContext> {
   const envelope = envelopeConfig(config, log);
   const keyring = new EnvelopeKeyring(envelope.keys);
-  for (const k of keyring.expired()) log.warn({ kid: k.kidHex }, 'envelope key has passed not_after_epoch_ms and will not be used');
-  if (!keyring.active()) log.warn('no active unexpired envelope key: /resolve and /envelope_pubkey will fail until one is configured');
-  if (config.storage.kind === 'sled') log.info({ path: config.storage.path }, 'storage.kind = "sled" is served by the embedded SQLite store');
+  for (const k of keyring.expired())
+    log.warn({ kid: k.kidHex }, 'envelope key has passed not_after_epoch_ms and will not be used');
+  if (!keyring.active())
+    log.warn('no active unexpired envelope key: /resolve and /envelope_pubkey will fail until one is configured');
+  if (config.storage.kind === 'sled')
+    log.info({ path: config.storage.path }, 'storage.kind = "sled" is served by the embedded SQLite store');
 
   const rl = config.rate_limit;
-  if (rl.store === 'redis' && !rl.redis_url) throw new Error('rate_limit.redis_url is required when rate_limit.store = "redis"');
+  if (rl.store === 'redis' && !rl.redis_url)
+    throw new Error('rate_limit.redis_url is required when rate_limit.store = "redis"');
 
   const metrics = config.metrics.enabled ? new Metrics() : undefined;
   const opened = await openConfiguredStore(config, log);
@@ -77,14 +85,19 @@ export async function createContext(config: Config, log: Logger, opts: ContextOp
     audit = createAudit(store.audit, config);
     if (metrics) audit = metrics.audit(audit);
     // Replicas share buckets, bans, lockouts and PoW challenges through one Redis.
-    redis = rl.store === 'redis' ? await RedisConnection.open({ url: rl.redis_url!, prefix: rl.redis_key_prefix, log }) : undefined;
+    redis =
+      rl.store === 'redis'
+        ? await RedisConnection.open({ url: rl.redis_url!, prefix: rl.redis_key_prefix, log })
+        : undefined;
   } catch (e) {
     // A failed start must not leave the store open (SQLite's WAL and checkpoint thread, PostgreSQL's pool).
     ledger?.stop();
     await store.close();
     throw e;
   }
-  const bareLimiter: RateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(config.rate_limit.max_entries, opts.clock);
+  const bareLimiter: RateLimiter = redis
+    ? new RedisRateLimiter(redis)
+    : new MemoryRateLimiter(config.rate_limit.max_entries, opts.clock);
   const limiter = metrics ? metrics.limiter(bareLimiter) : bareLimiter;
   const powStore = redis ? new RedisPowStore(redis) : new MemoryPowStore(config.pow.max_outstanding);
   const pow = config.pow.enabled ? new PowGate(powStore, config.pow.difficulty, config.pow.ttl_seconds) : undefined;

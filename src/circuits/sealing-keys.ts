@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
-import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema.js';
-import { loadOrCreateSecret } from '../config/state.js';
+import { configuredOrGenerated, newKeyEntry } from '../config/state.js';
 import { bytesToHex, hexToBytes } from '../crypto/encoding.js';
 import type { SealRecipient, UnsealKey } from '../crypto/seal.js';
 import { x25519Generate, x25519PrivateFromRaw } from '../crypto/x25519.js';
@@ -23,15 +22,19 @@ export class SealingKeys {
   private readonly entries: readonly SealingKeyConfig[];
 
   constructor(config: Config, log: Logger) {
-    let entries = config.circuits.sealing_keys as SealingKeyConfig[] | undefined;
-    if (!entries) {
-      const { value, created, path } = loadOrCreateSecret<SealingKeyConfig[]>(config.state_dir, 'circuit-sealing-keys', () => [
-        { kid_hex: bytesToHex(new Uint8Array(randomBytes(8))), x25519_private_key_hex: bytesToHex(x25519Generate().privateKey), active: true },
-      ]);
-      log.info({ path }, created ? 'no [[circuits.sealing_keys]] configured: generated a sealing key' : 'no [[circuits.sealing_keys]] configured: using the generated sealing key');
-      entries = value;
-    }
-    this.entries = entries.map((e) => ({ ...e, kid_hex: e.kid_hex.toLowerCase(), x25519_private_key_hex: e.x25519_private_key_hex.toLowerCase() }));
+    const entries = configuredOrGenerated(config.circuits.sealing_keys as SealingKeyConfig[] | undefined, {
+      stateDir: config.state_dir,
+      name: 'circuit-sealing-keys',
+      what: '[[circuits.sealing_keys]]',
+      noun: 'a sealing key',
+      log,
+      generate: () => [newKeyEntry(bytesToHex(x25519Generate().privateKey))],
+    });
+    this.entries = entries.map((e) => ({
+      ...e,
+      kid_hex: e.kid_hex.toLowerCase(),
+      x25519_private_key_hex: e.x25519_private_key_hex.toLowerCase(),
+    }));
     this.keys = this.entries.map(({ kid_hex, x25519_private_key_hex, not_after_epoch_ms }) => ({
       kid_hex,
       x25519_private_key_hex,
@@ -42,6 +45,11 @@ export class SealingKeys {
   /** The public half of the first active, unexpired key: what `circuit mint` seals to. */
   active(now = Date.now()): SealRecipient | undefined {
     const e = this.entries.find((k) => k.active && (k.not_after_epoch_ms === undefined || k.not_after_epoch_ms > now));
-    return e && { kid_hex: e.kid_hex, x25519_public_key_hex: bytesToHex(x25519PrivateFromRaw(hexToBytes(e.x25519_private_key_hex)).publicKey) };
+    return (
+      e && {
+        kid_hex: e.kid_hex,
+        x25519_public_key_hex: bytesToHex(x25519PrivateFromRaw(hexToBytes(e.x25519_private_key_hex)).publicKey),
+      }
+    );
   }
 }

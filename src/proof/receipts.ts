@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject } 
 import type { JWK } from 'jose';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { loadOrCreateSecret } from '../config/state.js';
+import { configuredOrGenerated } from '../config/state.js';
 
 /** `[[proof.receipt_keys]]` (the schema's computed key name hides the field types from TypeScript). */
 interface ReceiptKeyConfig {
@@ -47,16 +47,26 @@ export class ReceiptSigner {
     log: Logger,
     private readonly ttlSeconds = config.proof.receipt_ttl_seconds,
   ) {
-    let entries = config.proof.receipt_keys as ReceiptKeyConfig[] | undefined;
-    if (!entries) {
-      const { value, created, path } = loadOrCreateSecret<ReceiptKeyConfig[]>(config.state_dir, 'receipt-keys', () => [
-        { kid_hex: randomBytes(8).toString('hex'), ed25519_private_key_hex: randomBytes(32).toString('hex'), active: true },
-      ]);
-      log.info({ path }, created ? 'no [[proof.receipt_keys]] configured: generated a receipt key' : 'no [[proof.receipt_keys]] configured: using the generated receipt key');
-      entries = value;
-    }
+    const entries = configuredOrGenerated(config.proof.receipt_keys as ReceiptKeyConfig[] | undefined, {
+      stateDir: config.state_dir,
+      name: 'receipt-keys',
+      what: '[[proof.receipt_keys]]',
+      noun: 'a receipt key',
+      log,
+      generate: (): ReceiptKeyConfig[] => [
+        {
+          kid_hex: randomBytes(8).toString('hex'),
+          ed25519_private_key_hex: randomBytes(32).toString('hex'),
+          active: true,
+        },
+      ],
+    });
     this.keys = entries.map((e) => {
-      const privateKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, Buffer.from(e.ed25519_private_key_hex, 'hex')]), format: 'der', type: 'pkcs8' });
+      const privateKey = createPrivateKey({
+        key: Buffer.concat([ED25519_PKCS8_PREFIX, Buffer.from(e.ed25519_private_key_hex, 'hex')]),
+        format: 'der',
+        type: 'pkcs8',
+      });
       const kid = e.kid_hex.toLowerCase();
       const jwk = { ...(createPublicKey(privateKey).export({ format: 'jwk' }) as JWK), kid, alg: 'EdDSA', use: 'sig' };
       const header = b64url(JSON.stringify({ alg: 'EdDSA', kid, typ: 'JWT' }));
@@ -81,7 +91,16 @@ export class ReceiptSigner {
     const key = this.usable(now).find((k) => k.active);
     if (!key) throw new Error('no active unexpired receipt key (proof.receipt_keys)');
     const iat = Math.floor(now / 1000);
-    const claims = { circuit_sha256: c.sha256, build_id: c.build_id, nonce: c.nonce_uuid, iss: issuer, sub: c.handle, jti: c.nonce_uuid, iat, exp: iat + this.ttlSeconds };
+    const claims = {
+      circuit_sha256: c.sha256,
+      build_id: c.build_id,
+      nonce: c.nonce_uuid,
+      iss: issuer,
+      sub: c.handle,
+      jti: c.nonce_uuid,
+      iat,
+      exp: iat + this.ttlSeconds,
+    };
     const signingInput = `${key.header}.${b64url(JSON.stringify(claims))}`;
     return `${signingInput}.${sign(null, Buffer.from(signingInput), key.privateKey).toString('base64url')}`;
   }
