@@ -109,8 +109,9 @@ export const directoryRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = asy
     let check: ((req: FastifyRequest) => void) | undefined;
     return async (req: FastifyRequest): Promise<void> => {
       if (g.syncPeer) requireSyncPeer(req);
-      if (g.limit) await limit(req, g.limit);
-      if (g.pow) await requirePow(req);
+      // Awaited only when on: each await of a settled promise still costs the request a tick.
+      if (g.limit && rl.enabled) await limit(req, g.limit);
+      if (g.pow && ctx.pow) await requirePow(req);
       check ??= fieldCheck(req.routeOptions.schema ?? {}, compileFull);
       check(req);
     };
