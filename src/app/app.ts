@@ -11,7 +11,7 @@ import type { RegistryContext } from './context.js';
 import { createHttpApp } from '../http/base.js';
 import { healthRoutes } from './health.js';
 import { useJsonBodies } from '../http/json-body.js';
-import { circuitApi } from '../proof/api.js';
+import { circuitApi } from './circuit-api.js';
 import { openapiRoutes } from './openapi.js';
 import { ceremonyRoutes } from '../web/routes.js';
 import { capConnectionsPerClient, timeoutOptions, TLS_POLICY } from '../http/transport.js';

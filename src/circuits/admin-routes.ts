@@ -3,7 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ErrorBodySchema, invalidInput } from '../errors.js';
 import { parseBase64 } from '../crypto/encoding.js';
 import { requireAdmin } from '../http/admin-auth.js';
-import type { RegistryContext } from '../app/context.js';
+import type { Audit } from '../audit/audit.js';
+import type { Config } from '../config/schema.js';
 import type { CircuitCatalog } from './catalog.js';
 import { buildView } from './views.js';
 import { Build, PublishBody, RevokeBody, RevokeReply } from './schemas.js';
@@ -20,10 +21,10 @@ const errors = {
 };
 
 /** Publishing and revocation (admin only). */
-export const adminCircuitRoutes: FastifyPluginAsync<{ ctx: RegistryContext; catalog: CircuitCatalog }> = async (
-  fastify,
-  { ctx, catalog },
-) => {
+export const adminCircuitRoutes: FastifyPluginAsync<{
+  ctx: { config: Config; audit: Audit };
+  catalog: CircuitCatalog;
+}> = async (fastify, { ctx, catalog }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const onRequest = requireAdmin(ctx.config);
   const audit = (ip: string, step: string, outcome: string, e: { handle?: string; sha256?: string; detail?: string }) =>

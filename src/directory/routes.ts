@@ -3,11 +3,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { ApiError, ErrorBodySchema, rateLimited, unauthorized } from '../errors.js';
-import { firstPowHeader } from '../guard/pow.js';
-import type { RegistryContext } from '../app/context.js';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { RateLimiter } from '../guard/limiter.js';
+import { firstPowHeader, type PowGate } from '../guard/pow.js';
 import { validatorCompiler } from '../http/validation.js';
 import { fieldCheck, shapeOf } from './field-checks.js';
 import { EnvelopeKeyring } from './keyring.js';
+import type { DirectoryService } from './service.js';
 import {
   AnnounceBody,
   CheckUserParams,
@@ -38,7 +41,16 @@ const errors = { 400: ErrorBodySchema, 429: ErrorBodySchema };
 const tags = ['directory'];
 
 /** The node directory, wire-compatible with enigma-node-registry 0.0.2 (differences: README). */
-export const directoryRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = async (fastify, { ctx }) => {
+/** What the directory plugin needs from the registry. */
+export interface DirectoryContext {
+  config: Config;
+  directory: DirectoryService;
+  limiter: RateLimiter;
+  pow: PowGate | undefined;
+  log: Pick<Logger, 'warn'>;
+}
+
+export const directoryRoutes: FastifyPluginAsync<{ ctx: DirectoryContext }> = async (fastify, { ctx }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { config, directory } = ctx;
   const rl = config.rate_limit;

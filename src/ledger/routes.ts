@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiError, ErrorBodySchema, notFound, rateLimited } from '../errors.js';
-import type { RegistryContext } from '../app/context.js';
+import type { Config } from '../config/schema.js';
+import type { RateLimiter } from '../guard/limiter.js';
 import type { Ledger } from './ledger.js';
 import {
   EventsQuery,
@@ -125,7 +126,9 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (
  * The registry's embedded ledger over HTTP at /api/ledger, under the per-IP budget of the proof routes.
  * Nothing is mounted when the registry uses a remote ledger (`ledger.url`): it is not the registry's to serve.
  */
-export const registryLedgerRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = async (app, { ctx }) => {
+export const registryLedgerRoutes: FastifyPluginAsync<{
+  ctx: { config: Pick<Config, 'ledger' | 'rate_limit' | 'proof'>; ledger: Ledger; limiter: RateLimiter };
+}> = async (app, { ctx }) => {
   if (ctx.config.ledger.url) return;
   const rl = ctx.config.rate_limit;
   const p = ctx.config.proof;

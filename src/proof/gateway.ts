@@ -7,15 +7,24 @@ import { ApiError, invalidInput } from '../errors.js';
 import { validateResponse, type CircuitRunner } from '../executor/validate.js';
 import type { Artifact } from '../executor/types.js';
 import { firstPowHeader, type PowGate } from '../guard/pow.js';
-import { ledgerById, pickLedger } from '../ledger/pick.js';
-import type { RegistryContext } from '../app/context.js';
+import type { Logger } from 'pino';
+import type { Audit } from '../audit/audit.js';
+import type { Config } from '../config/schema.js';
+import { ledgerById, pickLedger, type LedgerChoices } from '../ledger/pick.js';
 import type { AuditEntry } from '../storage/audit.js';
 import type { TauBinder } from './binding.js';
 import type { GuessBudget } from './guess-budget.js';
 import type { ReceiptSigner } from './receipts.js';
 
+/** What the gateway reads from the registry: the config, the ledgers, the audit trail and a logger. */
+export interface GatewayContext extends LedgerChoices {
+  config: Config;
+  audit: Audit;
+  log: Pick<Logger, 'error'>;
+}
+
 export interface GatewayDeps {
-  ctx: RegistryContext;
+  ctx: GatewayContext;
   catalog: CircuitCatalog;
   executor: CircuitRunner;
   binder: TauBinder;

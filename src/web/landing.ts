@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { DEMO_HANDLE, DEMO_SECRET } from '../client/demo.js';
 import { packageRoot } from '../paths.js';
-import type { RegistryContext } from '../app/context.js';
+import type { WebContext } from './context.js';
 import { version } from '../version.js';
 import { loadWebAssets } from './assets.js';
 import { securityHeaders } from './headers.js';
@@ -31,7 +31,7 @@ export function wantsHtml(accept: string | undefined): boolean {
  * circuits and the README; with the local demo on, its ceremony and public secret. `GET /README.md` serves
  * the package's README so the page's "next steps" work offline.
  */
-export const landingRoutes: FastifyPluginAsync<{ ctx: RegistryContext; assetsDir?: string }> = async (
+export const landingRoutes: FastifyPluginAsync<{ ctx: WebContext; assetsDir?: string }> = async (
   app,
   { ctx, assetsDir },
 ) => {

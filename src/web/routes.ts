@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DEMO_HANDLE, DEMO_SECRET } from '../client/demo.js';
 import { notFound } from '../errors.js';
-import type { RegistryContext } from '../app/context.js';
+import type { WebContext } from './context.js';
 import { loadWebAssets } from './assets.js';
 import { securityHeaders } from './headers.js';
 import { ceremonyPage, messagePage } from './html.js';
@@ -12,7 +12,7 @@ import { checkOpenerOrigin, checkReturnTo, relyingParties } from './relying-part
 const tags = ['web'];
 
 /** `GET /ceremony/{handle}` (the hosted six-zone ceremony page) and its built assets. */
-export const ceremonyRoutes: FastifyPluginAsync<{ ctx: RegistryContext; assetsDir?: string }> = async (
+export const ceremonyRoutes: FastifyPluginAsync<{ ctx: WebContext; assetsDir?: string }> = async (
   fastify,
   { ctx, assetsDir },
 ) => {

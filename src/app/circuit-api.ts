@@ -1,3 +1,4 @@
+// The circuit registry and proof gateway assembled from the context: catalog, executor, guess budget, gateway.
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { adminCircuitRoutes } from '../circuits/admin-routes.js';
@@ -13,12 +14,12 @@ import { MemoryFailureMeter } from '../guard/failure-meter.js';
 import { MemoryPowStore, PowGate } from '../guard/pow.js';
 import { RedisFailureMeter } from '../guard/redis-failure-meter.js';
 import { RedisPowStore } from '../guard/redis-pow.js';
-import type { RegistryContext } from '../app/context.js';
-import { TauBinder } from './binding.js';
-import { ProofGateway } from './gateway.js';
-import { GuessBudget } from './guess-budget.js';
-import { ReceiptSigner } from './receipts.js';
-import { proofRoutes } from './routes.js';
+import { TauBinder } from '../proof/binding.js';
+import { ProofGateway } from '../proof/gateway.js';
+import { GuessBudget } from '../proof/guess-budget.js';
+import { ReceiptSigner } from '../proof/receipts.js';
+import { proofRoutes } from '../proof/routes.js';
+import type { RegistryContext } from './context.js';
 
 /** The seed secret: `proof.seed_secret_hex`, or one generated into state_dir on first run and kept. */
 function seedSecret(ctx: RegistryContext): Uint8Array {
