@@ -97,12 +97,20 @@ export function spawnCli(args: string[], opts: SpawnOptions = {}): Promise<Spawn
   return spawnNode(join(packageRoot, 'dist/src/cli/main.js'), args, opts);
 }
 
+/** Children still running when this process exits (a test or bench that failed midway) are killed with it. */
+const spawned = new Set<ChildProcessWithoutNullStreams>();
+process.once('exit', () => {
+  for (const child of spawned) child.kill('SIGKILL');
+});
+
 /** Runs a Node script and waits for a `listening on URL` line (or `waitFor`) on its stdout. */
 export function spawnNode(script: string, args: string[], opts: SpawnOptions = {}): Promise<SpawnedRegistry> {
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), script, ...args], {
     cwd: opts.cwd ?? packageRoot,
     stdio: 'pipe',
   });
+  spawned.add(child);
+  child.once('exit', () => spawned.delete(child));
   let out = '';
   let err = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
