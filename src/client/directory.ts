@@ -1,7 +1,7 @@
 import { x25519 } from '@noble/curves/ed25519.js';
 import type { Static } from 'typebox';
-import type { PublicIdentity } from '../directory/identity.js';
-import type { EnvelopePubkey, NodeInfo } from '../directory/schemas.js';
+import type { PublicIdentity } from './wire-identity.js';
+import type { EnvelopePubkey, NodeInfo } from './wire-directory.js';
 import { bytesToHex, parseHex, utf8ToBytes } from './encoding.js';
 import { openEnvelope, sealEnvelope, type EnvelopeWire } from './envelope.js';
 import { RegistryError } from './errors.js';

@@ -2,7 +2,7 @@ import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { blake3 } from '@noble/hashes/blake3.js';
 import type { Static } from 'typebox';
-import type { EnvelopeSchema } from '../directory/schemas.js';
+import type { EnvelopeSchema } from './wire-directory.js';
 import { bytesToHex, concatBytes, fromBase64, parseHex, randomBytes, toBase64, utf8ToBytes } from './encoding.js';
 import { RegistryError } from './errors.js';
 

@@ -1,5 +1,5 @@
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import type { PublicIdentity } from '../directory/identity.js';
+import type { PublicIdentity } from './wire-identity.js';
 import { bytesToHex, utf8ToBytes } from './encoding.js';
 import { handleOf } from './envelope.js';
 

@@ -2,7 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { Static } from 'typebox';
-import type { ChallengeReply, ValidateReply } from '../proof/schemas.js';
+import type { ChallengeReply, ValidateReply } from './wire-proof.js';
 import { RegistryError } from './errors.js';
 import { HttpClient, type ClientOptions } from './http.js';
 import { solvePow, type PowChallenge, type PowProgress } from './pow.js';

@@ -1,45 +1,12 @@
-import { Type, type Static } from 'typebox';
-import Compile from 'typebox/compile';
-
 // PublicIdentity of enigma-node-types, in two steps as the Rust registry has them: the wire form (what serde
 // refuses while deserializing: wrong types, unknown fields, a user_id that is not hex, bytes over 255) and
 // `validate()` (non-empty keys, a non-zero time, a sensible username_hint), which /sync uses to skip an item.
 
-const HANDLE_PATTERN = '^[0-9a-fA-F]{64}$';
-const MAX_KEY_BYTES = 65_536;
-const MAX_HINT_BYTES = 64;
-
-export const HandleSchema = Type.String({ pattern: HANDLE_PATTERN, description: '32-byte user id, hex (any case)' });
-
-/**
- * A Rust `u64` as far as a JSON number keeps it exact: integers 0 ..= 2^53−1. Larger values are refused
- * rather than silently rounded.
- */
-export const U64 = (description: string) =>
-  Type.Integer({
-    minimum: 0,
-    maximum: Number.MAX_SAFE_INTEGER,
-    description: `${description}; an integer, at most 2^53−1`,
-  });
-
-const Bytes = (description: string) => Type.Array(Type.Integer({ minimum: 0, maximum: 255 }), { description });
-
-export const PublicIdentitySchema = Type.Object(
-  {
-    user_id: HandleSchema,
-    username_hint: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'absent means null' })),
-    signing_public_key: Bytes(`1..=${MAX_KEY_BYTES} bytes`),
-    encryption_public_key: Bytes(`1..=${MAX_KEY_BYTES} bytes`),
-    signature: Bytes(`1..=${MAX_KEY_BYTES} bytes`),
-    created_at_ms: U64('milliseconds since the epoch, not 0'),
-  },
-  { additionalProperties: false, $id: 'PublicIdentity' },
-);
-export type PublicIdentity = Static<typeof PublicIdentitySchema>;
+import Compile from 'typebox/compile';
+import { MAX_HINT_BYTES, MAX_KEY_BYTES, PublicIdentitySchema, type PublicIdentity } from '../client/wire-identity.js';
 
 const wire = Compile(PublicIdentitySchema);
 
-// eslint-disable-next-line no-control-regex
 export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** What `validate()` finds wrong with a well-formed identity, or undefined. */

@@ -24,7 +24,7 @@ import {
   ResolveBody,
   ResolveReply,
   SyncBody,
-} from './schemas.js';
+} from '../client/wire-directory.js';
 import { Type } from 'typebox';
 
 type Endpoint = 'register' | 'resolve' | 'check_user' | 'global';

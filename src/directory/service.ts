@@ -5,7 +5,8 @@ import { bytesToHex, hexToBytes, parseHex, utf8ToBytes } from '../crypto/encodin
 import { conflict, invalidInput, ApiError } from '../errors.js';
 import type { DirectoryStore } from '../storage/directory.js';
 import { openEnvelope, parseEnvelope, sealEnvelope, type EnvelopeWire } from './envelope.js';
-import { canonicalIdentity, CONTROL, identityInvalid, identityProblem, type PublicIdentity } from './identity.js';
+import type { PublicIdentity } from '../client/wire-identity.js';
+import { canonicalIdentity, CONTROL, identityInvalid, identityProblem } from './identity.js';
 import type { EnvelopeKeyring } from './keyring.js';
 import { Vault } from './vault.js';
 

@@ -5,7 +5,7 @@ import { HandleParams } from '../circuits/schemas.js';
 import { ErrorBodySchema } from '../errors.js';
 import type { ProofGateway } from './gateway.js';
 import type { ReceiptSigner } from './receipts.js';
-import { ChallengeReply, ExecReply, ExecRequest, Jwks, ValidateBody, ValidateReply } from './schemas.js';
+import { ChallengeReply, ExecReply, ExecRequest, Jwks, ValidateBody, ValidateReply } from '../client/wire-proof.js';
 
 const tags = ['proof'];
 const E = ErrorBodySchema;

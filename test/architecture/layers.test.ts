@@ -35,19 +35,6 @@ const LAYERS: readonly (readonly string[])[] = [
   ['paths.ts'],
 ];
 
-/**
- * Upward imports that exist today and are being removed, never added to: the SDK names the wire types the
- * server's schemas define (they belong in client/, the wire contract's home). A test below fails when one of
- * them is gone, so the list only shrinks.
- */
-const KNOWN_UPWARD = new Set([
-  'client/directory.ts → directory/identity.ts',
-  'client/directory.ts → directory/schemas.ts',
-  'client/envelope.ts → directory/schemas.ts',
-  'client/identity.ts → directory/identity.ts',
-  'client/proof.ts → proof/schemas.ts',
-]);
-
 const SRC = join(packageRoot, 'src');
 
 function sources(dir: string): string[] {
@@ -122,19 +109,8 @@ const upward = [...graph].flatMap(([file, targets]) =>
     .map((t) => edge(file, t)),
 );
 
-test('imports go to the same folder or to a lower layer (but for the known ones being removed)', () => {
-  assert.deepEqual(
-    upward.filter((e) => !KNOWN_UPWARD.has(e)),
-    [],
-  );
-});
-
-test('every known upward import still exists: the list only shrinks', () => {
-  assert.deepEqual(
-    [...KNOWN_UPWARD].filter((e) => !upward.includes(e)),
-    [],
-    'remove these from KNOWN_UPWARD',
-  );
+test('imports go to the same folder or to a lower layer', () => {
+  assert.deepEqual(upward, []);
 });
 
 test('no file imports itself through others', () => {
@@ -144,13 +120,12 @@ test('no file imports itself through others', () => {
   );
 });
 
-test('no folder imports itself through others (the known upward imports aside)', () => {
+test('no folder imports itself through others', () => {
   const folders = new Map<string, string[]>();
   for (const [file, targets] of graph) {
     const from = unitOf(file);
     const deps = folders.get(from) ?? [];
-    for (const t of targets)
-      if (unitOf(t) !== from && !deps.includes(unitOf(t)) && !KNOWN_UPWARD.has(edge(file, t))) deps.push(unitOf(t));
+    for (const t of targets) if (unitOf(t) !== from && !deps.includes(unitOf(t))) deps.push(unitOf(t));
     folders.set(from, deps);
   }
   assert.deepEqual(cycles(folders), []);

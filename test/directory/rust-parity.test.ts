@@ -2,7 +2,7 @@
 // the answer the Rust registry gives (or our documented difference, see README "Differences from the Rust registry").
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { PublicIdentity } from '../../src/directory/identity.js';
+import type { PublicIdentity } from '../../src/client/wire-identity.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
 import { identityFor, requester, sealTo } from '../helpers/directory-client.js';
 import { VECTOR } from './vector.js';

@@ -7,7 +7,7 @@ import {
   userIdOf,
   type EnvelopeWire,
 } from '../../src/directory/envelope.js';
-import type { PublicIdentity } from '../../src/directory/identity.js';
+import type { PublicIdentity } from '../../src/client/wire-identity.js';
 
 export function identityFor(username: string, extra: Partial<PublicIdentity> = {}): PublicIdentity {
   return {

@@ -1,3 +1,4 @@
+// The proof flow's wire contract: challenge, validate and CLI proxy schemas, shared by the server and the SDK.
 import { Type } from 'typebox';
 
 export const NonceUuid = Type.String({
