@@ -1,6 +1,6 @@
 // The node directory's wire contract: request and reply schemas, shared by the server's routes and the SDK.
 import { Type } from 'typebox';
-import { HandleSchema, PublicIdentitySchema, U64 } from './wire-identity.js';
+import { PublicIdentitySchema, U64 } from './wire-identity.js';
 
 const str = (description: string, maxLength = 4096) => Type.String({ description, maxLength });
 

@@ -6,7 +6,7 @@ const HANDLE_PATTERN = '^[0-9a-fA-F]{64}$';
 export const MAX_KEY_BYTES = 65_536;
 export const MAX_HINT_BYTES = 64;
 
-export const HandleSchema = Type.String({ pattern: HANDLE_PATTERN, description: '32-byte user id, hex (any case)' });
+const HandleSchema = Type.String({ pattern: HANDLE_PATTERN, description: '32-byte user id, hex (any case)' });
 
 /**
  * A Rust `u64` as far as a JSON number keeps it exact: integers 0 ..= 2^53−1. Larger values are refused
