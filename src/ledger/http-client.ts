@@ -2,16 +2,9 @@ import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { ApiError } from '../errors.js';
 import type { Ledger } from './ledger.js';
+import { refusalOf } from './refusals.js';
 import type { BurnOutcome, LedgerEvent, NonceStatus, Reservation } from '../storage/ledger.js';
 import { EventsReply, HealthReply, ReservationReply, SpentReply, StatusReply } from './schemas.js';
-
-/** Refusals of `POST /response`, by status, back to the outcome the embedded ledger would give. */
-const REFUSALS: Record<number, Exclude<BurnOutcome, { ok: true }>['reason']> = {
-  409: 'replay',
-  410: 'expired',
-  400: 'tau_mismatch',
-  404: 'unknown',
-};
 
 /** A remote `enigma-registry ledger` service; answers the same outcomes as the embedded ledger. */
 export class HttpLedger implements Ledger {
@@ -41,9 +34,9 @@ export class HttpLedger implements Ledger {
       this.checked(SpentReply, body);
       return { ok: true };
     }
-    const reason = REFUSALS[status];
-    // A 400 that is not TAU_MISMATCH is the ledger refusing the request itself, not the nonce.
-    if (!reason || (status === 400 && errorCode(body) !== 'TAU_MISMATCH')) throw this.unexpected(status, body);
+    // Anything else (a 400 about the request itself, a 5xx) is the service failing, not the nonce refused.
+    const reason = refusalOf(status, errorCode(body));
+    if (!reason) throw this.unexpected(status, body);
     return { ok: false, reason };
   }
 

@@ -4,6 +4,7 @@ import { ApiError, ErrorBodySchema, notFound, rateLimited } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import type { RateLimiter } from '../guard/limiter.js';
 import type { Ledger } from './ledger.js';
+import { burnRefused } from './refusals.js';
 import {
   EventsQuery,
   EventsReply,
@@ -22,13 +23,6 @@ export interface LedgerRoutesOptions {
   /** Per-request admission (rate limits) where the service is public; throws to refuse. */
   admit?: (req: FastifyRequest) => Promise<void>;
 }
-
-const REFUSALS = {
-  replay: () => new ApiError('REPLAY', 'nonce already spent'),
-  expired: () => new ApiError('EXPIRED', 'nonce expired'),
-  tau_mismatch: () => new ApiError('TAU_MISMATCH', 'tau does not match this nonce'),
-  unknown: () => notFound('unknown nonce'),
-} as const;
 
 const tags = ['ledger'];
 
@@ -74,7 +68,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (
     },
     async (req) => {
       const r = await ledger.burn(req.body.uuid, req.body.tau);
-      if (!r.ok) throw REFUSALS[r.reason]();
+      if (!r.ok) throw burnRefused(r.reason);
       return { uuid: req.body.uuid.toLowerCase(), state: 'SPENT' as const };
     },
   );

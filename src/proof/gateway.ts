@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Audit } from '../audit/audit.js';
 import type { Config } from '../config/schema.js';
 import { ledgerById, pickLedger, type LedgerChoices } from '../ledger/pick.js';
+import { burnRefused } from '../ledger/refusals.js';
 import type { AuditEntry } from '../storage/audit.js';
 import type { TauBinder } from './binding.js';
 import type { GuessBudget } from './guess-budget.js';
@@ -201,18 +202,7 @@ export class ProofGateway {
       // Refused before the burn when already locked out or over budget, so the nonce stays usable.
       this.d.budget.admit(await this.d.budget.read(handle, req.ip));
       const burn = await ledger.burn(b.nonce_uuid, b.ledger_tau);
-      if (!burn.ok) {
-        switch (burn.reason) {
-          case 'replay':
-            throw new ApiError('REPLAY', 'nonce already used');
-          case 'expired':
-            throw new ApiError('EXPIRED', 'nonce expired');
-          case 'tau_mismatch':
-            throw new ApiError('TAU_MISMATCH', 'the ledger refused the tau for this nonce');
-          case 'unknown':
-            throw new ApiError('NOT_FOUND', 'unknown nonce');
-        }
-      }
+      if (!burn.ok) throw burnRefused(burn.reason);
       // Counted (and checked again) once the nonce is ours, before the verdict: concurrent answers to
       // several challenges see each other; the count is refunded unless the answer is wrong.
       const counted = await this.d.budget.begin(handle, req.ip);
