@@ -59,9 +59,9 @@ export const circuitApi: FastifyPluginAsync<{ ctx: RegistryContext }> = async (a
   const meter = ctx.redis ? new RedisFailureMeter(ctx.redis) : new MemoryFailureMeter(config.rate_limit.max_entries);
   const powStore = ctx.redis
     ? new RedisPowStore(ctx.redis, 'proof-pow:')
-    : new MemoryPowStore(config.pow.max_outstanding);
-  const budget = new GuessBudget(meter, config);
-  const pow = new PowGate(powStore, config.proof.pow_min_difficulty, config.pow.ttl_seconds);
+    : new MemoryPowStore(config.pow.max_outstanding, ctx.clock);
+  const budget = new GuessBudget(meter, config, ctx.clock);
+  const pow = new PowGate(powStore, config.proof.pow_min_difficulty, config.pow.ttl_seconds, ctx.clock);
   const gateway = new ProofGateway({
     ctx,
     catalog,

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { hexToBytes } from '../crypto/encoding.js';
 import { x25519Generate } from '../crypto/x25519.js';
 import { bytesToHex } from '../crypto/encoding.js';
-import type { Clock } from '../config/clock.js';
+import { systemClock, type Clock } from '../config/clock.js';
 import type { Config } from '../config/schema.js';
 import { configuredOrGenerated, newKeyEntry } from '../config/state.js';
 import { DirectoryService } from '../directory/service.js';
@@ -37,6 +37,8 @@ export interface RegistryContext {
   audit: Audit;
   /** With `[metrics] enabled`: the Prometheus registry the parts above report to. */
   metrics: Metrics | undefined;
+  /** What every time-dependent part reads as "now" (ContextOptions.clock, else the system clock). */
+  clock: Clock;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function createContext(config: Config, log: Logger, opts: ContextOp
   if (config.storage.kind === 'sled')
     log.info({ path: config.storage.path }, 'storage.kind = "sled" is served by the embedded SQLite store');
 
+  const clock = opts.clock ?? systemClock;
   const rl = config.rate_limit;
   if (rl.store === 'redis' && !rl.redis_url)
     throw new Error('rate_limit.redis_url is required when rate_limit.store = "redis"');
@@ -81,7 +84,7 @@ export async function createContext(config: Config, log: Logger, opts: ContextOp
   let audit: Audit;
   let redis: RedisConnection | undefined;
   try {
-    ledger = openLedger(config, store, log, opts.clock);
+    ledger = openLedger(config, store, log, clock);
     audit = createAudit(store.audit, config);
     if (metrics) audit = metrics.audit(audit);
     // Replicas share buckets, bans, lockouts and PoW challenges through one Redis.
@@ -97,10 +100,12 @@ export async function createContext(config: Config, log: Logger, opts: ContextOp
   }
   const bareLimiter: RateLimiter = redis
     ? new RedisRateLimiter(redis)
-    : new MemoryRateLimiter(config.rate_limit.max_entries, opts.clock);
+    : new MemoryRateLimiter(config.rate_limit.max_entries, clock);
   const limiter = metrics ? metrics.limiter(bareLimiter) : bareLimiter;
-  const powStore = redis ? new RedisPowStore(redis) : new MemoryPowStore(config.pow.max_outstanding);
-  const pow = config.pow.enabled ? new PowGate(powStore, config.pow.difficulty, config.pow.ttl_seconds) : undefined;
+  const powStore = redis ? new RedisPowStore(redis) : new MemoryPowStore(config.pow.max_outstanding, clock);
+  const pow = config.pow.enabled
+    ? new PowGate(powStore, config.pow.difficulty, config.pow.ttl_seconds, clock)
+    : undefined;
   const directory = new DirectoryService({
     store: store.directory,
     keyring,
@@ -108,7 +113,7 @@ export async function createContext(config: Config, log: Logger, opts: ContextOp
     maxNodes: config.max_nodes,
     nodesPerClient: config.nodes.max_per_client,
     presenceMaxEntries: config.presence.max_entries,
-    clock: opts.clock,
+    clock,
   });
 
   const retainMs = config.audit.retain_days * 86_400_000;
@@ -118,7 +123,7 @@ export async function createContext(config: Config, log: Logger, opts: ContextOp
       (err: unknown) => log.error({ err }, 'presence gc failed'),
     );
     if (retainMs > 0) {
-      audit.prune(Date.now() - retainMs).then(
+      audit.prune(clock.now() - retainMs).then(
         (n) => n > 0 && log.debug({ purged: n }, 'audit gc'),
         (err: unknown) => log.error({ err }, 'audit gc failed'),
       );
@@ -136,6 +141,7 @@ export async function createContext(config: Config, log: Logger, opts: ContextOp
     ledger: metrics ? metrics.ledger(ledger.ledger) : ledger.ledger,
     audit,
     metrics,
+    clock,
     async close() {
       clearInterval(gc);
       ledger.stop();

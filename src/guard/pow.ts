@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { systemClock, type Clock } from '../config/clock.js';
 import { ApiError } from '../errors.js';
 
 export interface PowChallenge {
@@ -29,10 +30,13 @@ export class MemoryPowStore implements PowStore {
   private readonly map = new Map<string, { difficulty: number; expiresMs: number }>();
   private queue: string[] = [];
   private head = 0;
-  constructor(private readonly maxOutstanding: number) {}
+  constructor(
+    private readonly maxOutstanding: number,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   async put(challenge: string, difficulty: number, expiresMs: number) {
-    const now = Date.now();
+    const now = this.clock.now();
     while (this.head < this.queue.length) {
       const oldest = this.queue[this.head]!;
       const c = this.map.get(oldest);
@@ -88,12 +92,13 @@ export class PowGate {
     private readonly store: PowStore,
     readonly difficulty: number,
     private readonly ttlSeconds: number,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** A fresh single-use challenge, at the gate's difficulty unless told otherwise. */
   async issue(difficulty = this.difficulty): Promise<PowChallenge> {
     const challenge = randomBytes(16).toString('hex');
-    const expires_ms = Date.now() + this.ttlSeconds * 1000;
+    const expires_ms = this.clock.now() + this.ttlSeconds * 1000;
     await this.store.put(challenge, difficulty, expires_ms);
     return { challenge, difficulty, expires_ms };
   }
@@ -113,7 +118,7 @@ export class PowGate {
       throw powRequired('malformed x-enigma-pow header; expected <challenge>:<solution>');
     const stored = await this.store.take(challenge);
     if (!stored) throw powRequired('unknown or already used proof-of-work challenge');
-    if (Date.now() > stored.expiresMs) throw powRequired('proof-of-work challenge expired');
+    if (this.clock.now() > stored.expiresMs) throw powRequired('proof-of-work challenge expired');
     if (stored.difficulty < minDifficulty)
       throw powRequired(`proof-of-work challenge is easier than the ${minDifficulty} bits now required`);
     if (!powSolves(challenge, solution, stored.difficulty))

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { rateLimited } from '../errors.js';
+import { systemClock, type Clock } from '../config/clock.js';
 import type { FailureMeter, MeterKey } from '../guard/failure-meter.js';
 
 /** Recent wrong answers at one handle: from this client, and from everyone. */
@@ -25,7 +26,7 @@ export class GuessBudget {
   constructor(
     private readonly meter: FailureMeter,
     config: Pick<Config, 'proof'>,
-    private readonly now: () => number = () => Date.now(),
+    private readonly clock: Clock = systemClock,
   ) {
     this.p = config.proof;
     if (this.p.pow_min_difficulty > this.p.pow_max_difficulty)
@@ -40,7 +41,7 @@ export class GuessBudget {
   }
 
   private async measure(handle: string, client: string, add: number): Promise<GuessState> {
-    const [c, h] = await this.meter.levels(this.keys(handle, client), add, this.now());
+    const [c, h] = await this.meter.levels(this.keys(handle, client), add, this.clock.now());
     return { client: c!, handle: h! };
   }
 
