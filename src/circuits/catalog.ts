@@ -19,7 +19,7 @@ const RESERVED_HANDLES = new Set(['sealing-key']);
 export const manifestOf = (b: BuildRecord): Manifest => b.manifest as unknown as Manifest;
 
 /** A build that may not be used any more: challenge, validate and the CLI proxy refuse it. */
-export function revoked(b: BuildRecord): ApiError {
+export function revokedError(b: BuildRecord): ApiError {
   return new ApiError('FORBIDDEN', `circuit build ${b.handle}/${b.build_id} is revoked`, {
     reason: 'revoked',
     sha256: b.sha256,
@@ -130,7 +130,7 @@ export class CircuitCatalog {
   /** Like build(), but refuses a revoked build (403 FORBIDDEN). */
   async usableBuild(handle: string, buildId?: string): Promise<BuildRecord> {
     const b = await this.build(handle, buildId);
-    if (b.revoked) throw revoked(b);
+    if (b.revoked) throw revokedError(b);
     return b;
   }
 

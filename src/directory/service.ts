@@ -54,13 +54,13 @@ export function clientOf(ip: string): string {
 export class DirectoryService {
   private readonly vault: Vault;
   private readonly clock: Clock;
-  constructor(private readonly o: DirectoryOptions) {
-    this.vault = new Vault(o.pepper);
-    this.clock = o.clock ?? systemClock;
+  constructor(private readonly options: DirectoryOptions) {
+    this.vault = new Vault(options.pepper);
+    this.clock = options.clock ?? systemClock;
   }
 
   get keyring(): EnvelopeKeyring {
-    return this.o.keyring;
+    return this.options.keyring;
   }
 
   async register(handleHex: string, envelope: EnvelopeWire): Promise<void> {
@@ -70,15 +70,15 @@ export class DirectoryService {
       const field = `envelope.${parsed.bad}`;
       throw invalidInput(parsed.bad === 'kid' ? 'unknown or expired envelope key' : `${field} is malformed`, { field });
     }
-    const key = this.o.keyring.find(envelope.kid);
+    const key = this.options.keyring.find(envelope.kid);
     if (!key) throw invalidInput('unknown or expired envelope key', { kid: envelope.kid.toLowerCase() });
-    const plaintext = openEnvelope(this.o.pepper, handle, key.priv, parsed);
+    const plaintext = openEnvelope(this.options.pepper, handle, key.priv, parsed);
     if (!plaintext) throw invalidInput('envelope decryption failed', { reason: 'authentication tag mismatch' });
     const identity = this.decodeIdentity(plaintext);
     if (identity.user_id.toLowerCase() !== bytesToHex(handle))
       throw invalidInput('handle does not match identity user_id');
     const index = this.vault.blindIndex(handle);
-    const inserted = await this.o.store.insertIdentity(index, this.sealIdentity(index, identity));
+    const inserted = await this.options.store.insertIdentity(index, this.sealIdentity(index, identity));
     if (!inserted) throw conflict('handle already registered');
   }
 
@@ -90,14 +90,14 @@ export class DirectoryService {
         field: 'requester_ephemeral_pubkey_hex',
       });
     const index = this.vault.blindIndex(handle);
-    const sealed = await this.o.store.getIdentity(index);
+    const sealed = await this.options.store.getIdentity(index);
     if (!sealed) return null;
-    const key = this.o.keyring.active();
+    const key = this.options.keyring.active();
     if (!key)
       throw new ApiError('INTERNAL', 'no active envelope key', { hint: 'every configured envelope key has expired' });
     const plaintext = this.vault.open('identity', index, sealed);
     return sealEnvelope({
-      pepper: this.o.pepper,
+      pepper: this.options.pepper,
       handle,
       kid: key.kid,
       sender: key.priv,
@@ -107,7 +107,7 @@ export class DirectoryService {
   }
 
   async exists(handleHex: string): Promise<boolean> {
-    return this.o.store.hasIdentity(this.vault.blindIndex(parseHandle(handleHex)));
+    return this.options.store.hasIdentity(this.vault.blindIndex(parseHandle(handleHex)));
   }
 
   async announce(p: { user_id: string; addr: string; ts_ms: number }, now = this.clock.now()): Promise<void> {
@@ -120,7 +120,7 @@ export class DirectoryService {
     if (p.ts_ms === 0) throw invalidInput('ts_ms must not be zero', { field: 'ts_ms' });
     const index = this.vault.blindIndex(handle);
     const body = utf8ToBytes(JSON.stringify({ user_id: bytesToHex(handle), addr: p.addr, ts_ms: p.ts_ms }));
-    await this.o.store.upsertPresence(index, this.vault.seal('presence', index, body), now);
+    await this.options.store.upsertPresence(index, this.vault.seal('presence', index, body), now);
   }
 
   /** Merges identities (well-formed, as the route's schema checked) that are valid and new; never overwrites, skips the rest. */
@@ -136,11 +136,11 @@ export class DirectoryService {
       seen.add(key);
       rows.push({ index, sealed: this.sealIdentity(index, identity) });
     }
-    return rows.length === 0 ? 0 : this.o.store.insertIdentities(rows);
+    return rows.length === 0 ? 0 : this.options.store.insertIdentities(rows);
   }
 
   async listNodes(): Promise<string[]> {
-    return this.o.store.listNodes();
+    return this.options.store.listNodes();
   }
 
   /**
@@ -157,22 +157,22 @@ export class DirectoryService {
       if (CONTROL.test(url)) throw invalidInput(`${field} contains control characters`, { field });
       return url;
     });
-    if (client === undefined) return this.o.store.addNodes(urls, this.o.maxNodes);
+    if (client === undefined) return this.options.store.addNodes(urls, this.options.maxNodes);
     // The store keeps a keyed hash of the client, never its address.
-    const contributor = createHmac('sha256', this.o.pepper)
+    const contributor = createHmac('sha256', this.options.pepper)
       .update('enigma:registry:node-contributor:v1\0')
       .update(clientOf(client))
       .digest()
       .subarray(0, 16);
-    return this.o.store.addNodes(urls, this.o.maxNodes, {
+    return this.options.store.addNodes(urls, this.options.maxNodes, {
       contributor: new Uint8Array(contributor),
-      max: this.o.nodesPerClient,
+      max: this.options.nodesPerClient,
     });
   }
 
   /** Drops presences not announced within `ttlSeconds`; also enforces the entry bound. */
   async gcPresence(ttlSeconds: number, now = this.clock.now()): Promise<number> {
-    return this.o.store.purgePresence(now - ttlSeconds * 1000, this.o.presenceMaxEntries);
+    return this.options.store.purgePresence(now - ttlSeconds * 1000, this.options.presenceMaxEntries);
   }
 
   private decodeIdentity(plaintext: Uint8Array): PublicIdentity {

@@ -21,15 +21,15 @@ export class EmbeddedLedger implements Ledger {
   private readonly clock: Clock;
   constructor(
     private readonly store: LedgerStore,
-    private readonly o: EmbeddedLedgerOptions,
+    private readonly options: EmbeddedLedgerOptions,
   ) {
-    this.clock = o.clock ?? systemClock;
+    this.clock = options.clock ?? systemClock;
   }
 
   async reserve(opts: { ttlSeconds?: number } = {}): Promise<Reservation> {
-    const ttl = opts.ttlSeconds ?? this.o.ttlSeconds;
-    if (!Number.isInteger(ttl) || ttl < 1 || ttl > this.o.maxTtlSeconds)
-      throw invalidInput(`ttl must be an integer from 1 to ${this.o.maxTtlSeconds} seconds`);
+    const ttl = opts.ttlSeconds ?? this.options.ttlSeconds;
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > this.options.maxTtlSeconds)
+      throw invalidInput(`ttl must be an integer from 1 to ${this.options.maxTtlSeconds} seconds`);
     const now = this.clock.now();
     const r: Reservation = {
       uuid: randomUUID(),
@@ -62,11 +62,11 @@ export class EmbeddedLedger implements Ledger {
   }
 
   ping(): Promise<void> {
-    return this.o.ping();
+    return this.options.ping();
   }
 
   /** Tombstones expired nonces and forgets what is older than retain_seconds; run periodically. */
   prune(now = this.clock.now()): Promise<number> {
-    return this.store.prune(now, this.o.retainSeconds * 1000);
+    return this.store.prune(now, this.options.retainSeconds * 1000);
   }
 }

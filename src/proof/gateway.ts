@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { manifestOf, revoked, type CircuitCatalog } from '../circuits/catalog.js';
+import { manifestOf, revokedError, type CircuitCatalog } from '../circuits/catalog.js';
 import type { ApiEndpoint } from '../circuits/limits.js';
 import type { SealingKeys } from '../circuits/sealing-keys.js';
 import { ApiError, invalidInput } from '../errors.js';
@@ -67,10 +67,10 @@ const encoder = new TextEncoder();
  * lives in the ledger entry and in the MAC'd tau the client echoes back (binding.ts).
  */
 export class ProofGateway {
-  constructor(private readonly d: GatewayDeps) {}
+  constructor(private readonly deps: GatewayDeps) {}
 
   private async audit(req: FastifyRequest, e: Omit<AuditEntry, 'at' | 'actor'>): Promise<void> {
-    const { audit, log } = this.d.ctx;
+    const { audit, log } = this.deps.ctx;
     try {
       await audit.append({ at: Date.now(), actor: audit.actor(req.ip), ...e });
     } catch (err) {
@@ -107,15 +107,15 @@ export class ProofGateway {
    * 400 POW_REQUIRED whose details carry a fresh PoW challenge at the required difficulty.
    */
   private async admitChallenge(req: FastifyRequest, handle: string): Promise<void> {
-    const state = await this.d.budget.read(handle, req.ip);
-    this.d.budget.admit(state);
-    const difficulty = this.d.budget.difficulty(state);
+    const state = await this.deps.budget.read(handle, req.ip);
+    this.deps.budget.admit(state);
+    const difficulty = this.deps.budget.difficulty(state);
     if (difficulty === 0) return;
     try {
-      await this.d.pow.verify(firstPowHeader(req.raw), difficulty);
+      await this.deps.pow.verify(firstPowHeader(req.raw), difficulty);
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
-      const pow = await this.d.pow.issue(difficulty);
+      const pow = await this.deps.pow.issue(difficulty);
       throw new ApiError(
         'POW_REQUIRED',
         `${e.message}; solve details.pow and resend the challenge request with x-enigma-pow: <challenge>:<solution>`,
@@ -128,7 +128,7 @@ export class ProofGateway {
   }
 
   private async runJson(artifact: Artifact, command: string, input: unknown): Promise<unknown> {
-    const r = await this.d.executor.run(artifact, command, [], encoder.encode(JSON.stringify(input)));
+    const r = await this.deps.executor.run(artifact, command, [], encoder.encode(JSON.stringify(input)));
     if (r.exit_code !== 0 || r.timed_out || r.error !== undefined) {
       throw new ApiError(
         'INTERNAL',
@@ -144,17 +144,17 @@ export class ProofGateway {
 
   async challenge(req: FastifyRequest, handle: string) {
     // Budgets, lockout and proof of work first and unaudited: a flood of refused requests costs no store writes.
-    await this.d.limit(req, 'challenge', handle);
+    await this.deps.limit(req, 'challenge', handle);
     await this.admitChallenge(req, handle);
     return this.audited(req, { step: 'challenge', handle }, async (note) => {
       // The ledger is chosen first: a URL off the allow-list is refused before anything else happens.
-      const picked = pickLedger(this.d.ctx, req.headers['x-eni6ma-ledger-url']);
-      const build = await this.d.catalog.usableBuild(handle);
+      const picked = pickLedger(this.deps.ctx, req.headers['x-eni6ma-ledger-url']);
+      const build = await this.deps.catalog.usableBuild(handle);
       note.sha256 = build.sha256;
-      const artifact = await this.d.catalog.artifact(build);
+      const artifact = await this.deps.catalog.artifact(build);
       const r = await picked.ledger.reserve();
       note.nonce = r.uuid;
-      const tau = this.d.binder.seal({
+      const tau = this.deps.binder.seal({
         nonce_uuid: r.uuid,
         ledger_tau: r.tau,
         ledger: picked.id,
@@ -165,7 +165,7 @@ export class ProofGateway {
       const challenge = await this.runJson(artifact, 'challenge', {
         nonce_uuid: r.uuid,
         tau,
-        seed: this.d.binder.seed(r.uuid, tau, build.sha256),
+        seed: this.deps.binder.seed(r.uuid, tau, build.sha256),
       });
       return {
         nonce_uuid: r.uuid,
@@ -183,10 +183,10 @@ export class ProofGateway {
    * tampered request leaves it usable; everything after the burn is one attempt.
    */
   async validate(req: FastifyRequest, handle: string, body: ValidateRequest) {
-    await this.d.limit(req, 'validate', handle);
+    await this.deps.limit(req, 'validate', handle);
     return this.audited(req, { step: 'validate', handle, nonce: body.nonce_uuid.toLowerCase() }, async (note) => {
       const { tau, bearings, proof_hash } = body.payload;
-      const b = this.d.binder.open(tau);
+      const b = this.deps.binder.open(tau);
       if (!b || b.nonce_uuid.toLowerCase() !== body.nonce_uuid.toLowerCase() || b.handle !== handle)
         throw new ApiError('TAU_MISMATCH', 'tau does not belong to this nonce and circuit (or was altered)');
       note.sha256 = b.sha256;
@@ -195,21 +195,21 @@ export class ProofGateway {
         throw invalidInput('proof_hash does not match SHA-256(nonce_uuid|tau|bearings)', {
           field: 'payload.proof_hash',
         });
-      const build = await this.d.catalog.build(handle, b.build_id);
-      if (build.revoked) throw revoked(build);
-      const { ledger } = ledgerById(this.d.ctx, b.ledger);
+      const build = await this.deps.catalog.build(handle, b.build_id);
+      if (build.revoked) throw revokedError(build);
+      const { ledger } = ledgerById(this.deps.ctx, b.ledger);
 
       // Refused before the burn when already locked out or over budget, so the nonce stays usable.
-      this.d.budget.admit(await this.d.budget.read(handle, req.ip));
+      this.deps.budget.admit(await this.deps.budget.read(handle, req.ip));
       const burn = await ledger.burn(b.nonce_uuid, b.ledger_tau);
       if (!burn.ok) throw burnRefused(burn.reason);
       // Counted (and checked again) once the nonce is ours, before the verdict: concurrent answers to
       // several challenges see each other; the count is refunded unless the answer is wrong.
-      const counted = await this.d.budget.begin(handle, req.ip);
+      const counted = await this.deps.budget.begin(handle, req.ip);
       let wrong = false;
       try {
-        const artifact = await this.d.catalog.artifact(build);
-        const seed = this.d.binder.seed(b.nonce_uuid, tau, build.sha256);
+        const artifact = await this.deps.catalog.artifact(build);
+        const seed = this.deps.binder.seed(b.nonce_uuid, tau, build.sha256);
         const input = {
           handle,
           build_id: build.build_id,
@@ -218,18 +218,18 @@ export class ProofGateway {
           seed,
           payload: { kind: body.kind, bearings },
         };
-        wrong = !(await validateResponse(this.d.executor, artifact, input, this.d.sealingKeys.keys)).valid;
+        wrong = !(await validateResponse(this.deps.executor, artifact, input, this.deps.sealingKeys.keys)).valid;
       } finally {
-        if (!wrong) await this.d.budget.refund(handle, req.ip);
+        if (!wrong) await this.deps.budget.refund(handle, req.ip);
       }
       if (wrong) {
         throw new ApiError('PROOF_REJECTED', 'the response does not prove knowledge of the secret', {
-          locked_out: this.d.budget.lockedOut(counted),
-          lockout_after: this.d.ctx.config.proof.lockout_after,
+          locked_out: this.deps.budget.lockedOut(counted),
+          lockout_after: this.deps.ctx.config.proof.lockout_after,
         });
       }
-      const issuer = this.d.ctx.config.proof.issuer ?? `${req.protocol}://${req.host}`;
-      const receipt = await this.d.receipts.sign(issuer, {
+      const issuer = this.deps.ctx.config.proof.issuer ?? `${req.protocol}://${req.host}`;
+      const receipt = await this.deps.receipts.sign(issuer, {
         handle,
         build_id: build.build_id,
         sha256: build.sha256,
@@ -241,14 +241,14 @@ export class ProofGateway {
 
   /** Runs a command the current build's manifest lists; `validate-response` is never proxied (it needs the secret). */
   async cli(req: FastifyRequest, handle: string, command: string, body: ExecRequest) {
-    await this.d.limit(req, 'cli', handle);
+    await this.deps.limit(req, 'cli', handle);
     return this.audited(req, { step: 'cli', handle, detail: command }, async (note) => {
       if (body.command !== command) throw invalidInput('body.command must equal the {command} path segment');
       if (command === VALIDATE_COMMAND)
         throw new ApiError('FORBIDDEN', `${VALIDATE_COMMAND} runs only through POST /api/circuits/{handle}/validate`);
-      const build = await this.d.catalog.build(handle);
+      const build = await this.deps.catalog.build(handle);
       note.sha256 = build.sha256;
-      if (build.revoked) throw revoked(build);
+      if (build.revoked) throw revokedError(build);
       const commands = manifestOf(build).commands;
       if (!commands.includes(command))
         throw new ApiError('FORBIDDEN', `circuit ${handle} does not offer command ${JSON.stringify(command)}`, {
@@ -257,8 +257,8 @@ export class ProofGateway {
       const flags = Object.entries(body.flags).flatMap(([k, v]) =>
         v === false ? [] : [v === true ? `--${k}` : `--${k}=${String(v)}`],
       );
-      const artifact = await this.d.catalog.artifact(build);
-      const r = await this.d.executor.run(
+      const artifact = await this.deps.catalog.artifact(build);
+      const r = await this.deps.executor.run(
         artifact,
         command,
         [...body.args, ...flags],
