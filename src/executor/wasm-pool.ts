@@ -74,6 +74,8 @@ export class WasmPool {
     }
     return new Promise<RunResult>((resolve) => {
       const w = slot.worker;
+      // The duration is taken last, once the slot is settled, as it always was: a timer may fire a fraction of
+      // a millisecond early by performance.now(), and a run stopped at its wall time reports at least that.
       const finish = (r: RunResult, replace: boolean) => {
         clearTimeout(timer);
         w.off('message', onMessage);
@@ -81,7 +83,7 @@ export class WasmPool {
         if (replace) this.replace(slot);
         else w.unref();
         slot.busy = false;
-        resolve(r);
+        resolve({ ...r, duration_ms: performance.now() - started });
       };
       const onMessage = (res: WorkerResponse) => {
         if (res.id !== req.id) return;
@@ -93,7 +95,7 @@ export class WasmPool {
             stderr: decoder.decode(res.stderr),
             timed_out: false,
             truncated: res.truncated,
-            duration_ms: performance.now() - started,
+            duration_ms: 0,
             ...(res.error !== undefined ? { error: res.error } : {}),
           },
           false,
@@ -104,13 +106,10 @@ export class WasmPool {
         const error = slot.lastError?.includes('memory')
           ? `worker out of memory: ${slot.lastError}`
           : `worker exited (${code})${slot.lastError ? `: ${slot.lastError}` : ''}`;
-        finish(failedRun(error, performance.now() - started), true);
+        finish(failedRun(error, 0), true);
       };
       const timer = setTimeout(() => {
-        finish(
-          failedRun(`wall time of ${limits.wall_ms} ms exceeded; run killed`, performance.now() - started, true),
-          true,
-        );
+        finish(failedRun(`wall time of ${limits.wall_ms} ms exceeded; run killed`, 0, true), true);
       }, limits.wall_ms);
       w.on('message', onMessage);
       w.on('exit', onExit);
