@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -8,6 +7,7 @@ import { resolveConfig } from '../../src/config/load.js';
 import { startLedgerService } from '../../src/ledger/service.js';
 import { clientErrorHandler } from '../../src/http/errors-plugin.js';
 import { identityFor } from '../helpers/directory-client.js';
+import { makePki } from '../helpers/pki.js';
 import { rawRequest, type RawResponse } from '../helpers/raw-http.js';
 import { call, startTestRegistry, tempDir } from '../helpers/registry.js';
 
@@ -159,30 +159,10 @@ describe('the same envelopes over HTTPS', () => {
   const dir = tempDir();
   let reg: Registry;
   before(async () => {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        'key.pem',
-        '-out',
-        'cert.pem',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=127.0.0.1',
-      ],
-      { cwd: dir.path, stdio: 'pipe' },
-    );
+    makePki(dir.path);
     reg = await startTestRegistry({
       mode: 'tls',
-      tls: { cert_pem_path: join(dir.path, 'cert.pem'), key_pem_path: join(dir.path, 'key.pem') },
+      tls: { cert_pem_path: join(dir.path, 'server.pem'), key_pem_path: join(dir.path, 'server.key') },
     });
   });
   after(async () => {
