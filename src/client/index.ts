@@ -3,13 +3,13 @@ export { RegistryError } from './errors.js';
 export type { ClientOptions, RetryPolicy } from './http.js';
 export {
   ProofClient,
-  proofHash,
   type Challenge,
   type ChallengeOptions,
   type ProofClientOptions,
   type ReceiptClaims,
   type Validated,
 } from './proof.js';
+export { proofHash } from './wire-proof.js';
 export {
   DirectoryClient,
   type CallOptions,

@@ -1,8 +1,6 @@
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { Static } from 'typebox';
-import type { ChallengeReply, ValidateReply } from './wire-proof.js';
+import { type ChallengeReply, proofHash, type ValidateReply } from './wire-proof.js';
 import { RegistryError } from './errors.js';
 import { HttpClient, type ClientOptions } from './http.js';
 import { solvePow, type PowChallenge, type PowProgress } from './pow.js';
@@ -25,11 +23,6 @@ export interface ReceiptClaims extends JWTPayload {
   nonce: string;
   iat: number;
   exp: number;
-}
-
-/** What the registry checks: hex SHA-256 of the UTF-8 string `nonce_uuid|tau|b1,b2,...`. */
-export function proofHash(nonceUuid: string, tau: string, bearings: readonly string[]): string {
-  return bytesToHex(sha256(utf8ToBytes(`${nonceUuid}|${tau}|${bearings.join(',')}`)));
 }
 
 const path = (handle: string, what: string) => `/api/circuits/${encodeURIComponent(handle)}/${what}`;

@@ -1,4 +1,6 @@
 // The proof flow's wire contract: challenge, validate and CLI proxy schemas, shared by the server and the SDK.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { Type } from 'typebox';
 
 export const NonceUuid = Type.String({
@@ -74,3 +76,8 @@ export const ExecReply = Type.Object({
 });
 
 export const Jwks = Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unknown())) });
+
+/** What a client commits to and the gateway checks: hex SHA-256 of the UTF-8 string `nonce_uuid|tau|b1,b2,...`. */
+export function proofHash(nonceUuid: string, tau: string, bearings: readonly string[]): string {
+  return bytesToHex(sha256(utf8ToBytes(`${nonceUuid}|${tau}|${bearings.join(',')}`)));
+}

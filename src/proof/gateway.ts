@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { manifestOf, revokedError, type CircuitCatalog } from '../circuits/catalog.js';
 import type { ApiEndpoint } from '../circuits/limits.js';
@@ -12,6 +12,7 @@ import type { Audit } from '../audit/audit.js';
 import type { Config } from '../config/schema.js';
 import { ledgerById, pickLedger, type LedgerChoices } from '../ledger/pick.js';
 import { burnRefused } from '../ledger/refusals.js';
+import { proofHash } from '../client/wire-proof.js';
 import type { AuditEntry } from '../storage/audit.js';
 import type { TauBinder } from './binding.js';
 import type { GuessBudget } from './guess-budget.js';
@@ -48,13 +49,6 @@ export interface ExecRequest {
   args: string[];
   flags: Record<string, string | number | boolean>;
   input?: unknown;
-}
-
-/** SHA-256 (hex) of `nonce_uuid|tau|bearings` with the bearings joined by ",": what a client commits to. */
-export function proofHash(nonceUuid: string, tau: string, bearings: readonly string[]): string {
-  return createHash('sha256')
-    .update(`${nonceUuid}|${tau}|${bearings.join(',')}`)
-    .digest('hex');
 }
 
 /** The command a client may never run through the CLI proxy: it needs the sealed secret. */
