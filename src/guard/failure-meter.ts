@@ -1,9 +1,11 @@
 import { BoundedMap } from './bounded-map.js';
 
-/** One counter to read or bump: it drains toward 0 at `drainPerSec` units a second. */
+/** One counter to read or bump: it drains toward 0 at `drainPerSec` units a second; `add` is added to it. */
 export interface MeterKey {
   key: string;
   drainPerSec: number;
+  /** 0 only reads; negative refunds, never below 0. */
+  add: number;
 }
 
 /**
@@ -12,8 +14,8 @@ export interface MeterKey {
  * every replica and every test measures on one clock it controls. Implemented in process and on Redis.
  */
 export interface FailureMeter {
-  /** The level of each key at `now`, after adding `add` to each (0 only reads; negative refunds, never below 0). */
-  levels(keys: MeterKey[], add: number, now: number): Promise<number[]>;
+  /** The level of each key at `now`, after adding its `add`; all keys in one atomic step. */
+  levels(keys: MeterKey[], now: number): Promise<number[]>;
 }
 
 /** The level of a counter last set to `level` at `at`, seen at `now`. */
@@ -27,8 +29,8 @@ export class MemoryFailureMeter implements FailureMeter {
     this.map = new BoundedMap(maxEntries);
   }
 
-  async levels(keys: MeterKey[], add: number, now: number): Promise<number[]> {
-    return keys.map(({ key, drainPerSec }) => {
+  async levels(keys: MeterKey[], now: number): Promise<number[]> {
+    return keys.map(({ key, drainPerSec, add }) => {
       const s = this.map.get(key);
       const level = Math.max(0, (s ? drained(s.level, s.at, now, drainPerSec) : 0) + add);
       if (add !== 0) this.map.set(key, { level, at: now });

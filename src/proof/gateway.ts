@@ -197,8 +197,8 @@ export class ProofGateway {
       this.deps.budget.admit(await this.deps.budget.read(handle, req.ip));
       const burn = await ledger.burn(b.nonce_uuid, b.ledger_tau);
       if (!burn.ok) throw burnRefused(burn.reason);
-      // Counted (and checked again) once the nonce is ours, before the verdict: concurrent answers to
-      // several challenges see each other; the count is refunded unless the answer is wrong.
+      // Counted (and checked again) once the nonce is ours, before the verdict: concurrent answers from one
+      // client see each other; settled with the verdict (refunded unless the answer is wrong).
       const counted = await this.deps.budget.begin(handle, req.ip);
       let wrong = false;
       try {
@@ -214,7 +214,7 @@ export class ProofGateway {
         };
         wrong = !(await validateResponse(this.deps.executor, artifact, input, this.deps.sealingKeys.keys)).valid;
       } finally {
-        if (!wrong) await this.deps.budget.refund(handle, req.ip);
+        await this.deps.budget.settle(handle, req.ip, wrong);
       }
       if (wrong) {
         throw new ApiError('PROOF_REJECTED', 'the response does not prove knowledge of the secret', {

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { rateLimited } from '../errors.js';
 import { systemClock, type Clock } from '../config/clock.js';
-import type { FailureMeter, MeterKey } from '../guard/failure-meter.js';
+import type { FailureMeter } from '../guard/failure-meter.js';
 
 /** Recent wrong answers at one handle: from this client, and from everyone. */
 export interface GuessState {
@@ -33,41 +33,43 @@ export class GuessBudget {
       throw new Error('proof.pow_min_difficulty must not exceed proof.pow_max_difficulty');
   }
 
-  private keys(handle: string, client: string): [MeterKey, MeterKey] {
-    return [
-      { key: `proof:fail:client:${handle}:${client}`, drainPerSec: 1 / this.p.lockout_seconds },
-      { key: `proof:fail:handle:${handle}`, drainPerSec: this.p.guesses_per_hour / 3600 },
-    ];
-  }
-
-  private async measure(handle: string, client: string, add: number): Promise<GuessState> {
-    const [c, h] = await this.meter.levels(this.keys(handle, client), add, this.clock.now());
+  /** The (handle, client) counter and the handle's, after adding `toClient` and `toHandle`. */
+  private async measure(handle: string, client: string, toClient: number, toHandle: number): Promise<GuessState> {
+    const [c, h] = await this.meter.levels(
+      [
+        { key: `proof:fail:client:${handle}:${client}`, drainPerSec: 1 / this.p.lockout_seconds, add: toClient },
+        { key: `proof:fail:handle:${handle}`, drainPerSec: this.p.guesses_per_hour / 3600, add: toHandle },
+      ],
+      this.clock.now(),
+    );
     return { client: c!, handle: h! };
   }
 
   read(handle: string, client: string): Promise<GuessState> {
-    return this.measure(handle, client, 0);
+    return this.measure(handle, client, 0, 0);
   }
 
   /**
-   * Counts one guess up front and returns the state after it, or throws 429 (counting nothing) when the
-   * state before it refuses the guess. Counting before checking makes concurrent validates see each
-   * other: N at once from one client cannot all pass a check made while none was counted yet.
-   * `refund` when the attempt turns out not to be a wrong answer (accepted, replayed, expired, ...).
+   * Counts one guess against this client up front and returns the state after it, or throws 429 (counting
+   * nothing) when the state before it refuses the guess. Counting before checking makes concurrent
+   * validates from one client see each other: N at once cannot all pass a check made while none was
+   * counted yet. The handle's budget is charged only by `settle`, once the answer is known to be wrong,
+   * so the owner's right answers in flight never make anyone's next challenge cost proof of work.
    */
   async begin(handle: string, client: string): Promise<GuessState> {
-    const after = await this.measure(handle, client, 1);
+    const after = await this.measure(handle, client, 1, 0);
     try {
-      this.admit({ client: after.client - 1, handle: after.handle - 1 });
+      this.admit({ client: after.client - 1, handle: after.handle });
     } catch (e) {
-      await this.refund(handle, client);
+      await this.measure(handle, client, -1, 0);
       throw e;
     }
     return after;
   }
 
-  async refund(handle: string, client: string): Promise<void> {
-    await this.measure(handle, client, -1);
+  /** Ends a guess `begin` counted: a wrong answer stays counted and is charged to the handle; else refunded. */
+  async settle(handle: string, client: string, wrong: boolean): Promise<void> {
+    await (wrong ? this.measure(handle, client, 0, 1) : this.measure(handle, client, -1, 0));
   }
 
   /** Whether this client is locked out of the handle (one more guess would exceed `lockout_after`). */

@@ -106,23 +106,24 @@ describe('Redis rate limiter and PoW store (two instances = two replicas)', { sk
 
   test("failure counters are shared and atomic across replicas, drain on the caller's clock and never go below 0", async () => {
     const meters = [new RedisFailureMeter(c1), new RedisFailureMeter(c2)];
-    const keys = [
-      { key: 'fail:client', drainPerSec: 1 / 900 },
-      { key: 'fail:handle', drainPerSec: 90 / 3600 },
+    const keys = (client: number, handle: number) => [
+      { key: 'fail:client', drainPerSec: 1 / 900, add: client },
+      { key: 'fail:handle', drainPerSec: 90 / 3600, add: handle },
     ];
     const t0 = 1_700_000_000_000;
     // 40 concurrent wrong answers through two replicas: every one counted on both counters.
-    const after = await Promise.all(Array.from({ length: 40 }, (_, i) => meters[i % 2]!.levels(keys, 1, t0)));
+    const after = await Promise.all(Array.from({ length: 40 }, (_, i) => meters[i % 2]!.levels(keys(1, 1), t0)));
     assert.deepEqual(
       after.map((l) => l[0]).sort((a, b) => a! - b!),
       Array.from({ length: 40 }, (_, i) => i + 1),
       'each saw the ones before it',
     );
-    assert.deepEqual(await meters[1]!.levels(keys, 0, t0), [40, 40]);
+    assert.deepEqual(await meters[1]!.levels(keys(0, 0), t0), [40, 40]);
     // An hour later: the handle counter has drained 90, the client one 4 (one per 900 s).
-    assert.deepEqual(await meters[0]!.levels(keys, 0, t0 + 3_600_000), [36, 0]);
-    // A refund never takes a counter below 0; reading does not write.
-    assert.deepEqual(await meters[0]!.levels(keys, -1, t0 + 3_600_000), [35, 0]);
+    assert.deepEqual(await meters[0]!.levels(keys(0, 0), t0 + 3_600_000), [36, 0]);
+    // A refund never takes a counter below 0; reading does not write; each key takes its own amount.
+    assert.deepEqual(await meters[0]!.levels(keys(-1, -1), t0 + 3_600_000), [35, 0]);
+    assert.deepEqual(await meters[1]!.levels(keys(0, 2), t0 + 3_600_000), [35, 2]);
     const ttl = await c1.client.pttl(`${c1.prefix}fail:client`);
     assert.ok(ttl > 30_000_000 && ttl <= 35 * 900_000 + 2000, `expires once drained: ${ttl}`);
   });
