@@ -90,7 +90,7 @@ export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
   });
   await app.register(adminCircuitRoutes, { ctx, catalog: ctx.catalog });
   await app.register(proofRoutes, { gateway: ctx.gateway, receipts: ctx.receipts });
-  await app.register(openapiRoutes, { ctx });
+  await app.register(openapiRoutes, { catalog: ctx.catalog });
   await app.register(ceremonyRoutes, { ctx });
   await app.register(landingRoutes, { ctx });
   await app.register(metricsRoutes, { metrics: ctx.metrics, config: ctx.config });
