@@ -7,11 +7,13 @@ import { directoryRoutes } from '../directory/routes.js';
 import { registryLedgerRoutes } from '../ledger/routes.js';
 import { version } from '../version.js';
 import { auditRoutes } from '../audit/routes.js';
+import { adminCircuitRoutes } from '../circuits/admin-routes.js';
+import { circuitRoutes } from '../circuits/routes.js';
+import { proofRoutes } from '../proof/routes.js';
 import type { RegistryContext } from './context.js';
 import { createHttpApp } from '../http/base.js';
 import { healthRoutes } from './health.js';
 import { useJsonBodies } from '../http/json-body.js';
-import { circuitApi } from './circuit-api.js';
 import { openapiRoutes } from './openapi.js';
 import { ceremonyRoutes } from '../web/routes.js';
 import { capConnectionsPerClient, timeoutOptions, TLS_POLICY } from '../http/transport.js';
@@ -41,7 +43,7 @@ function httpsOptions(ctx: RegistryContext): HttpsOptions | undefined {
   };
 }
 
-/** Assembles the registry: the shared base, OpenAPI, then each domain's plugin. */
+/** Assembles the registry from its services (createRegistry): the shared base, OpenAPI, then each domain's plugin. */
 export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
   const https = httpsOptions(ctx);
   const app = createHttpApp(ctx.log, {
@@ -79,8 +81,16 @@ export async function buildApp(ctx: RegistryContext): Promise<FastifyInstance> {
   await app.register(healthRoutes, { ctx, prefix: '/api' });
   await app.register(auditRoutes, { audit: ctx.audit, config: ctx.config, prefix: '/api' });
   await app.register(registryLedgerRoutes, { ctx, prefix: '/api/ledger' });
-  await app.register(circuitApi, { ctx });
-  await app.register(openapiRoutes, { ctx });
+  await app.register(circuitRoutes, {
+    catalog: ctx.catalog,
+    artifacts: ctx.store.artifacts,
+    sealingKeys: ctx.sealingKeys,
+    publisherKeys: ctx.publisherKeys,
+    limit: ctx.limit,
+  });
+  await app.register(adminCircuitRoutes, { ctx, catalog: ctx.catalog });
+  await app.register(proofRoutes, { gateway: ctx.gateway, receipts: ctx.receipts });
+  await app.register(openapiRoutes, { catalog: ctx.catalog });
   await app.register(ceremonyRoutes, { ctx });
   await app.register(landingRoutes, { ctx });
   await app.register(metricsRoutes, { metrics: ctx.metrics, config: ctx.config });

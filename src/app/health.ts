@@ -19,7 +19,10 @@ function withTimeout(p: Promise<void>, ms: number): Promise<void> {
 }
 
 /** Liveness and readiness probes (mounted under /api). */
-export const healthRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = async (fastify, { ctx }) => {
+export const healthRoutes: FastifyPluginAsync<{ ctx: Pick<RegistryContext, 'store' | 'ledger' | 'redis'> }> = async (
+  fastify,
+  { ctx },
+) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['health'];
 

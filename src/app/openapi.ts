@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { HANDLE_PATTERN } from '../circuits/manifest.js';
 import { ErrorBodySchema, notFound } from '../errors.js';
-import type { RegistryContext } from './context.js';
+import type { CircuitCatalog } from '../circuits/catalog.js';
 
 interface OpenApiDoc {
   paths?: Record<
@@ -39,7 +39,10 @@ export function scopeToHandle(doc: OpenApiDoc, handle: string): OpenApiDoc {
 }
 
 /** `GET /api/swagger`: the OpenAPI 3 document of every route, or (`?handle=H`) of one circuit. */
-export const openapiRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = async (fastify, { ctx }) => {
+export const openapiRoutes: FastifyPluginAsync<{ catalog: Pick<CircuitCatalog, 'currentBuild'> }> = async (
+  fastify,
+  { catalog },
+) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/api/swagger',
@@ -64,7 +67,7 @@ export const openapiRoutes: FastifyPluginAsync<{ ctx: RegistryContext }> = async
       const doc = fastify.swagger() as unknown as OpenApiDoc;
       const handle = req.query.handle;
       if (handle === undefined) return doc;
-      if (!(await ctx.store.circuits.currentBuild(handle))) throw notFound(`unknown circuit ${handle}`);
+      if (!(await catalog.currentBuild(handle))) throw notFound(`unknown circuit ${handle}`);
       return scopeToHandle(doc, handle);
     },
   );

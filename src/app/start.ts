@@ -4,7 +4,7 @@ import { parseAddress } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { boundUrl } from '../http/base.js';
 import { buildApp } from './app.js';
-import { createContext, type ContextOptions, type RegistryContext } from './context.js';
+import { createRegistry, type ContextOptions, type RegistryContext } from './context.js';
 
 export interface RunningRegistry {
   app: FastifyInstance;
@@ -24,7 +24,7 @@ export async function startRegistry(
   log: Logger = createLogger(config.log.level),
   opts: ContextOptions = {},
 ): Promise<RunningRegistry> {
-  const ctx = await createContext(config, log, opts);
+  const ctx = await createRegistry(config, log, opts);
   let app: FastifyInstance;
   try {
     app = await buildApp(ctx);

@@ -115,6 +115,15 @@ export class CircuitCatalog {
 
   /** The pinned build, or the handle's current one; 404 NOT_FOUND when either is unknown. */
   async build(handle: string, buildId?: string): Promise<BuildRecord> {
+    const b = await this.lookup(handle, buildId);
+    if (!b) throw notFound(buildId === undefined ? `unknown circuit ${handle}` : `unknown build ${handle}/${buildId}`);
+    return b;
+  }
+
+  /** The handle's current build, revoked or not; undefined for an unknown handle (no 404: callers answer it). */
+  currentBuild = (handle: string): Promise<BuildRecord | undefined> => this.lookup(handle);
+
+  private async lookup(handle: string, buildId?: string): Promise<BuildRecord | undefined> {
     const key = JSON.stringify([handle, buildId ?? null]);
     const live = this.changes.live; // read first: it may tell of a change, which empties the cache
     const cached = live ? this.builds.get(key) : undefined;
@@ -122,8 +131,7 @@ export class CircuitCatalog {
     const generation = this.generation;
     const b =
       buildId === undefined ? await this.circuits.currentBuild(handle) : await this.circuits.getBuild(handle, buildId);
-    if (!b) throw notFound(buildId === undefined ? `unknown circuit ${handle}` : `unknown build ${handle}/${buildId}`);
-    if (live && generation === this.generation) this.builds.set(key, b);
+    if (b && live && generation === this.generation) this.builds.set(key, b);
     return b;
   }
 

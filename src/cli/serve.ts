@@ -32,7 +32,7 @@ export function main(args: string[]): Promise<number> {
             'no config file given: starting a local registry with defaults',
           );
         const running = await startRegistry(config, log);
-        const demo = config.demo.enabled && (await running.ctx.store.circuits.currentBuild(DEMO_HANDLE));
+        const demo = config.demo.enabled && (await running.ctx.catalog.currentBuild(DEMO_HANDLE));
         return demo ? { ...running, notice: demoNotice(running.url) } : running;
       },
     },

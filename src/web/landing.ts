@@ -45,7 +45,7 @@ export const landingRoutes: FastifyPluginAsync<{ ctx: WebContext; assetsDir?: st
   }
 
   const index = async (): Promise<LandingLinks> => {
-    const demo = ctx.config.demo.enabled ? await ctx.store.circuits.currentBuild(DEMO_HANDLE) : undefined;
+    const demo = ctx.config.demo.enabled ? await ctx.catalog.currentBuild(DEMO_HANDLE) : undefined;
     return {
       version,
       ...(demo &&

@@ -80,7 +80,7 @@ export const ceremonyRoutes: FastifyPluginAsync<{ ctx: WebContext; assetsDir?: s
           'Relying party not allowed',
           `${opener.reason}. The receipt can only be sent to a site this registry lists.`,
         );
-      const build = await ctx.store.circuits.currentBuild(handle);
+      const build = await ctx.catalog.currentBuild(handle);
       if (!build)
         return errorPage(reply, 404, 'Unknown circuit', `There is no circuit called "${handle}" on this registry.`);
       if (build.revoked)

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createAudit, hashActor } from '../../src/audit/audit.js';
-import { createContext } from '../../src/app/context.js';
+import { createRegistry } from '../../src/app/context.js';
 import { memoryAuditStore } from '../../src/storage/memory/audit.js';
 import { call, startTestRegistry, tempDir } from '../helpers/registry.js';
 import { freshSchema, postgresSkip } from '../helpers/services.js';
@@ -180,7 +180,7 @@ describe('audit trail', () => {
         presence: { gc_interval_seconds: 60 },
         audit: { retain_days: 2 },
       });
-      const ctx = await createContext(config, pino({ level: 'silent' }));
+      const ctx = await createRegistry(config, pino({ level: 'silent' }));
       try {
         const day = 86_400_000;
         for (const [nonce, at] of [

@@ -74,6 +74,18 @@ describe('catalog cache on one SQLite file shared by two connections', () => {
     assert.equal(await writer.insertBuild(y), true);
     assert.equal((await catalog.build('h')).build_id, y.build_id, 'the new build by the other connection was seen');
   });
+
+  test('currentBuild: undefined for an unknown handle, else the build() lookup answers, from the same cache', async () => {
+    const writer = sqliteCircuitStore(writerDb);
+    const { catalog, reads } = countingCatalog(sqliteCircuitStore(readerDb), sqliteCatalogChanges(readerDb));
+    assert.equal(await catalog.currentBuild('c'), undefined);
+    const x = build('c');
+    assert.equal(await writer.insertBuild(x), true);
+    assert.equal((await catalog.build('c')).build_id, x.build_id);
+    const n = reads.n;
+    assert.equal((await catalog.currentBuild('c'))?.build_id, x.build_id);
+    assert.equal(reads.n, n, 'answered from the cache');
+  });
 });
 
 describe('catalog cache on PostgreSQL, two replicas', { skip: await postgresSkip() }, () => {
