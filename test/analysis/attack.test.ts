@@ -3,7 +3,8 @@
 // checked on these real grids against the explicit candidate list the watcher answers from.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
+import type { Challenge } from '../../src/client/index.js';
+import { solveSixzone, type SixzoneSecret } from '../../src/client/sixzone.js';
 import { Observer } from '../../src/analysis/observer.js';
 import { call } from '../helpers/registry.js';
 import { answerBody, startPublishingRegistry, type TestRegistry } from '../proof/mint.js';
@@ -14,12 +15,6 @@ const SECRET: SixzoneSecret = {
   symbols: 'Q7ZK2M',
   mapping: { red: 'NW', orange: 'S', yellow: 'N', green: 'SE', blue: 'NE', violet: 'SW' },
 };
-
-interface Challenge {
-  nonce_uuid: string;
-  tau: string;
-  challenge: SixzoneChallenge;
-}
 
 describe('observation attack against a running registry', () => {
   let reg: TestRegistry;

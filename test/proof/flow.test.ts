@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
+import type { Challenge } from '../../src/client/index.js';
+import { solveSixzone, type SixzoneSecret } from '../../src/client/sixzone.js';
 import { ManualClock } from '../helpers/clock.js';
 import { call, spawnCli, tempDir, type SpawnedRegistry } from '../helpers/registry.js';
 import {
@@ -22,14 +23,6 @@ const SECRET: SixzoneSecret = {
   symbols: 'K7Q2',
   mapping: { red: 'S', orange: 'SW', yellow: 'NW', green: 'N', blue: 'NE', violet: 'SE' },
 };
-
-interface Challenge {
-  nonce_uuid: string;
-  tau: string;
-  expires_at: string;
-  circuit: { handle: string; build_id: string; sha256: string };
-  challenge: SixzoneChallenge;
-}
 
 const answer = answerBody;
 const wrong = (ch: Challenge) => wrongBearings(ch.challenge, SECRET);
