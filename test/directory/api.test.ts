@@ -3,13 +3,12 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { call, startTestRegistry } from '../helpers/registry.js';
 import { identityFor, requester, sealTo } from '../helpers/directory-client.js';
-import { VECTOR, vectorEnvelope } from './vector.js';
-
-const envelope = {
-  pepper_hex: VECTOR.pepperHex,
-  keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }],
-};
-const serverKey = { kid_hex: VECTOR.kidHex, x25519_public_key_hex: VECTOR.serverPublicHex };
+import {
+  VECTOR,
+  VECTOR_ENVELOPE_CONFIG as envelope,
+  VECTOR_SERVER_KEY as serverKey,
+  vectorEnvelope,
+} from './vector.js';
 
 describe('node directory over HTTP', () => {
   let reg: Awaited<ReturnType<typeof startTestRegistry>>;
