@@ -8,8 +8,7 @@ import {
   SIXZONE_COLOURS,
   SIXZONE_SECRET_MAX,
   SIXZONE_SECRET_MIN,
-  type Bearing,
-  type Colour,
+  type SixzoneMapping,
   type SixzoneSecret,
 } from '../client/sixzone.js';
 import { parseHex } from '../crypto/encoding.js';
@@ -44,7 +43,7 @@ export function normaliseSecret(symbols: string, mapping: Record<string, string>
   if (mapping) {
     secret.mapping = Object.fromEntries(
       Object.entries(mapping).map(([c, b]) => [c.trim().toLowerCase(), b.trim().toUpperCase()]),
-    ) as Record<Colour, Bearing>;
+    ) as SixzoneMapping;
   }
   const problem = checkSixzoneSecret(secret);
   if (problem) throw new Error(problem);

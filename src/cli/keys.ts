@@ -53,6 +53,11 @@ export function generateOperatorKeys(): OperatorKeys {
   };
 }
 
+/** One active key of a `[[…keys]]` table: its kid and its private key, under the name the config reads it by. */
+function activeKeyToml(table: string, kidHex: string, keyField: string, keyHex: string): string {
+  return `[[${table}]]\nkid_hex = "${kidHex}"\n${keyField} = "${keyHex}"\nactive = true\n`;
+}
+
 /** Config sections (`[envelope]`, `[circuits]`, `[admin]`, `[proof]`) for these keys, ready to append to a TOML config. */
 export function operatorKeysToml(k: OperatorKeys): string {
   return `# enigma-registry operator keys: contains private keys, keep this private.
@@ -63,27 +68,15 @@ export function operatorKeysToml(k: OperatorKeys): string {
 [envelope]
 pepper_hex = "${k.envelope.pepper_hex}"
 
-[[envelope.keys]]
-kid_hex = "${k.envelope.kid_hex}"
-x25519_private_key_hex = "${k.envelope.x25519_private_key_hex}"
-active = true
-
+${activeKeyToml('envelope.keys', k.envelope.kid_hex, 'x25519_private_key_hex', k.envelope.x25519_private_key_hex)}
 [circuits]
 publisher_public_keys_hex = ["${k.publisher.ed25519_public_key_hex}"]
 
-[[circuits.sealing_keys]]
-kid_hex = "${k.sealing.kid_hex}"
-x25519_private_key_hex = "${k.sealing.x25519_private_key_hex}"
-active = true
-
+${activeKeyToml('circuits.sealing_keys', k.sealing.kid_hex, 'x25519_private_key_hex', k.sealing.x25519_private_key_hex)}
 [admin]
 token_sha256_hex = ["${k.admin.token_sha256_hex}"]
 
-[[proof.receipt_keys]]
-kid_hex = "${k.receipt.kid_hex}"
-ed25519_private_key_hex = "${k.receipt.ed25519_private_key_hex}"
-active = true
-`;
+${activeKeyToml('proof.receipt_keys', k.receipt.kid_hex, 'ed25519_private_key_hex', k.receipt.ed25519_private_key_hex)}`;
 }
 
 /** File name → contents of every key file `keys gen --out` writes. */

@@ -31,10 +31,13 @@ export interface SixzoneChallenge {
   rounds: SixzoneRound[];
 }
 
-/** The verifier secret (sealed inside a minted circuit). `mapping` is a colour→bearing permutation. */
+/** A colour→bearing permutation: with one, a symbol is answered by its zone's colour instead of its bearing. */
+export type SixzoneMapping = Record<Colour, Bearing>;
+
+/** The verifier secret (sealed inside a minted circuit). */
 export interface SixzoneSecret {
   symbols: string;
-  mapping?: Record<Colour, Bearing>;
+  mapping?: SixzoneMapping;
 }
 
 /** Why a secret is unusable, or undefined when it is well formed for `alphabet`. */

@@ -3,8 +3,8 @@ import { systemClock, type Clock } from '../config/clock.js';
 import { invalidInput } from '../errors.js';
 import type { LedgerStore } from '../storage/ledger.js';
 import { nextCursor } from '../storage/page.js';
-import type { Ledger } from './ledger.js';
-import type { BurnOutcome, LedgerEvent, NonceStatus, Reservation } from '../storage/ledger.js';
+import type { EventsPage, EventsQuery, Ledger } from './ledger.js';
+import type { BurnOutcome, NonceStatus, Reservation } from '../storage/ledger.js';
 
 export interface EmbeddedLedgerOptions {
   ttlSeconds: number;
@@ -50,13 +50,7 @@ export class EmbeddedLedger implements Ledger {
     return this.store.status(uuid.toLowerCase(), this.clock.now());
   }
 
-  async events({
-    after = 0,
-    limit,
-  }: {
-    after?: number;
-    limit: number;
-  }): Promise<{ events: LedgerEvent[]; next: number | null }> {
+  async events({ after = 0, limit }: EventsQuery): Promise<EventsPage> {
     const events = await this.store.events(after, limit);
     return { events, next: nextCursor(events, limit) };
   }

@@ -1,9 +1,9 @@
 import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { ApiError } from '../errors.js';
-import type { Ledger } from './ledger.js';
+import type { EventsPage, EventsQuery, Ledger } from './ledger.js';
 import { refusalOf } from './refusals.js';
-import type { BurnOutcome, LedgerEvent, NonceStatus, Reservation } from '../storage/ledger.js';
+import type { BurnOutcome, NonceStatus, Reservation } from '../storage/ledger.js';
 import { EventsReply, HealthReply, ReservationReply, SpentReply, StatusReply } from './schemas.js';
 
 /** A remote `enigma-registry ledger` service; answers the same outcomes as the embedded ledger. */
@@ -47,16 +47,10 @@ export class HttpLedger implements Ledger {
     return this.checked(StatusReply, body) as NonceStatus;
   }
 
-  async events({
-    after = 0,
-    limit,
-  }: {
-    after?: number;
-    limit: number;
-  }): Promise<{ events: LedgerEvent[]; next: number | null }> {
+  async events({ after = 0, limit }: EventsQuery): Promise<EventsPage> {
     const { status, body } = await this.call('GET', `/events?after=${after}&limit=${limit}`);
     if (status !== 200) throw this.unexpected(status, body);
-    return this.checked(EventsReply, body) as { events: LedgerEvent[]; next: number | null };
+    return this.checked(EventsReply, body) as EventsPage;
   }
 
   async ping(): Promise<void> {

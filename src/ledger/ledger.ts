@@ -5,12 +5,23 @@
  */
 import type { BurnOutcome, LedgerEvent, NonceStatus, Reservation } from '../storage/ledger.js';
 
+/** A page of the ledger's event log: events after the cursor `after`, at most `limit` of them. */
+export interface EventsQuery {
+  after?: number;
+  limit: number;
+}
+/** `next` is the cursor of the following page, or null on the last. */
+export interface EventsPage {
+  events: LedgerEvent[];
+  next: number | null;
+}
+
 export interface Ledger {
   reserve(opts?: { ttlSeconds?: number }): Promise<Reservation>;
   /** The one conditional transition RESERVED → SPENT; never a read-then-write. */
   burn(uuid: string, tau: string): Promise<BurnOutcome>;
   status(uuid: string): Promise<NonceStatus | undefined>;
-  events(opts: { after?: number; limit: number }): Promise<{ events: LedgerEvent[]; next: number | null }>;
+  events(opts: EventsQuery): Promise<EventsPage>;
   /** Throws when the ledger cannot answer (health checks). */
   ping(): Promise<void>;
 }

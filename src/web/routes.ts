@@ -31,6 +31,14 @@ export const ceremonyRoutes: FastifyPluginAsync<{ ctx: WebContext; assetsDir?: s
       .send(body);
   const errorPage = (reply: FastifyReply, status: number, title: string, message: string) =>
     html(reply, status, messagePage(title, message, assets?.style));
+  /** A relying party this registry does not list: why, and that the receipt only goes to listed sites. */
+  const relyingPartyRefused = (reply: FastifyReply, reason: string, receiptCan: 'returned to' | 'sent to') =>
+    errorPage(
+      reply,
+      400,
+      'Relying party not allowed',
+      `${reason}. The receipt can only be ${receiptCan} a site this registry lists.`,
+    );
 
   app.get(
     '/ceremony/:handle',
@@ -65,21 +73,9 @@ export const ceremonyRoutes: FastifyPluginAsync<{ ctx: WebContext; assetsDir?: s
     async (req, reply) => {
       const { handle } = req.params;
       const returnTo = checkReturnTo(req.query.return_to, rp);
-      if (!returnTo.ok)
-        return errorPage(
-          reply,
-          400,
-          'Relying party not allowed',
-          `${returnTo.reason}. The receipt can only be returned to a site this registry lists.`,
-        );
+      if (!returnTo.ok) return relyingPartyRefused(reply, returnTo.reason, 'returned to');
       const opener = checkOpenerOrigin(req.query.opener_origin, rp);
-      if (!opener.ok)
-        return errorPage(
-          reply,
-          400,
-          'Relying party not allowed',
-          `${opener.reason}. The receipt can only be sent to a site this registry lists.`,
-        );
+      if (!opener.ok) return relyingPartyRefused(reply, opener.reason, 'sent to');
       const build = await ctx.catalog.currentBuild(handle);
       if (!build)
         return errorPage(reply, 404, 'Unknown circuit', `There is no circuit called "${handle}" on this registry.`);

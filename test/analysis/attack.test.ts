@@ -3,18 +3,12 @@
 // checked on these real grids against the explicit candidate list the watcher answers from.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  SIXZONE_BEARINGS,
-  SIXZONE_COLOURS,
-  solveSixzone,
-  type SixzoneChallenge,
-  type SixzoneSecret,
-} from '../../src/client/sixzone.js';
+import type { Challenge } from '../../src/client/index.js';
+import { solveSixzone, type SixzoneSecret } from '../../src/client/sixzone.js';
 import { Observer } from '../../src/analysis/observer.js';
-import type { SealRecipient } from '../../src/crypto/seal.js';
-import { call, startTestRegistry } from '../helpers/registry.js';
-import { mintSixzone, newPublisher, publish, sha256Hex } from '../proof/mint.js';
-import { candidates, type Watched } from './brute.js';
+import { call } from '../helpers/registry.js';
+import { answerBody, startPublishingRegistry, type TestRegistry } from '../proof/mint.js';
+import { candidates, colourSession, type Watched } from './brute.js';
 
 const TOKEN = 'analysis-attack-token';
 const SECRET: SixzoneSecret = {
@@ -22,34 +16,11 @@ const SECRET: SixzoneSecret = {
   mapping: { red: 'NW', orange: 'S', yellow: 'N', green: 'SE', blue: 'NE', violet: 'SW' },
 };
 
-interface Challenge {
-  nonce_uuid: string;
-  tau: string;
-  challenge: SixzoneChallenge;
-}
-
-/** What a watcher learns per symbol from a round's JSON: its zone's colour (the secret has a mapping). */
-function colourLabels(c: SixzoneChallenge): Uint8Array[] {
-  return c.rounds.map((round) => {
-    const labels = new Uint8Array(36);
-    for (const zone of round.zones)
-      for (const s of zone.symbols) labels[c.alphabet.indexOf(s)] = SIXZONE_COLOURS.indexOf(zone.colour);
-    return labels;
-  });
-}
-
 describe('observation attack against a running registry', () => {
-  let reg: Awaited<ReturnType<typeof startTestRegistry>>;
-  const publisher = newPublisher();
+  let reg: TestRegistry;
 
   before(async () => {
-    reg = await startTestRegistry({
-      circuits: { publisher_public_keys_hex: [publisher.publicHex] },
-      admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
-    });
-    const recipient = (await call<SealRecipient>(reg.url, 'GET', '/api/circuits/sealing-key')).body;
-    const r = await publish(reg.url, TOKEN, mintSixzone({ handle: 'alice', secret: SECRET, recipient, publisher }));
-    assert.equal(r.status, 201, JSON.stringify(r.body));
+    ({ reg } = await startPublishingRegistry({ token: TOKEN, circuits: { alice: SECRET } }));
   });
   after(() => reg.close());
 
@@ -59,11 +30,7 @@ describe('observation attack against a running registry', () => {
     return r.body;
   };
   const validate = (ch: Challenge, bearings: string[]) =>
-    call(reg.url, 'POST', '/api/circuits/alice/validate', {
-      kind: 'bearings',
-      nonce_uuid: ch.nonce_uuid,
-      payload: { tau: ch.tau, bearings, proof_hash: sha256Hex(`${ch.nonce_uuid}|${ch.tau}|${bearings.join(',')}`) },
-    });
+    call(reg.url, 'POST', '/api/circuits/alice/validate', answerBody(ch, bearings));
 
   it('a few watched ceremonies of a 6-symbol secret with a mapping are enough to prove as its owner', async () => {
     const observer = new Observer(6, true);
@@ -75,11 +42,9 @@ describe('observation attack against a running registry', () => {
       const ch = await challenge();
       const answers = solveSixzone(ch.challenge, SECRET);
       assert.equal((await validate(ch, answers)).status, 200);
-      observer.watch({
-        labels: colourLabels(ch.challenge),
-        answers: Uint8Array.from(answers, (b) => SIXZONE_BEARINGS.indexOf(b)),
-      });
-      watched.push({ challenge: ch.challenge, answers });
+      const seen: Watched = { challenge: ch.challenge, answers };
+      observer.watch(colourSession(seen));
+      watched.push(seen);
       list = candidates(watched, 6, true);
       assert.equal(observer.candidates(), BigInt(list.length), `after ${watched.length} ceremonies`);
     }

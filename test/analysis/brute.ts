@@ -7,10 +7,12 @@ import {
   SIXZONE_COLOURS,
   solveSixzone,
   type Bearing,
-  type Colour,
   type SixzoneChallenge,
+  type SixzoneMapping,
+  type SixzoneRound,
   type SixzoneSecret,
 } from '../../src/client/sixzone.js';
+import type { Session } from '../../src/analysis/observer.js';
 import { dealRound, toSixzoneRound } from '../../src/analysis/grid.js';
 
 export interface Watched {
@@ -29,12 +31,28 @@ export function challengeOf(seed: Uint8Array, rounds: number): SixzoneChallenge 
   };
 }
 
+/**
+ * A watched ceremony as the analyser's Observer takes it when the secret has a mapping: per round, each
+ * symbol's zone colour (all a watcher learns of it from the round's JSON), and the answers as bearing indices.
+ */
+export function colourSession(w: Watched): Session {
+  return {
+    labels: w.challenge.rounds.map((round) => {
+      const labels = new Uint8Array(w.challenge.alphabet.length);
+      for (const zone of round.zones)
+        for (const s of zone.symbols) labels[w.challenge.alphabet.indexOf(s)] = SIXZONE_COLOURS.indexOf(zone.colour);
+      return labels;
+    }),
+    answers: Uint8Array.from(w.answers, (b) => SIXZONE_BEARINGS.indexOf(b)),
+  };
+}
+
 /** All 720 colour→bearing mappings. */
-export function allMappings(): Record<Colour, Bearing>[] {
-  const out: Record<Colour, Bearing>[] = [];
+export function allMappings(): SixzoneMapping[] {
+  const out: SixzoneMapping[] = [];
   const walk = (used: Bearing[]) => {
     if (used.length === 6) {
-      out.push(Object.fromEntries(SIXZONE_COLOURS.map((c, i) => [c, used[i]!])) as Record<Colour, Bearing>);
+      out.push(Object.fromEntries(SIXZONE_COLOURS.map((c, i) => [c, used[i]!])) as SixzoneMapping);
       return;
     }
     for (const b of SIXZONE_BEARINGS) if (!used.includes(b)) walk([...used, b]);
@@ -43,11 +61,10 @@ export function allMappings(): Record<Colour, Bearing>[] {
   return out;
 }
 
-type Round = SixzoneChallenge['rounds'][number];
-const zoneIndex = new WeakMap<Round, Map<string, Round['zones'][number]>>();
+const zoneIndex = new WeakMap<SixzoneRound, Map<string, SixzoneRound['zones'][number]>>();
 
 /** The bearing `symbol` answers in one round, straight from the challenge JSON. */
-function answerOf(round: Round, symbol: string, mapping?: Record<Colour, Bearing>): Bearing {
+function answerOf(round: SixzoneRound, symbol: string, mapping?: SixzoneMapping): Bearing {
   let zones = zoneIndex.get(round);
   if (!zones) {
     zones = new Map(round.zones.flatMap((z) => z.symbols.map((s) => [s, z] as const)));

@@ -25,10 +25,24 @@ let server: Server;
 let registryUrl: string;
 
 const mintModule = join(import.meta.dirname, '..', '..', 'src', 'cli', 'circuit-mint.js');
+/** A script that runs `circuit mint` with the process arguments from `argvStart` on. */
+const mintScript = (argvStart: number) =>
+  `const m = await import(${JSON.stringify(mintModule)}); process.exitCode = await m.main(process.argv.slice(${argvStart}));\n`;
+
+/** `--sealing-key` from the key folder: the sealing key of a mint that does not fetch it with `--registry`. */
+const sealingKey = () => ['--sealing-key', join(keys, 'sealing.pub.json')];
+/** The publisher key that signs the manifest and the folder the mint writes to. */
+const signInto = (out: string) => ['--publisher-key', join(keys, 'publisher.key.json'), '--out', out];
+
+/** Writes a secret file in the test folder and returns its path. */
+function secretFile(name: string, text: string): string {
+  writeFileSync(join(dir, name), text);
+  return join(dir, name);
+}
 
 /** Runs `circuit mint` in its own process (stdin not a terminal) and returns its exit code and stdout. */
 async function runMint(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const script = `const m = await import(${JSON.stringify(mintModule)}); process.exitCode = await m.main(process.argv.slice(1));`;
+  const script = mintScript(1);
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
@@ -81,20 +95,10 @@ after(() => {
 
 describe('circuit mint', () => {
   it('mints end to end from --secret-file with a mapping: signed manifest, sealed secret, working proof', async () => {
-    const secretFile = join(dir, 'secret.txt');
-    writeFileSync(secretFile, 'zebra9\nS SW NW N NE SE\n');
     const out = join(dir, 'out1');
-    const args = ['--handle', 'alice', '--rounds', '7', '--mapping', '--sealing-key', join(keys, 'sealing.pub.json')];
     const r = await runMint([
-      ...args,
-      '--publisher-key',
-      join(keys, 'publisher.key.json'),
-      '--out',
-      out,
-      '--secret-file',
-      secretFile,
-      '--version',
-      '2.1.0',
+      ...['--handle', 'alice', '--rounds', '7', '--mapping', ...sealingKey(), ...signInto(out)],
+      ...['--secret-file', secretFile('secret.txt', 'zebra9\nS SW NW N NE SE\n'), '--version', '2.1.0'],
     ]);
     assert.equal(r.code, 0);
     const wasm = readFileSync(join(out, 'alice.wasm'));
@@ -131,41 +135,25 @@ describe('circuit mint', () => {
   });
 
   it('mints with the sealing key fetched from --registry and a JSON secret file without mapping', async () => {
-    const secretFile = join(dir, 'secret.json');
-    writeFileSync(secretFile, JSON.stringify({ symbols: 'K7Q2X9' }));
     const out = join(dir, 'out2');
+    const secret = secretFile('secret.json', JSON.stringify({ symbols: 'K7Q2X9' }));
     const r = await runMint([
       '--handle',
       'bob.reg',
       '--registry',
       registryUrl,
-      '--publisher-key',
-      join(keys, 'publisher.key.json'),
-      '--out',
-      out,
+      ...signInto(out),
       '--secret-file',
-      secretFile,
+      secret,
     ]);
     assert.equal(r.code, 0);
     await proveAndValidate(out, 'bob.reg', { symbols: 'K7Q2X9' }, 12);
   });
 
   it('refuses a secret under 6 symbols unless --allow-short-secret, which warns', async () => {
-    const secretFile = join(dir, 'short.json');
-    writeFileSync(secretFile, JSON.stringify({ symbols: 'K7Q2' }));
     const out = join(dir, 'out-short');
-    const args = [
-      '--handle',
-      'short',
-      '--sealing-key',
-      join(keys, 'sealing.pub.json'),
-      '--publisher-key',
-      join(keys, 'publisher.key.json'),
-      '--out',
-      out,
-      '--secret-file',
-      secretFile,
-    ];
+    const secret = secretFile('short.json', JSON.stringify({ symbols: 'K7Q2' }));
+    const args = ['--handle', 'short', ...sealingKey(), ...signInto(out), '--secret-file', secret];
     const refused = await runMint(args);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /4 symbols; at least 6 are required/);
@@ -181,20 +169,8 @@ describe('circuit mint', () => {
   }, async () => {
     const out = join(dir, 'tty');
     const runner = join(dir, 'run-mint.mjs');
-    writeFileSync(
-      runner,
-      `const m = await import(${JSON.stringify(mintModule)}); process.exitCode = await m.main(process.argv.slice(2));\n`,
-    );
-    const args = [
-      '--handle',
-      'tty',
-      '--sealing-key',
-      join(keys, 'sealing.pub.json'),
-      '--publisher-key',
-      join(keys, 'publisher.key.json'),
-      '--out',
-      out,
-    ];
+    writeFileSync(runner, mintScript(2));
+    const args = ['--handle', 'tty', ...sealingKey(), ...signInto(out)];
     // `script` gives the child a pseudo-terminal; each answer is sent once its prompt has appeared.
     const child = spawn('/usr/bin/script', ['-qec', [process.execPath, runner, ...args].join(' '), '/dev/null'], {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -221,29 +197,18 @@ describe('circuit mint', () => {
 
   it('refuses bad secrets, bad options and a missing terminal without writing anything', async () => {
     const out = join(dir, 'refused');
-    const common = [
-      '--sealing-key',
-      join(keys, 'sealing.pub.json'),
-      '--publisher-key',
-      join(keys, 'publisher.key.json'),
-      '--out',
-      out,
-    ];
-    const file = (name: string, text: string) => {
-      writeFileSync(join(dir, name), text);
-      return join(dir, name);
-    };
+    const common = [...sealingKey(), ...signInto(out)];
     const cases: Array<[string[], number]> = [
-      [['--handle', 'c', ...common, '--secret-file', file('s1', 'AB!D\n')], 1],
-      [['--handle', 'c', ...common, '--secret-file', file('s2', 'ABC\n')], 1],
-      [['--handle', 'c', ...common, '--secret-file', file('s3', 'ABCDEFGHIJKLM\n')], 1],
-      [['--handle', 'c', ...common, '--mapping', '--secret-file', file('s4', 'ABCD\n')], 1],
-      [['--handle', 'c', ...common, '--mapping', '--secret-file', file('s5', 'ABCD\nN N SE S SW NW\n')], 1],
-      [['--handle', 'c', ...common, '--secret-file', file('s6', 'ABCD\nN NE SE S SW NW\n')], 1],
-      [['--handle', 'Bad Handle', ...common, '--secret-file', file('s7', 'ABCD')], 2],
+      [['--handle', 'c', ...common, '--secret-file', secretFile('s1', 'AB!D\n')], 1],
+      [['--handle', 'c', ...common, '--secret-file', secretFile('s2', 'ABC\n')], 1],
+      [['--handle', 'c', ...common, '--secret-file', secretFile('s3', 'ABCDEFGHIJKLM\n')], 1],
+      [['--handle', 'c', ...common, '--mapping', '--secret-file', secretFile('s4', 'ABCD\n')], 1],
+      [['--handle', 'c', ...common, '--mapping', '--secret-file', secretFile('s5', 'ABCD\nN N SE S SW NW\n')], 1],
+      [['--handle', 'c', ...common, '--secret-file', secretFile('s6', 'ABCD\nN NE SE S SW NW\n')], 1],
+      [['--handle', 'Bad Handle', ...common, '--secret-file', secretFile('s7', 'ABCD')], 2],
       [['--handle', 'c', ...common, '--rounds', '0', '--secret-file', join(dir, 's7')], 2],
       [['--handle', 'c', ...common, '--registry', registryUrl, '--secret-file', join(dir, 's7')], 2],
-      [['--handle', 'c', ...common.slice(2), '--registry', `${registryUrl}nope`, '--secret-file', join(dir, 's7')], 1],
+      [['--handle', 'c', ...signInto(out), '--registry', `${registryUrl}nope`, '--secret-file', join(dir, 's7')], 1],
     ];
     // These fail before printing anything on stdout, so they run in this process.
     for (const [args, code] of cases) assert.equal(await mint(args), code, args.join(' '));

@@ -4,12 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { handleOf, identitySignatureValid, type GeneratedIdentity } from '../../src/client/index.js';
 import { runCli, startTestRegistry, tempDir } from '../helpers/registry.js';
-import { VECTOR } from '../directory/vector.js';
-
-const envelope = {
-  pepper_hex: VECTOR.pepperHex,
-  keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }],
-};
+import { VECTOR, VECTOR_ENVELOPE_CONFIG as envelope } from '../directory/vector.js';
 
 /** Runs `f` with ENIGMA_REGISTRY_PEPPER_HEX set (or unset) in the environment the CLI inherits. */
 async function withPepperEnv<T>(value: string | undefined, f: () => Promise<T>): Promise<T> {

@@ -11,12 +11,8 @@ import {
 } from '../../src/client/index.js';
 import { identityFor } from '../helpers/directory-client.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
-import { VECTOR } from '../directory/vector.js';
+import { VECTOR, VECTOR_ENVELOPE_CONFIG as envelope } from '../directory/vector.js';
 
-const envelope = {
-  pepper_hex: VECTOR.pepperHex,
-  keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }],
-};
 const isCode = (code: string, status?: number) => (e: unknown) =>
   e instanceof RegistryError && e.code === code && (status === undefined || e.status === status);
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { EventEmitter, once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -123,13 +124,15 @@ describe('SDK retry policy', () => {
   let server: Server;
   let base: string;
   const hits: string[] = [];
+  /** Emits `answered` each time a 503 has been sent in full. */
+  const server503 = new EventEmitter();
   before(async () => {
     // Always 503 with the registry's error shape: counts how often each call is sent.
     server = createServer((req, res) => {
       hits.push(`${req.method} ${req.url}`);
       res
         .writeHead(503, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'down' } }));
+        .end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'down' } }), () => server503.emit('answered'));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -177,9 +180,12 @@ describe('SDK retry policy', () => {
   test('an abort stops the back-off and rejects with the abort reason', async () => {
     const c = new ProofClient({ baseUrl: base, retries: 5, backoffMs: 10_000 });
     const ac = new AbortController();
-    setTimeout(() => ac.abort(new Error('user gave up')), 50);
+    hits.length = 0;
+    // Aborted once the first attempt has had its 503: the client is then in its 10 s back-off.
+    void once(server503, 'answered').then(() => ac.abort(new Error('user gave up')));
     const t = Date.now();
     await assert.rejects(c.challenge('h', { signal: ac.signal }), /user gave up/);
     assert.ok(Date.now() - t < 2000);
+    assert.deepEqual(hits, ['POST /api/circuits/h/challenge'], 'no retry after the abort');
   });
 });

@@ -3,13 +3,12 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { call, startTestRegistry } from '../helpers/registry.js';
 import { identityFor, requester, sealTo } from '../helpers/directory-client.js';
-import { VECTOR, vectorEnvelope } from './vector.js';
-
-const envelope = {
-  pepper_hex: VECTOR.pepperHex,
-  keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }],
-};
-const serverKey = { kid_hex: VECTOR.kidHex, x25519_public_key_hex: VECTOR.serverPublicHex };
+import {
+  VECTOR,
+  VECTOR_ENVELOPE_CONFIG as envelope,
+  VECTOR_SERVER_KEY as serverKey,
+  vectorEnvelope,
+} from './vector.js';
 
 describe('node directory over HTTP', () => {
   let reg: Awaited<ReturnType<typeof startTestRegistry>>;
@@ -80,50 +79,19 @@ describe('node directory over HTTP', () => {
       await bad({ handle: carol.user_id, envelope: { ...env, ciphertext: flipped.toString('base64') } }),
       /decryption/,
     );
-    assert.match(
-      await bad({
-        handle: carol.user_id,
-        envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, { ...carol, extra: 1 }),
-      }),
-      /identity/,
-    );
-    assert.match(
-      await bad({
-        handle: carol.user_id,
-        envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, { ...carol, signature: [] }),
-      }),
-      /identity/,
-    );
-    assert.match(
-      await bad({
-        handle: carol.user_id,
-        envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, { ...carol, created_at_ms: 0 }),
-      }),
-      /identity/,
-    );
-    assert.match(
-      await bad({
-        handle: carol.user_id,
-        envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, { ...carol, username_hint: 'a\u0007b' }),
-      }),
-      /control/,
-    );
-    assert.match(
-      await bad({
-        handle: carol.user_id,
-        envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, { ...carol, username_hint: 'é'.repeat(33) }),
-      }),
-      /64 bytes/,
-    );
-    assert.match(
-      await bad({ handle: carol.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, 'not json') }),
-      /identity/,
-    );
-    const dave = identityFor('dave');
-    assert.match(
-      await bad({ handle: carol.user_id, envelope: sealTo(serverKey, VECTOR.pepperHex, carol.user_id, dave) }),
-      /does not match/,
-    );
+    // Well sealed to the registry, but what is sealed is not carol's well-formed identity.
+    for (const [identity, why] of [
+      [{ ...carol, extra: 1 }, /identity/],
+      [{ ...carol, signature: [] }, /identity/],
+      [{ ...carol, created_at_ms: 0 }, /identity/],
+      [{ ...carol, username_hint: 'a\u0007b' }, /control/],
+      [{ ...carol, username_hint: 'é'.repeat(33) }, /64 bytes/],
+      ['not json', /identity/],
+      [identityFor('dave'), /does not match/],
+    ] as const) {
+      const envelope = sealTo(serverKey, VECTOR.pepperHex, carol.user_id, identity);
+      assert.match(await bad({ handle: carol.user_id, envelope }), why, JSON.stringify(identity));
+    }
     await bad({ handle: carol.user_id, envelope: env, extra: true });
     await bad({ handle: carol.user_id, envelope: { ...env, more: 1 } });
     // None of the failures stored anything: carol is still free.
@@ -308,32 +276,16 @@ describe('envelope key rotation', () => {
       assert.equal((await call(reg.url, 'GET', '/envelope_pubkey')).body.kid_hex, '2222222222222222');
 
       const [expired, active, old] = pubs;
-      const a = identityFor('rot-a');
       const b = identityFor('rot-b');
-      const c = identityFor('rot-c');
-      assert.equal(
-        (
-          await call(reg.url, 'POST', '/register', {
-            handle: a.user_id,
-            envelope: sealTo(active!, VECTOR.pepperHex, a.user_id, a),
-          })
-        ).status,
-        200,
-      );
-      assert.equal(
-        (
-          await call(reg.url, 'POST', '/register', {
-            handle: b.user_id,
-            envelope: sealTo(old!, VECTOR.pepperHex, b.user_id, b),
-          })
-        ).status,
-        200,
-        'inactive but unexpired key still opens',
-      );
-      const refused = await call(reg.url, 'POST', '/register', {
-        handle: c.user_id,
-        envelope: sealTo(expired!, VECTOR.pepperHex, c.user_id, c),
-      });
+      /** Registers `person` with its identity sealed to `key`. */
+      const register = (person: ReturnType<typeof identityFor>, key: (typeof pubs)[number] | undefined) =>
+        call(reg.url, 'POST', '/register', {
+          handle: person.user_id,
+          envelope: sealTo(key!, VECTOR.pepperHex, person.user_id, person),
+        });
+      assert.equal((await register(identityFor('rot-a'), active)).status, 200);
+      assert.equal((await register(b, old)).status, 200, 'inactive but unexpired key still opens');
+      const refused = await register(identityFor('rot-c'), expired);
       assert.equal(refused.status, 400);
       assert.match(refused.body.error.message, /envelope key/);
 

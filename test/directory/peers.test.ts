@@ -9,13 +9,8 @@ import { clientOf } from '../../src/directory/service.js';
 import { call, spawnCli, startTestRegistry, tempDir } from '../helpers/registry.js';
 import { identityFor, requester, sealTo } from '../helpers/directory-client.js';
 import { makePki } from '../helpers/pki.js';
-import { VECTOR } from './vector.js';
+import { VECTOR, VECTOR_ENVELOPE_CONFIG as envelope, VECTOR_SERVER_KEY as serverKey } from './vector.js';
 
-const envelope = {
-  pepper_hex: VECTOR.pepperHex,
-  keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }],
-};
-const serverKey = { kid_hex: VECTOR.kidHex, x25519_public_key_hex: VECTOR.serverPublicHex };
 const TOKEN = 'peer-registry-token';
 const TOKEN_SHA256 = createHash('sha256').update(TOKEN).digest('hex');
 

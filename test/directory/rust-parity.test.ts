@@ -5,13 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { PublicIdentity } from '../../src/client/wire-identity.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
 import { identityFor, requester, sealTo } from '../helpers/directory-client.js';
-import { VECTOR } from './vector.js';
-
-const envelope = {
-  pepper_hex: VECTOR.pepperHex,
-  keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }],
-};
-const serverKey = { kid_hex: VECTOR.kidHex, x25519_public_key_hex: VECTOR.serverPublicHex };
+import { VECTOR, VECTOR_ENVELOPE_CONFIG as envelope, VECTOR_SERVER_KEY as serverKey } from './vector.js';
 
 type Registry = Awaited<ReturnType<typeof startTestRegistry>>;
 const register = (url: string, identity: object & { user_id: string }) =>

@@ -22,6 +22,14 @@ export const VECTOR = {
   ciphertextLength: 217,
 };
 
+/** The `[envelope]` config section that makes a test registry the vector's server. */
+export const VECTOR_ENVELOPE_CONFIG = {
+  pepper_hex: VECTOR.pepperHex,
+  keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }],
+};
+/** That server's public key, as `GET /envelope_pubkey` gives it: what clients seal to. */
+export const VECTOR_SERVER_KEY = { kid_hex: VECTOR.kidHex, x25519_public_key_hex: VECTOR.serverPublicHex };
+
 /** The vector's envelope, sealed exactly as the messenger daemon would send it. */
 export function vectorEnvelope(): EnvelopeWire {
   return sealEnvelope({

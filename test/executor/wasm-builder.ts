@@ -25,6 +25,8 @@ export const op = {
   i32Eqz: 0x45,
   i32Eq: 0x46,
   i32Ne: 0x47,
+  i32Add: 0x6a,
+  i32Mul: 0x6c,
   void: 0x40,
 } as const;
 
@@ -53,6 +55,13 @@ export const poke = (addr: number, value: number[] | number) => [
   ...store,
 ];
 export const peek = (addr: number) => [...c(addr), ...load];
+/** `call fn` with i32 constants as its arguments; `callDrop` drops the result. */
+export const call = (fn: number, ...args: number[]) => [...args.flatMap(c), op.call, fn];
+export const callDrop = (fn: number, ...args: number[]) => [...call(fn, ...args), op.drop];
+/** `memory.grow(pages) == -1`: 1 when the memory could not grow by `pages`. */
+export const growFails = (pages: number) => [...c(pages), op.memoryGrow, 0, ...c(-1), op.i32Eq];
+/** The magic number and version that start every module. */
+export const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
 const str = (s: string) => {
   const b = [...new TextEncoder().encode(s)];
@@ -66,8 +75,11 @@ export interface ModuleSpec {
   imports?: Array<[string, string, number, boolean]>;
   /** Body of `_start` (no params, no results), without the final `end`. */
   start: number[];
-  /** The one memory: defined unless `import` names where it is imported from; exported unless `exported` is false. */
-  memory?: { min: number; max?: number; import?: [string, string]; exported?: boolean };
+  /**
+   * The one memory: defined unless `import` names where it is imported from; exported unless `exported` is
+   * false; `null` for a module without memory.
+   */
+  memory?: { min: number; max?: number; import?: [string, string]; exported?: boolean } | null;
 }
 
 /** Builds a WASI command module: the imports, one memory (exported), and `_start`. */
@@ -80,36 +92,29 @@ export function wasmModule(spec: ModuleSpec): Uint8Array {
   ]);
   types.push([0x60, 0, 0]);
   const startType = types.length - 1;
-  const mem = spec.memory ?? { min: 1 };
-  const limits = mem.max === undefined ? [0, ...uleb(mem.min)] : [1, ...uleb(mem.min), ...uleb(mem.max)];
+  const mem = spec.memory === undefined ? { min: 1 } : spec.memory;
+  const limits = !mem ? [] : mem.max === undefined ? [0, ...uleb(mem.min)] : [1, ...uleb(mem.min), ...uleb(mem.max)];
   const importEntries = imports.map(([m, n], i) => [...str(m), ...str(n), 0x00, ...uleb(i)]);
-  if (mem.import) importEntries.push([...str(mem.import[0]), ...str(mem.import[1]), 0x02, ...limits]);
+  if (mem?.import) importEntries.push([...str(mem.import[0]), ...str(mem.import[1]), 0x02, ...limits]);
   const exports = [[...str('_start'), 0x00, ...uleb(imports.length)]];
-  if (mem.exported !== false) exports.unshift([...str('memory'), 0x02, 0]);
+  if (mem && mem.exported !== false) exports.unshift([...str('memory'), 0x02, 0]);
   const body = [0, ...spec.start, op.end]; // no locals
   const bytes = [
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
+    ...HEADER,
     ...section(1, vec(types)),
     ...section(2, importEntries.length ? vec(importEntries) : []),
     ...section(3, vec([uleb(startType)])),
-    ...section(5, mem.import ? [] : vec([limits])),
+    ...section(5, !mem || mem.import ? [] : vec([limits])),
     ...section(7, vec(exports)),
     ...section(10, vec([[...uleb(body.length), ...body]])),
   ];
   return new Uint8Array(bytes);
 }
 
-const W = 'wasi_snapshot_preview1';
-const FD_READ: [string, string, number, boolean] = [W, 'fd_read', 4, true];
-const FD_WRITE: [string, string, number, boolean] = [W, 'fd_write', 4, true];
-const PROC_EXIT: [string, string, number, boolean] = [W, 'proc_exit', 1, false];
+export const W = 'wasi_snapshot_preview1';
+export const FD_READ: [string, string, number, boolean] = [W, 'fd_read', 4, true];
+export const FD_WRITE: [string, string, number, boolean] = [W, 'fd_write', 4, true];
+export const PROC_EXIT: [string, string, number, boolean] = [W, 'proc_exit', 1, false];
 
 /** Copies stdin to stdout (4 KiB at a time), then exits with `exitCode`. Memory: iovec at 0, buffer at 16. */
 export function echoModule(exitCode: number): Uint8Array {
@@ -122,33 +127,19 @@ export function echoModule(exitCode: number): Uint8Array {
       op.void,
       op.loop,
       op.void,
-      ...c(0),
-      ...c(0),
-      ...c(1),
-      ...c(8),
-      op.call,
-      0,
-      op.drop, // fd_read(0, iov, 1, &nread)
+      ...callDrop(0, 0, 0, 1, 8), // fd_read(0, iov, 1, &nread)
       ...peek(8),
       op.i32Eqz,
       op.brIf,
       1, // EOF: leave the block
       ...poke(8192, 16),
       ...poke(8196, peek(8)),
-      ...c(1),
-      ...c(8192),
-      ...c(1),
-      ...c(8200),
-      op.call,
-      1,
-      op.drop, // fd_write(1, out iov, 1, &nwritten)
+      ...callDrop(1, 1, 8192, 1, 8200), // fd_write(1, out iov, 1, &nwritten)
       op.br,
       0,
       op.end,
       op.end,
-      ...c(exitCode),
-      op.call,
-      2,
+      ...call(2, exitCode),
     ],
   });
 }
@@ -158,25 +149,11 @@ export function argvModule(): Uint8Array {
   return wasmModule({
     imports: [[W, 'args_sizes_get', 2, true], [W, 'args_get', 2, true], FD_WRITE],
     start: [
-      ...c(0),
-      ...c(4),
-      op.call,
-      0,
-      op.drop,
-      ...c(64),
-      ...c(1024),
-      op.call,
-      1,
-      op.drop,
+      ...callDrop(0, 0, 4), // args_sizes_get(&argc, &size)
+      ...callDrop(1, 64, 1024), // args_get(argv at 64, buffer at 1024)
       ...poke(8192, 1024),
       ...poke(8196, peek(4)),
-      ...c(1),
-      ...c(8192),
-      ...c(1),
-      ...c(8200),
-      op.call,
-      2,
-      op.drop,
+      ...callDrop(2, 1, 8192, 1, 8200), // fd_write(1, iov, 1, &nwritten)
     ],
   });
 }
@@ -194,13 +171,7 @@ export const floodModule = () =>
       ...poke(4, 65536),
       op.loop,
       op.void,
-      ...c(1),
-      ...c(0),
-      ...c(1),
-      ...c(8),
-      op.call,
-      0,
-      op.drop,
+      ...callDrop(0, 1, 0, 1, 8), // fd_write(1, iov, 1, &nwritten)
       op.br,
       0,
       op.end,
@@ -215,11 +186,8 @@ export const growBombModule = () =>
       op.void,
       op.loop,
       op.void,
-      ...c(16),
-      op.memoryGrow,
-      0,
-      ...c(-1),
-      op.i32Ne,
+      ...growFails(16),
+      op.i32Eqz,
       op.brIf,
       0,
       op.end,
@@ -242,19 +210,12 @@ export const probeModule = () =>
   wasmModule({
     imports: [[W, 'fd_prestat_get', 2, true], [W, 'environ_sizes_get', 2, true], PROC_EXIT],
     start: [
-      ...c(16),
-      ...c(8),
-      op.call,
-      1,
-      op.drop, // environ_sizes_get(&count at 16, &size at 8)
-      ...c(3),
-      ...c(32),
-      op.call,
-      0, // fd_prestat_get(3, &prestat at 32) -> errno on the stack
+      ...callDrop(1, 16, 8), // environ_sizes_get(&count at 16, &size at 8)
+      ...call(0, 3, 32), // fd_prestat_get(3, &prestat at 32) -> errno on the stack
       ...peek(16),
       ...c(100),
-      0x6c /* i32.mul */,
-      0x6a /* i32.add */,
+      op.i32Mul,
+      op.i32Add,
       op.call,
       2,
     ],

@@ -8,12 +8,24 @@ import { Executor, checkWasmModule } from '../../src/executor/index.js';
 import { wasmSections } from '../../src/executor/wasm-binary.js';
 import { importMemory } from '../../src/executor/wasm-module.js';
 import { artifact, config } from './helpers.js';
-import { c, echoModule, op, peek, poke, store, wasmModule } from './wasm-builder.js';
+import {
+  FD_READ,
+  FD_WRITE,
+  HEADER,
+  PROC_EXIT,
+  W,
+  c,
+  call,
+  callDrop,
+  echoModule,
+  growFails,
+  op,
+  peek,
+  poke,
+  store,
+  wasmModule,
+} from './wasm-builder.js';
 
-const W = 'wasi_snapshot_preview1';
-const FD_READ: [string, string, number, boolean] = [W, 'fd_read', 4, true];
-const FD_WRITE: [string, string, number, boolean] = [W, 'fd_write', 4, true];
-const PROC_EXIT: [string, string, number, boolean] = [W, 'proc_exit', 1, false];
 const PAGE = 65536;
 const SANDBOX_MEMORY = { module: 'sandbox', name: 'memory', kind: 'memory' };
 
@@ -41,20 +53,8 @@ const vaultModule = () =>
     start: [
       ...poke(0, VAULT),
       ...poke(4, 64),
-      ...c(0),
-      ...c(0),
-      ...c(1),
-      ...c(8),
-      op.call,
-      0,
-      op.drop, // fd_read(0, iov, 1, &nread)
-      ...c(1),
-      ...c(0),
-      ...c(1),
-      ...c(12),
-      op.call,
-      1,
-      op.drop, // fd_write(1, iov, 1, &nwritten)
+      ...callDrop(0, 0, 0, 1, 8), // fd_read(0, iov, 1, &nread)
+      ...callDrop(1, 1, 0, 1, 12), // fd_write(1, iov, 1, &nwritten)
     ],
   });
 
@@ -70,13 +70,7 @@ const sizeModule = () =>
       ...store,
       ...poke(8, 16),
       ...poke(12, 1),
-      ...c(0),
-      ...c(8),
-      ...c(1),
-      ...c(20),
-      op.call,
-      0,
-      op.drop, // fd_read(0, iov, 1, &nread)
+      ...callDrop(0, 0, 8, 1, 20), // fd_read(0, iov, 1, &nread)
       ...peek(20),
       op.if,
       op.void,
@@ -96,60 +90,11 @@ const growProbe = (pages: number, memory: { min: number; max?: number }) =>
   wasmModule({
     imports: [PROC_EXIT],
     memory,
-    start: [
-      ...c(pages),
-      op.memoryGrow,
-      0,
-      ...c(-1),
-      0x46 /* i32.eq */,
-      ...c(1),
-      op.memoryGrow,
-      0,
-      ...c(-1),
-      0x46,
-      ...c(2),
-      0x6c /* i32.mul */,
-      0x6a /* i32.add */,
-      op.call,
-      0,
-    ],
+    start: [...growFails(pages), ...growFails(1), ...c(2), op.i32Mul, op.i32Add, op.call, 0],
   });
 
-/** Header, one function type, `_start` exported, no memory and no imports. */
-const noMemoryModule = () =>
-  new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    1,
-    4,
-    1,
-    0x60,
-    0,
-    0,
-    3,
-    2,
-    1,
-    0,
-    7,
-    10,
-    1,
-    6,
-    ...new TextEncoder().encode('_start'),
-    0,
-    0,
-    10,
-    4,
-    1,
-    2,
-    0,
-    op.end,
-  ]);
+/** One function type, `_start` exported, no memory and no imports. */
+const noMemoryModule = () => wasmModule({ start: [], memory: null });
 
 /** A custom section (id 0) after the header and after every section. */
 function withCustomSections(bytes: Uint8Array): Uint8Array {
@@ -210,7 +155,7 @@ test('modules with and without an import section run; one that does not export i
   const random = wasmModule({
     imports: [[W, 'random_get', 2, true], PROC_EXIT],
     memory: { min: 1, exported: false },
-    start: [...c(16), ...c(8), op.call, 0, op.call, 1],
+    start: [...call(0, 16, 8), op.call, 1],
   });
   assert.equal((await runCounted(random, '')).exit_code, 0);
 });
@@ -262,7 +207,7 @@ test('importMemory: re-encodes a growing import count and section size; a module
   );
   assert.equal(imports.length, 128);
   assert.deepEqual(imports.at(-1), SANDBOX_MEMORY);
-  const memoryOnly = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 5, 3, 1, 0, 2]);
+  const memoryOnly = new Uint8Array([...HEADER, 5, 3, 1, 0, 2]);
   const run = importMemory(memoryOnly, 128);
   assert.deepEqual(run.memory, { min_pages: 2, max_pages: 128 });
   assert.deepEqual(WebAssembly.Module.imports(new WebAssembly.Module(run.bytes as Uint8Array<ArrayBuffer>)), [

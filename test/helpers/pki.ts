@@ -5,39 +5,24 @@ import { join } from 'node:path';
 /** A throwaway CA with `server` and `client` certificates for 127.0.0.1 in `dir` (ca.pem, server.pem/.key, client.pem/.key). */
 export function makePki(dir: string): void {
   const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  openssl([
-    'req',
-    '-x509',
+  /** `openssl req` options: a new unencrypted P-256 key into `key`, the request (or certificate) for /CN=`cn` into `out`. */
+  const newP256 = (key: string, out: string, cn: string) => [
     '-newkey',
     'ec',
     '-pkeyopt',
     'ec_paramgen_curve:P-256',
     '-nodes',
     '-keyout',
-    'ca.key',
+    key,
     '-out',
-    'ca.pem',
-    '-days',
-    '2',
+    out,
     '-subj',
-    '/CN=test-ca',
-  ]);
+    `/CN=${cn}`,
+  ];
+  openssl(['req', '-x509', ...newP256('ca.key', 'ca.pem', 'test-ca'), '-days', '2']);
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
   for (const name of ['server', 'client']) {
-    openssl([
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      `/CN=${name}`,
-    ]);
+    openssl(['req', ...newP256(`${name}.key`, `${name}.csr`, name)]);
     openssl([
       'x509',
       '-req',

@@ -3,19 +3,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
-import type { SealRecipient } from '../../src/crypto/seal.js';
+import type { Challenge } from '../../src/client/index.js';
+import { solveSixzone, type SixzoneSecret } from '../../src/client/sixzone.js';
 import { ManualClock } from '../helpers/clock.js';
-import { call, spawnCli, startTestRegistry, tempDir, type SpawnedRegistry } from '../helpers/registry.js';
+import { call, spawnCli, tempDir, type SpawnedRegistry } from '../helpers/registry.js';
 import {
   adminHeaders,
   answerBody,
-  mintSixzone,
-  newPublisher,
-  publish,
+  roomyProofLimits,
   sha256Hex,
+  startPublishingRegistry,
   wrongBearings,
   type Minted,
+  type TestRegistry,
 } from './mint.js';
 
 const TOKEN = 'admin-token-for-tests';
@@ -23,26 +23,16 @@ const SECRET: SixzoneSecret = {
   symbols: 'K7Q2',
   mapping: { red: 'S', orange: 'SW', yellow: 'NW', green: 'N', blue: 'NE', violet: 'SE' },
 };
-const publisher = newPublisher();
-
-interface Challenge {
-  nonce_uuid: string;
-  tau: string;
-  expires_at: string;
-  circuit: { handle: string; build_id: string; sha256: string };
-  challenge: SixzoneChallenge;
-}
 
 const answer = answerBody;
 const wrong = (ch: Challenge) => wrongBearings(ch.challenge, SECRET);
 
 describe('proof flow over HTTP with the real sixzone circuit', () => {
-  let reg: Awaited<ReturnType<typeof startTestRegistry>>;
+  let reg: TestRegistry;
   let base: string;
   let ledger: SpawnedRegistry;
   const ledgerDir = tempDir();
-  let recipient: SealRecipient;
-  const minted: Record<string, Minted> = {};
+  let minted: Record<string, Minted>;
 
   const challenge = async (handle: string, headers: Record<string, string> = {}) => {
     const r = await call<Challenge>(base, 'POST', `/api/circuits/${handle}/challenge`, {}, headers);
@@ -59,30 +49,16 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
       `state_dir = "${ledgerDir.path}"\n[storage]\nkind = "memory"\n[ledger]\naddress = "127.0.0.1:0"\n[log]\nlevel = "silent"\n`,
     );
     ledger = await spawnCli(['ledger', '--config', cfg]);
-    reg = await startTestRegistry({
-      circuits: { publisher_public_keys_hex: [publisher.publicHex] },
-      admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
-      ledger: { allowed_urls: [ledger.url] },
-      proof: {
-        lockout_after: 3,
-        lockout_seconds: 60,
-        guesses_per_hour: 90,
-        pow_free_failures: 3,
-        challenge_rps: 1000,
-        validate_rps: 1000,
-        cli_rps: 1000,
-        handle_rps: 1000,
-        burst: 1000,
+    ({ reg, minted } = await startPublishingRegistry({
+      token: TOKEN,
+      config: {
+        ledger: { allowed_urls: [ledger.url] },
+        proof: roomyProofLimits(3),
+        http: { max_connections_per_ip: 128 }, // the race test opens 100 connections from one address
       },
-      http: { max_connections_per_ip: 128 }, // the race test opens 100 connections from one address
-    });
+      circuits: { alice: SECRET, carol: SECRET, dave: SECRET, erin: SECRET },
+    }));
     base = reg.url;
-    recipient = (await call<SealRecipient>(base, 'GET', '/api/circuits/sealing-key')).body;
-    for (const handle of ['alice', 'carol', 'dave', 'erin']) {
-      minted[handle] = mintSixzone({ handle, secret: SECRET, recipient, publisher });
-      const r = await publish(base, TOKEN, minted[handle]!);
-      assert.equal(r.status, 201, JSON.stringify(r.body));
-    }
   });
   after(async () => {
     await reg.close();
@@ -312,21 +288,13 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
 describe('nonce expiry and per-IP budgets', () => {
   test('a challenge answered after its TTL is 410 EXPIRED; challenges beyond the per-IP budget are 429', async () => {
     const clock = new ManualClock();
-    const reg = await startTestRegistry(
-      {
-        circuits: { publisher_public_keys_hex: [publisher.publicHex] },
-        admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
-        ledger: { ttl_seconds: 1 },
-        proof: { challenge_rps: 0.01, burst: 2 },
-      },
-      { clock },
-    );
+    const { reg } = await startPublishingRegistry({
+      token: TOKEN,
+      config: { ledger: { ttl_seconds: 1 }, proof: { challenge_rps: 0.01, burst: 2 } },
+      clock,
+      circuits: { alice: SECRET },
+    });
     try {
-      const recipient = (await call<SealRecipient>(reg.url, 'GET', '/api/circuits/sealing-key')).body;
-      assert.equal(
-        (await publish(reg.url, TOKEN, mintSixzone({ handle: 'alice', secret: SECRET, recipient, publisher }))).status,
-        201,
-      );
       const ch = (await call<Challenge>(reg.url, 'POST', '/api/circuits/alice/challenge', {})).body;
       clock.advance(1000);
       const r = await call(

@@ -3,18 +3,17 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ProofClient, type Challenge } from '../../src/client/index.js';
 import { SIXZONE_ALPHABET, solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
-import type { SealRecipient } from '../../src/crypto/seal.js';
 import { powSolves, solvePow } from '../../src/guard/pow.js';
 import { sixzoneBytes, wasmArtifact } from '../circuits/sixzone-artifact.js';
 import { directRunner } from '../circuits/wasi-direct.js';
-import { call, startTestRegistry } from '../helpers/registry.js';
-import { answerBody, mintSixzone, newPublisher, publish, sha256Hex, wrongBearings } from './mint.js';
+import { ManualClock } from '../helpers/clock.js';
+import { call } from '../helpers/registry.js';
+import { answerBody, startPublishingRegistry, wrongBearings, type TestRegistry } from './mint.js';
 
 // Issue 12 §5: online guessing is bounded per handle, and a stranger's wrong answers never lock the owner out.
 
 const TOKEN = 'admin-token-for-tests';
 const SECRET: SixzoneSecret = { symbols: 'K7Q2ZX' };
-const publisher = newPublisher();
 const HOUR = 3_600_000;
 const LIMITS = {
   lockout_after: 3,
@@ -26,23 +25,19 @@ const LIMITS = {
 };
 
 describe('guessing budget and lockout (clients told apart by X-Forwarded-For from a trusted proxy)', () => {
-  let reg: Awaited<ReturnType<typeof startTestRegistry>>;
+  let reg: TestRegistry;
   let base: string;
+  /** The registry's time: it stands still unless a test moves it (the flood test walks it through hours). */
+  const clock = new ManualClock();
 
   before(async () => {
-    reg = await startTestRegistry({
-      trusted_proxies: ['127.0.0.1'],
-      circuits: { publisher_public_keys_hex: [publisher.publicHex] },
-      admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
-      rate_limit: { enabled: false },
-      proof: LIMITS,
-    });
+    ({ reg } = await startPublishingRegistry({
+      token: TOKEN,
+      config: { trusted_proxies: ['127.0.0.1'], rate_limit: { enabled: false }, proof: LIMITS },
+      clock,
+      circuits: { flood: SECRET, single: SECRET, burst: SECRET },
+    }));
     base = reg.url;
-    const recipient = (await call<SealRecipient>(base, 'GET', '/api/circuits/sealing-key')).body;
-    for (const handle of ['flood', 'single', 'burst']) {
-      const r = await publish(base, TOKEN, mintSixzone({ handle, secret: SECRET, recipient, publisher }));
-      assert.equal(r.status, 201, JSON.stringify(r.body));
-    }
   });
   after(() => reg.close());
 
@@ -77,7 +72,6 @@ describe('guessing budget and lockout (clients told apart by X-Forwarded-For fro
   }
 
   test('a flood of wrong answers from many addresses gets at most the documented number of guesses; the owner still proves meanwhile', async (t) => {
-    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
     const attackers = Array.from({ length: 10 }, (_, i) => `203.0.113.${i + 1}`);
     const hours = 3;
     const stepMs = 5 * 60_000;
@@ -97,7 +91,7 @@ describe('guessing budget and lockout (clients told apart by X-Forwarded-For fro
         assert.equal(ok.validated, true);
         ownerProved++;
       }
-      t.mock.timers.tick(stepMs);
+      clock.advance(stepMs);
     }
     assert.equal(ownerProved, hours);
     // README "Guessing budget": in any T hours at most guesses_per_hour·(T+1) + A·(3600·T/lockout_seconds + 1).

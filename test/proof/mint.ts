@@ -1,13 +1,16 @@
 // Mints the real sixzone circuit for a test person, as `circuit mint` does, and publishes it over HTTP.
+import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { Manifest } from '../../src/circuits/manifest.js';
+import type { Clock } from '../../src/config/clock.js';
+import type { ConfigInput } from '../../src/config/schema.js';
 import { mintSixzone as mint } from '../../src/circuits/mint.js';
 import { SIXZONE_BEARINGS, solveSixzone, type SixzoneChallenge, type SixzoneSecret } from '../../src/client/sixzone.js';
 import { bytesToHex, toBase64 } from '../../src/crypto/encoding.js';
 import type { SealRecipient } from '../../src/crypto/seal.js';
 import { sixzoneBytes } from '../circuits/sixzone-artifact.js';
-import { call } from '../helpers/registry.js';
+import { call, startTestRegistry } from '../helpers/registry.js';
 
 export interface Publisher {
   seed: Uint8Array;
@@ -63,4 +66,73 @@ export function answerBody(ch: { nonce_uuid: string; tau: string }, bearings: st
 export function wrongBearings(challenge: SixzoneChallenge, secret: SixzoneSecret): string[] {
   const right = solveSixzone(challenge, secret);
   return [SIXZONE_BEARINGS.find((b) => b !== right[0])!, ...right.slice(1)];
+}
+
+/**
+ * `[proof]` limits that stay out of a flow test's way: rates far above what a test sends, no proof of work
+ * for the first 3 failures, a lockout after `lockoutAfter` failures.
+ */
+export const roomyProofLimits = (lockoutAfter: number) => ({
+  lockout_after: lockoutAfter,
+  lockout_seconds: 60,
+  guesses_per_hour: 90,
+  pow_free_failures: 3,
+  challenge_rps: 1000,
+  validate_rps: 1000,
+  cli_rps: 1000,
+  handle_rps: 1000,
+  burst: 1000,
+});
+
+export type TestRegistry = Awaited<ReturnType<typeof startTestRegistry>>;
+
+export interface PublishingRegistry {
+  reg: TestRegistry;
+  publisher: Publisher;
+  /** The sealing key the registry serves: minted secrets are sealed to it. */
+  recipient: SealRecipient;
+  /** What was minted and published, by handle. */
+  minted: Record<string, Minted>;
+  /** Mints `handle`'s sixzone circuit and publishes it; anything but 201 fails the test. */
+  publishCircuit(handle: string, secret: SixzoneSecret, rounds?: number): Promise<Minted>;
+}
+
+/**
+ * A test registry that accepts circuits signed by `publisher` (a new one unless given) and published with the
+ * admin `token`, with `config` on top, and the circuit of every handle in `circuits` published.
+ */
+export async function startPublishingRegistry(o: {
+  token: string;
+  publisher?: Publisher;
+  config?: ConfigInput & Record<string, unknown>;
+  clock?: Clock;
+  circuits?: Record<string, SixzoneSecret>;
+  rounds?: number;
+}): Promise<PublishingRegistry> {
+  const publisher = o.publisher ?? newPublisher();
+  const config = o.config ?? {};
+  const reg = await startTestRegistry(
+    {
+      ...config,
+      circuits: { ...config.circuits, publisher_public_keys_hex: [publisher.publicHex] },
+      admin: { token_sha256_hex: [sha256Hex(o.token)] },
+    },
+    o.clock ? { clock: o.clock } : {},
+  );
+  try {
+    const recipient = (await call<SealRecipient>(reg.url, 'GET', '/api/circuits/sealing-key')).body;
+    const minted: Record<string, Minted> = {};
+    const publishCircuit = async (handle: string, secret: SixzoneSecret, rounds = o.rounds) => {
+      const m = mintSixzone({ handle, secret, recipient, publisher, rounds });
+      const r = await publish(reg.url, o.token, m);
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      minted[handle] = m;
+      return m;
+    };
+    for (const [handle, secret] of Object.entries(o.circuits ?? {})) await publishCircuit(handle, secret);
+    return { reg, publisher, recipient, minted, publishCircuit };
+  } catch (e) {
+    await reg.close();
+    throw e;
+  }
 }

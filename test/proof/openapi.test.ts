@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import type { SealRecipient } from '../../src/crypto/seal.js';
-import { call, startTestRegistry } from '../helpers/registry.js';
-import { mintSixzone, newPublisher, publish, sha256Hex } from './mint.js';
+import { call } from '../helpers/registry.js';
+import { startPublishingRegistry, type TestRegistry } from './mint.js';
 
 const TOKEN = 'openapi-test-token';
 
@@ -33,25 +32,10 @@ function servedRoutes(tree: string): string[] {
 }
 
 describe('OpenAPI document at /api/swagger', () => {
-  let reg: Awaited<ReturnType<typeof startTestRegistry>>;
-  const publisher = newPublisher();
+  let reg: TestRegistry;
 
   before(async () => {
-    reg = await startTestRegistry({
-      circuits: { publisher_public_keys_hex: [publisher.publicHex] },
-      admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
-    });
-    const recipient = (await call<SealRecipient>(reg.url, 'GET', '/api/circuits/sealing-key')).body;
-    assert.equal(
-      (
-        await publish(
-          reg.url,
-          TOKEN,
-          mintSixzone({ handle: 'alice', secret: { symbols: 'ABCD' }, recipient, publisher }),
-        )
-      ).status,
-      201,
-    );
+    ({ reg } = await startPublishingRegistry({ token: TOKEN, circuits: { alice: { symbols: 'ABCD' } } }));
   });
   after(() => reg.close());
 

@@ -21,25 +21,33 @@ const key = (kid: string, seedByte: string, active: boolean, not_after_epoch_ms?
   ...(not_after_epoch_ms !== undefined && { not_after_epoch_ms }),
 });
 
+/** A signer whose receipts last `ttl` seconds, with `keys`; without keys it generates one into `stateDir`. */
+const signer = (stateDir: string, ttl: number, keys?: Array<ReturnType<typeof key>>) =>
+  new ReceiptSigner(
+    { state_dir: stateDir, proof: { receipt_ttl_seconds: ttl, ...(keys && { receipt_keys: keys }) } as never },
+    log,
+  );
+
+/** Runs `body` with a fresh state dir, removed afterwards. */
+async function inStateDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = tempDir();
+  try {
+    await body(dir.path);
+  } finally {
+    dir.remove();
+  }
+}
+
 describe('receipt keys', () => {
-  test('the first active unexpired key signs; every unexpired key is in the JWKS, so old receipts still verify', async () => {
-    const dir = tempDir();
-    try {
-      const old = new ReceiptSigner(
-        { state_dir: dir.path, proof: { receipt_ttl_seconds: 60, receipt_keys: [key('01', '11', true)] } as never },
-        log,
-      );
+  test('the first active unexpired key signs; every unexpired key is in the JWKS, so old receipts still verify', () =>
+    inStateDir(async (dir) => {
+      const old = signer(dir, 60, [key('01', '11', true)]);
       const oldReceipt = await old.sign('https://reg.example', claims);
-      const rotated = new ReceiptSigner(
-        {
-          state_dir: dir.path,
-          proof: {
-            receipt_ttl_seconds: 60,
-            receipt_keys: [key('00', '33', true, Date.now() - 1), key('02', '22', true), key('01', '11', false)],
-          } as never,
-        },
-        log,
-      );
+      const rotated = signer(dir, 60, [
+        key('00', '33', true, Date.now() - 1),
+        key('02', '22', true),
+        key('01', '11', false),
+      ]);
       const jwks = rotated.jwks();
       assert.deepEqual(
         jwks.keys.map((k) => k.kid),
@@ -57,32 +65,20 @@ describe('receipt keys', () => {
       await assert.rejects(
         jwtVerify(oldReceipt, createLocalJWKSet({ keys: jwks.keys.filter((k) => k.kid !== '01'.repeat(8)) })),
       );
-    } finally {
-      dir.remove();
-    }
-  });
+    }));
 
-  test('without configured keys one is generated into state_dir and reused', async () => {
-    const dir = tempDir();
-    try {
-      const cfg = { state_dir: dir.path, proof: { receipt_ttl_seconds: 60 } as never };
-      const a = new ReceiptSigner(cfg, log).jwks();
-      const b = new ReceiptSigner(cfg, log).jwks();
+  test('without configured keys one is generated into state_dir and reused', () =>
+    inStateDir(async (dir) => {
+      const a = signer(dir, 60).jwks();
+      const b = signer(dir, 60).jwks();
       assert.equal(a.keys.length, 1);
       assert.deepEqual(a, b);
-    } finally {
-      dir.remove();
-    }
-  });
+    }));
 
-  test('every receipt signed on the calling thread verifies with jose, carries its claims, and is what jose would sign', async () => {
-    const dir = tempDir();
-    try {
-      const signer = new ReceiptSigner(
-        { state_dir: dir.path, proof: { receipt_ttl_seconds: 90, receipt_keys: [key('07', '5a', true)] } as never },
-        log,
-      );
-      const set = createLocalJWKSet(signer.jwks());
+  test('every receipt signed on the calling thread verifies with jose, carries its claims, and is what jose would sign', () =>
+    inStateDir(async (dir) => {
+      const signing = signer(dir, 90, [key('07', '5a', true)]);
+      const set = createLocalJWKSet(signing.jwks());
       const joseKey = createPrivateKey({
         key: Buffer.from(`302e020100300506032b657004220420${'5a'.repeat(32)}`, 'hex'),
         format: 'der',
@@ -99,7 +95,7 @@ describe('receipt keys', () => {
           fc.integer({ min: 1e12, max: 4e12 }),
           async (handle, build_id, sha256, nonce_uuid, issuer, now) => {
             const c = { handle, build_id, sha256, nonce_uuid };
-            const receipt = signer.sign(issuer, c, now);
+            const receipt = signing.sign(issuer, c, now);
             assert.equal(typeof receipt, 'string');
             const { payload, protectedHeader } = await jwtVerify(receipt, set, {
               issuer,
@@ -136,8 +132,5 @@ describe('receipt keys', () => {
         ),
         { seed: 0x5eed, numRuns: 60 },
       );
-    } finally {
-      dir.remove();
-    }
-  });
+    }));
 });

@@ -1,23 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { SealRecipient } from '../../src/crypto/seal.js';
-import { call, startTestRegistry } from '../helpers/registry.js';
-import { mintSixzone, newPublisher, publish, sha256Hex } from '../proof/mint.js';
+import { startPublishingRegistry, type TestRegistry } from '../proof/mint.js';
 
 const TOKEN = 'admin-token-for-challenge-body';
 
 describe('POST /api/circuits/{h}/challenge takes no body or {} only', () => {
-  let reg: Awaited<ReturnType<typeof startTestRegistry>>;
-  const publisher = newPublisher();
+  let reg: TestRegistry;
   before(async () => {
-    reg = await startTestRegistry({
-      circuits: { publisher_public_keys_hex: [publisher.publicHex] },
-      admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
-      proof: { challenge_rps: 1000, burst: 1000 },
-    });
-    const recipient = (await call<SealRecipient>(reg.url, 'GET', '/api/circuits/sealing-key')).body;
-    const minted = mintSixzone({ handle: 'body', secret: { symbols: 'K7Q2X9' }, recipient, publisher });
-    assert.equal((await publish(reg.url, TOKEN, minted)).status, 201);
+    ({ reg } = await startPublishingRegistry({
+      token: TOKEN,
+      config: { proof: { challenge_rps: 1000, burst: 1000 } },
+      circuits: { body: { symbols: 'K7Q2X9' } },
+    }));
   });
   after(() => reg.close());
 

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import type { SealRecipient } from '../../src/crypto/seal.js';
 import { identityFor } from '../helpers/directory-client.js';
 import { rawRequest, type RawResponse } from '../helpers/raw-http.js';
-import { call, startTestRegistry } from '../helpers/registry.js';
-import { mintSixzone, newPublisher, publish, sha256Hex } from '../proof/mint.js';
+import { call } from '../helpers/registry.js';
+import { startPublishingRegistry, type TestRegistry } from '../proof/mint.js';
 
 // Drives every route of the OpenAPI document plus the directory routes with malformed requests, over raw
 // sockets so that anything can be sent (bad escapes, odd methods, broken framing). Seeded: a failure
@@ -248,27 +247,17 @@ const malformed = fc.oneof(
 );
 
 describe('fuzzing every route with malformed input', () => {
-  let reg: Awaited<ReturnType<typeof startTestRegistry>>;
+  let reg: TestRegistry;
   let routes: string[];
   before(async () => {
-    const publisher = newPublisher();
-    reg = await startTestRegistry({
-      rate_limit: { enabled: false },
-      circuits: { publisher_public_keys_hex: [publisher.publicHex] },
-      admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
-      proof: { challenge_rps: 100_000, validate_rps: 100_000, cli_rps: 100_000, handle_rps: 100_000, burst: 100_000 },
-    });
-    const recipient = (await call<SealRecipient>(reg.url, 'GET', '/api/circuits/sealing-key')).body;
-    assert.equal(
-      (
-        await publish(
-          reg.url,
-          TOKEN,
-          mintSixzone({ handle: 'fuzz', secret: { symbols: 'K7Q2X9' }, recipient, publisher }),
-        )
-      ).status,
-      201,
-    );
+    ({ reg } = await startPublishingRegistry({
+      token: TOKEN,
+      config: {
+        rate_limit: { enabled: false },
+        proof: { challenge_rps: 100_000, validate_rps: 100_000, cli_rps: 100_000, handle_rps: 100_000, burst: 100_000 },
+      },
+      circuits: { fuzz: { symbols: 'K7Q2X9' } },
+    }));
     const doc = await call<{ paths: Record<string, Record<string, unknown>> }>(reg.url, 'GET', '/api/swagger');
     const documented = Object.entries(doc.body.paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),

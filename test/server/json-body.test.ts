@@ -4,7 +4,7 @@ import { ApiError } from '../../src/errors.js';
 import { MAX_JSON_DEPTH, parseJsonBody } from '../../src/http/json-body.js';
 import { identityFor, sealTo } from '../helpers/directory-client.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
-import { VECTOR } from '../directory/vector.js';
+import { VECTOR, VECTOR_ENVELOPE_CONFIG as envelope, VECTOR_SERVER_KEY as serverKey } from '../directory/vector.js';
 
 const api = { integersOnly: false };
 const directory = { integersOnly: true };
@@ -91,11 +91,6 @@ describe('JSON body parser', () => {
 });
 
 describe('JSON bodies over HTTP', () => {
-  const envelope = {
-    pepper_hex: VECTOR.pepperHex,
-    keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }],
-  };
-  const serverKey = { kid_hex: VECTOR.kidHex, x25519_public_key_hex: VECTOR.serverPublicHex };
   let reg: Awaited<ReturnType<typeof startTestRegistry>>;
   before(async () => {
     reg = await startTestRegistry({ envelope, rate_limit: { enabled: false } });

@@ -7,11 +7,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { SixzoneSecret } from '../../src/client/sixzone.js';
-import type { SealRecipient } from '../../src/crypto/seal.js';
 import { packageRoot } from '../../src/paths.js';
 import { WEB_BUILD_DIR } from '../../src/web/assets.js';
-import { call, startTestRegistry } from '../helpers/registry.js';
-import { mintSixzone, newPublisher, publish, sha256Hex, type Minted } from '../proof/mint.js';
+import { startPublishingRegistry } from '../proof/mint.js';
 
 export const TOKEN = 'ceremony-test-token';
 /** With a colour→bearing mapping: the answer is usually another zone than the one holding the symbol. */
@@ -72,31 +70,25 @@ export async function startCeremonyRegistry(o: {
   circuits: Record<string, SixzoneSecret>;
 }) {
   ensureWebAssets();
-  const publisher = newPublisher();
-  const reg = await startTestRegistry({
-    circuits: { publisher_public_keys_hex: [publisher.publicHex] },
-    admin: { token_sha256_hex: [sha256Hex(TOKEN)] },
-    // Proof of work from the first wrong answer at a handle on, so the page's solver is exercised.
-    proof: {
-      lockout_after: 3,
-      lockout_seconds: 60,
-      guesses_per_hour: 90,
-      pow_free_failures: 1,
-      pow_min_difficulty: 10,
-      pow_max_difficulty: 12,
-      challenge_rps: 1000,
-      validate_rps: 1000,
-      handle_rps: 1000,
-      burst: 1000,
+  const { reg, minted } = await startPublishingRegistry({
+    token: TOKEN,
+    config: {
+      // Proof of work from the first wrong answer at a handle on, so the page's solver is exercised.
+      proof: {
+        lockout_after: 3,
+        lockout_seconds: 60,
+        guesses_per_hour: 90,
+        pow_free_failures: 1,
+        pow_min_difficulty: 10,
+        pow_max_difficulty: 12,
+        challenge_rps: 1000,
+        validate_rps: 1000,
+        handle_rps: 1000,
+        burst: 1000,
+      },
+      ceremony: o.ceremony,
     },
-    ceremony: o.ceremony,
+    circuits: o.circuits,
   });
-  const recipient = (await call<SealRecipient>(reg.url, 'GET', '/api/circuits/sealing-key')).body;
-  const minted: Record<string, Minted> = {};
-  for (const [handle, secret] of Object.entries(o.circuits)) {
-    minted[handle] = mintSixzone({ handle, secret, recipient, publisher });
-    const r = await publish(reg.url, TOKEN, minted[handle]!);
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-  }
   return { reg, minted };
 }
