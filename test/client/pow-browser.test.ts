@@ -94,17 +94,26 @@ describe('PoW solving in a browser', { skip }, () => {
     return page;
   }
 
+  /** Solves a challenge with the SDK on the page at `path`; what the page saw of workers and its CSP. */
+  async function solveOn(path: string, challenge: string, difficulty: number) {
+    const page = await open(path);
+    const r = await page.evaluate(
+      async ({ challenge, difficulty }) => {
+        const w = window as unknown as PageWindow;
+        const solution = await w.sdk.solvePow({ challenge, difficulty, expires_ms: Date.now() + 60_000 });
+        return { solution, workers: w.workers, violations: w.violations };
+      },
+      { challenge, difficulty },
+    );
+    await page.close();
+    return r;
+  }
+
   test('solved in a Web Worker, which is terminated afterwards', async () => {
-    const page = await open('/');
     const challenge = 'a1'.repeat(16);
-    const r = await page.evaluate(async (challenge) => {
-      const w = window as unknown as PageWindow;
-      const solution = await w.sdk.solvePow({ challenge, difficulty: 14, expires_ms: Date.now() + 60_000 });
-      return { solution, workers: w.workers };
-    }, challenge);
+    const r = await solveOn('/', challenge, 14);
     assert.ok(powSolves(challenge, r.solution, 14), `solution ${r.solution}`);
     assert.deepEqual(r.workers, { created: 1, terminated: 1 });
-    await page.close();
   });
 
   test('a worker solve reports progress, is cancelled by its AbortSignal, and the page stays responsive', async () => {
@@ -145,13 +154,8 @@ describe('PoW solving in a browser', { skip }, () => {
   });
 
   test('a CSP without blob: workers: solved on the page thread instead', async () => {
-    const page = await open('/strict/');
     const challenge = 'b2'.repeat(16);
-    const r = await page.evaluate(async (challenge) => {
-      const w = window as unknown as PageWindow;
-      const solution = await w.sdk.solvePow({ challenge, difficulty: 10, expires_ms: Date.now() + 60_000 });
-      return { solution, workers: w.workers, violations: w.violations };
-    }, challenge);
+    const r = await solveOn('/strict/', challenge, 10);
     assert.ok(powSolves(challenge, r.solution, 10));
     // The worker was refused by the CSP (a violation, then its error event): the answer came from the page thread.
     assert.deepEqual(r.workers, { created: 1, terminated: 1 });
@@ -159,6 +163,5 @@ describe('PoW solving in a browser', { skip }, () => {
       r.violations.some((v) => v.startsWith('worker-src')),
       JSON.stringify(r.violations),
     );
-    await page.close();
   });
 });
