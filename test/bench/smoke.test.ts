@@ -9,85 +9,81 @@ import { packageRoot } from '../../src/paths.js';
 import { tempDir } from '../helpers/registry.js';
 import { spawnSync } from 'node:child_process';
 
-test('npm run bench -- --quick runs every scenario and writes results.json', { timeout: 240_000 }, () => {
-  const dir = tempDir();
-  try {
-    const out = join(dir.path, 'results.json');
-    const r = spawnSync(process.execPath, [join(packageRoot, 'dist/bench/run.js'), '--quick', '--out', out], {
-      cwd: packageRoot,
-      encoding: 'utf8',
-      timeout: 230_000,
-    });
-    assert.equal(r.status, 0, `bench failed:\n${r.stderr}\n${r.stdout}`);
-    const rows = JSON.parse(readFileSync(out, 'utf8')) as Row[];
-    const names = rows.map((x) => x.scenario);
-    for (const expected of [
-      'baseline',
-      'envelope_pubkey',
-      'check_user',
-      'resolve',
-      'register',
-      'proof pair (challenge+solve+validate)',
-      'validate @ 1000/s',
-      'ledger reserve+burn [in-process]',
-      'ledger reserve+burn over HTTP',
-    ])
-      assert.ok(names.includes(expected), `missing scenario ${expected} in ${names.join(', ')}`);
-    assert.ok(
-      names.some((n) => n.startsWith('executor: wasm')),
-      'executor wasm scenario',
-    );
-    // With PostgreSQL reachable, the scale-out row and its comparison with one replica and SQLite.
-    if (names.includes('proof pair (challenge+solve+validate) [postgres]')) {
-      assert.ok(names.includes('proof pair (challenge+solve+validate) [postgres, 2 replicas]'), 'two-replica scenario');
-      assert.match(r.stdout, /PostgreSQL, 2 replicas/);
-    }
-    for (const row of rows) {
-      assert.ok(row.rps > 0, `${row.scenario} measured nothing`);
-      assert.ok(row.p99_ms >= row.p50_ms, `${row.scenario} percentiles out of order`);
-      if (row.scenario.includes('[in-process]')) continue;
-      if (row.scenario !== 'baseline') assert.ok((row.ratio_to_baseline ?? 0) > 0, `${row.scenario} has no ratio`);
-      assert.equal(
-        row.ratio_to_baseline,
-        Number((row.rps / row.baseline_rps!).toFixed(3)),
-        `${row.scenario}: the ratio is taken against its recorded baseline`,
-      );
-      // Read from /proc: a server that answered spent CPU, and its event loop is part of the whole.
-      assert.ok((row.cpu_us_per_op ?? 0) > 0, `${row.scenario} has no CPU time per request`);
-      assert.ok(
-        (row.main_thread_us_per_op ?? 0) > 0 && row.main_thread_us_per_op! <= row.cpu_us_per_op!,
-        `${row.scenario}: event-loop CPU ${row.main_thread_us_per_op} vs ${row.cpu_us_per_op}`,
-      );
-    }
-    // The directory rows carry their floor: the adjacent baseline's CPU plus the parts the scenario cannot avoid.
-    const parts: Record<string, string[]> = {
-      envelope_pubkey: [],
-      check_user: [],
-      resolve: ['x25519', 'aead_x2'],
-      register: ['x25519', 'aead_x2', 'durable_write'],
-    };
-    for (const [name, unavoidable] of Object.entries(parts)) {
-      const row = rows.find((x) => x.scenario === name)!;
-      assert.deepEqual(Object.keys(row.floor_parts_us ?? {}), ['baseline', ...unavoidable], `${name}: floor parts`);
-      assert.ok(
-        Object.values(row.floor_parts_us!).every((us) => us > 0),
-        `${name}: a floor part measured nothing`,
-      );
-      assert.equal(
-        row.floor_us_per_op,
-        Math.round(Object.values(row.floor_parts_us!).reduce((a, b) => a + b, 0)),
-        `${name}: floor is the sum of its parts`,
-      );
-      assert.equal(
-        row.cpu_ratio_to_floor,
-        Number((row.cpu_us_per_op! / row.floor_us_per_op!).toFixed(2)),
-        `${name}: ratio to its floor`,
-      );
-    }
-    assert.match(r.stdout, /cpu\/floor/);
-    assert.match(r.stdout, /ratio/);
-    assert.match(r.stdout, /peak RSS/);
-  } finally {
-    dir.remove();
+test('npm run bench -- --quick runs every scenario and writes results.json', { timeout: 240_000 }, (t) => {
+  const dir = tempDir(t);
+  const out = join(dir.path, 'results.json');
+  const r = spawnSync(process.execPath, [join(packageRoot, 'dist/bench/run.js'), '--quick', '--out', out], {
+    cwd: packageRoot,
+    encoding: 'utf8',
+    timeout: 230_000,
+  });
+  assert.equal(r.status, 0, `bench failed:\n${r.stderr}\n${r.stdout}`);
+  const rows = JSON.parse(readFileSync(out, 'utf8')) as Row[];
+  const names = rows.map((x) => x.scenario);
+  for (const expected of [
+    'baseline',
+    'envelope_pubkey',
+    'check_user',
+    'resolve',
+    'register',
+    'proof pair (challenge+solve+validate)',
+    'validate @ 1000/s',
+    'ledger reserve+burn [in-process]',
+    'ledger reserve+burn over HTTP',
+  ])
+    assert.ok(names.includes(expected), `missing scenario ${expected} in ${names.join(', ')}`);
+  assert.ok(
+    names.some((n) => n.startsWith('executor: wasm')),
+    'executor wasm scenario',
+  );
+  // With PostgreSQL reachable, the scale-out row and its comparison with one replica and SQLite.
+  if (names.includes('proof pair (challenge+solve+validate) [postgres]')) {
+    assert.ok(names.includes('proof pair (challenge+solve+validate) [postgres, 2 replicas]'), 'two-replica scenario');
+    assert.match(r.stdout, /PostgreSQL, 2 replicas/);
   }
+  for (const row of rows) {
+    assert.ok(row.rps > 0, `${row.scenario} measured nothing`);
+    assert.ok(row.p99_ms >= row.p50_ms, `${row.scenario} percentiles out of order`);
+    if (row.scenario.includes('[in-process]')) continue;
+    if (row.scenario !== 'baseline') assert.ok((row.ratio_to_baseline ?? 0) > 0, `${row.scenario} has no ratio`);
+    assert.equal(
+      row.ratio_to_baseline,
+      Number((row.rps / row.baseline_rps!).toFixed(3)),
+      `${row.scenario}: the ratio is taken against its recorded baseline`,
+    );
+    // Read from /proc: a server that answered spent CPU, and its event loop is part of the whole.
+    assert.ok((row.cpu_us_per_op ?? 0) > 0, `${row.scenario} has no CPU time per request`);
+    assert.ok(
+      (row.main_thread_us_per_op ?? 0) > 0 && row.main_thread_us_per_op! <= row.cpu_us_per_op!,
+      `${row.scenario}: event-loop CPU ${row.main_thread_us_per_op} vs ${row.cpu_us_per_op}`,
+    );
+  }
+  // The directory rows carry their floor: the adjacent baseline's CPU plus the parts the scenario cannot avoid.
+  const parts: Record<string, string[]> = {
+    envelope_pubkey: [],
+    check_user: [],
+    resolve: ['x25519', 'aead_x2'],
+    register: ['x25519', 'aead_x2', 'durable_write'],
+  };
+  for (const [name, unavoidable] of Object.entries(parts)) {
+    const row = rows.find((x) => x.scenario === name)!;
+    assert.deepEqual(Object.keys(row.floor_parts_us ?? {}), ['baseline', ...unavoidable], `${name}: floor parts`);
+    assert.ok(
+      Object.values(row.floor_parts_us!).every((us) => us > 0),
+      `${name}: a floor part measured nothing`,
+    );
+    assert.equal(
+      row.floor_us_per_op,
+      Math.round(Object.values(row.floor_parts_us!).reduce((a, b) => a + b, 0)),
+      `${name}: floor is the sum of its parts`,
+    );
+    assert.equal(
+      row.cpu_ratio_to_floor,
+      Number((row.cpu_us_per_op! / row.floor_us_per_op!).toFixed(2)),
+      `${name}: ratio to its floor`,
+    );
+  }
+  assert.match(r.stdout, /cpu\/floor/);
+  assert.match(r.stdout, /ratio/);
+  assert.match(r.stdout, /peak RSS/);
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { handleOf, identitySignatureValid, type GeneratedIdentity } from '../../src/client/index.js';
 import { runCli, startTestRegistry, tempDir } from '../helpers/registry.js';
-import { VECTOR, VECTOR_ENVELOPE_CONFIG as envelope } from '../directory/vector.js';
+import { powOn, VECTOR, VECTOR_ENVELOPE_CONFIG as envelope } from '../directory/vector.js';
 
 /** Runs `f` with ENIGMA_REGISTRY_PEPPER_HEX set (or unset) in the environment the CLI inherits. */
 async function withPepperEnv<T>(value: string | undefined, f: () => Promise<T>): Promise<T> {
@@ -24,7 +24,7 @@ describe('register / resolve / check-user commands (PoW on)', () => {
   const dir = tempDir();
   const pepperFile = join(dir.path, 'envelope.json');
   before(async () => {
-    reg = await startTestRegistry({ envelope, pow: { enabled: true, difficulty: 8 }, rate_limit: { enabled: false } });
+    reg = await startTestRegistry(powOn(8));
     writeFileSync(pepperFile, JSON.stringify(envelope)); // the registry's own envelope.json form
   });
   after(async () => {

@@ -68,28 +68,24 @@ describe('keys gen', () => {
     assert.ok(!toml.includes(keys.admin.token));
   });
 
-  it('writes an admin token whose SHA-256 the TOML lists, and the registry accepts it for publishing', async () => {
+  it('writes an admin token whose SHA-256 the TOML lists, and the registry accepts it for publishing', async (t) => {
     const out = join(dir, 'admin');
     assert.equal(await main(['--out', out]), 0);
     const token = readFileSync(join(out, 'admin.token'), 'utf8').trim();
     // The keys file's sections as they are, in a test registry (temp state dir and store).
-    const reg = await startTestRegistry(parse(readFileSync(join(out, 'registry-keys.toml'), 'utf8')));
-    try {
-      const revokeAs = async (bearer: string) =>
-        (
-          await call(
-            reg.url,
-            'POST',
-            '/api/admin/revocations',
-            { sha256: 'a'.repeat(64) },
-            { authorization: `Bearer ${bearer}` },
-          )
-        ).status;
-      assert.equal(await revokeAs(token), 200);
-      assert.equal(await revokeAs('wrong'), 401);
-    } finally {
-      await reg.close();
-    }
+    const reg = await startTestRegistry(parse(readFileSync(join(out, 'registry-keys.toml'), 'utf8')), { t });
+    const revokeAs = async (bearer: string) =>
+      (
+        await call(
+          reg.url,
+          'POST',
+          '/api/admin/revocations',
+          { sha256: 'a'.repeat(64) },
+          { authorization: `Bearer ${bearer}` },
+        )
+      ).status;
+    assert.equal(await revokeAs(token), 200);
+    assert.equal(await revokeAs('wrong'), 401);
   });
 
   it('`keys --help` and `circuit --help` list their subcommands; a group without one says so (exit 2)', async () => {

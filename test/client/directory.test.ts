@@ -11,7 +11,7 @@ import {
 } from '../../src/client/index.js';
 import { identityFor } from '../helpers/directory-client.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
-import { VECTOR, VECTOR_ENVELOPE_CONFIG as envelope } from '../directory/vector.js';
+import { powOn, VECTOR, VECTOR_ENVELOPE_CONFIG as envelope } from '../directory/vector.js';
 
 const isCode = (code: string, status?: number) => (e: unknown) =>
   e instanceof RegistryError && e.code === code && (status === undefined || e.status === status);
@@ -81,65 +81,56 @@ describe('SDK directory calls against a live registry (PoW on, difficulty 8)', (
 });
 
 describe('SDK PoW solving', () => {
-  test('a cancelled solve stops promptly, keeps the event loop responsive and reports progress', async () => {
+  test('a cancelled solve stops promptly, keeps the event loop responsive and reports progress', async (t) => {
     // Difficulty 30 on one thread takes minutes: the solve only ends by the abort.
-    const reg = await startTestRegistry({
-      envelope,
-      pow: { enabled: true, difficulty: 30 },
-      rate_limit: { enabled: false },
-    });
-    try {
-      const dir = new DirectoryClient({ baseUrl: reg.url, pepperHex: VECTOR.pepperHex });
-      const ac = new AbortController();
-      let ticks = 0;
-      const timer = setInterval(() => ticks++, 20);
-      const progress: PowProgress[] = [];
-      // Cancel on events, not a clock: once progress was reported twice and the 20 ms timer has fired 5 times
-      // during the solve (it only can if the solver yields), or, if it never does, after 1000 reports
-      // (16M attempts, far short of the 2^30 a solution takes) so that the test fails instead of hanging.
-      let abortedAt = 0;
-      const onPowProgress = (p: PowProgress) => {
-        progress.push(p);
-        if (abortedAt === 0 && ((progress.length >= 2 && ticks >= 5) || progress.length === 1000)) {
-          abortedAt = Date.now();
-          ac.abort(new Error('cancelled by the test'));
-        }
-      };
-      await assert.rejects(dir.checkUser(handleOf('x'), { signal: ac.signal, onPowProgress }), /cancelled by the test/);
-      clearInterval(timer);
-      assert.ok(Date.now() - abortedAt < 1500, `stopped ${Date.now() - abortedAt} ms after the abort`);
-      assert.ok(ticks >= 5, `timers ran during the solve (${ticks} ticks)`);
-      assert.ok(progress.length > 0 && progress.every((p) => p.expected === 2 ** 30));
-      assert.ok(progress.every((p, i) => i === 0 || p.attempts > progress[i - 1]!.attempts));
-    } finally {
-      await reg.close();
-    }
+    const reg = await startTestRegistry(powOn(30), { t });
+    const dir = new DirectoryClient({ baseUrl: reg.url, pepperHex: VECTOR.pepperHex });
+    const ac = new AbortController();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 20);
+    const progress: PowProgress[] = [];
+    // Cancel on events, not a clock: once progress was reported twice and the 20 ms timer has fired 5 times
+    // during the solve (it only can if the solver yields), or, if it never does, after 1000 reports
+    // (16M attempts, far short of the 2^30 a solution takes) so that the test fails instead of hanging.
+    let abortedAt = 0;
+    const onPowProgress = (p: PowProgress) => {
+      progress.push(p);
+      if (abortedAt === 0 && ((progress.length >= 2 && ticks >= 5) || progress.length === 1000)) {
+        abortedAt = Date.now();
+        ac.abort(new Error('cancelled by the test'));
+      }
+    };
+    await assert.rejects(dir.checkUser(handleOf('x'), { signal: ac.signal, onPowProgress }), /cancelled by the test/);
+    clearInterval(timer);
+    assert.ok(Date.now() - abortedAt < 1500, `stopped ${Date.now() - abortedAt} ms after the abort`);
+    assert.ok(ticks >= 5, `timers ran during the solve (${ticks} ticks)`);
+    assert.ok(progress.length > 0 && progress.every((p) => p.expected === 2 ** 30));
+    assert.ok(progress.every((p, i) => i === 0 || p.attempts > progress[i - 1]!.attempts));
   });
 
-  test('a 429 is retried after its Retry-After; without retries it surfaces as RATE_LIMITED with retryAfterSeconds', async () => {
-    const reg = await startTestRegistry({
-      envelope,
-      rate_limit: { per_ip_rps: 100, burst: 1, ban_seconds: 1, endpoints: { check_user_rps: 0.5 } },
-    });
-    try {
-      const h = handleOf('x');
-      const noRetry = new DirectoryClient({ baseUrl: reg.url, retries: 0 });
-      assert.equal(await noRetry.checkUser(h), false);
-      await assert.rejects(
-        noRetry.checkUser(h),
-        (e: unknown) => isCode('RATE_LIMITED', 429)(e) && (e as RegistryError).retryAfterSeconds === 1,
-      );
-      // Banned for 1 s now: the retrying client waits it out and succeeds.
-      const t = Date.now();
-      assert.equal(await new DirectoryClient({ baseUrl: reg.url }).checkUser(h), false);
-      assert.ok(Date.now() - t >= 900, `waited ${Date.now() - t} ms`);
-      // A Retry-After above maxRetryDelayMs is not waited for.
-      await assert.rejects(
-        new DirectoryClient({ baseUrl: reg.url, maxRetryDelayMs: 10 }).checkUser(h),
-        isCode('RATE_LIMITED', 429),
-      );
-    } finally {
-      await reg.close();
-    }
+  test('a 429 is retried after its Retry-After; without retries it surfaces as RATE_LIMITED with retryAfterSeconds', async (t) => {
+    const reg = await startTestRegistry(
+      {
+        envelope,
+        rate_limit: { per_ip_rps: 100, burst: 1, ban_seconds: 1, endpoints: { check_user_rps: 0.5 } },
+      },
+      { t },
+    );
+    const h = handleOf('x');
+    const noRetry = new DirectoryClient({ baseUrl: reg.url, retries: 0 });
+    assert.equal(await noRetry.checkUser(h), false);
+    await assert.rejects(
+      noRetry.checkUser(h),
+      (e: unknown) => isCode('RATE_LIMITED', 429)(e) && (e as RegistryError).retryAfterSeconds === 1,
+    );
+    // Banned for 1 s now: the retrying client waits it out and succeeds.
+    const started = Date.now();
+    assert.equal(await new DirectoryClient({ baseUrl: reg.url }).checkUser(h), false);
+    assert.ok(Date.now() - started >= 900, `waited ${Date.now() - started} ms`);
+    // A Retry-After above maxRetryDelayMs is not waited for.
+    await assert.rejects(
+      new DirectoryClient({ baseUrl: reg.url, maxRetryDelayMs: 10 }).checkUser(h),
+      isCode('RATE_LIMITED', 429),
+    );
   });
 });

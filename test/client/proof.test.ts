@@ -44,7 +44,7 @@ describe('SDK proof flow against a live registry with the real sixzone circuit',
     }
   });
 
-  test('challenge → solve → validate → receipt verified against the JWKS', async () => {
+  test('challenge → solve → validate → receipt verified against the JWKS', async (t) => {
     const ch = await client.challenge('sdk-alice');
     assert.equal(ch.circuit.handle, 'sdk-alice');
     assert.equal(ch.challenge.rounds.length, 6);
@@ -77,15 +77,11 @@ describe('SDK proof flow against a live registry with the real sixzone circuit',
       (e: unknown) => e instanceof RegistryError && e.code === 'BAD_RECEIPT',
     );
     // A receipt from another registry (other keys) does not verify here.
-    const other = await startTestRegistry({});
-    try {
-      await assert.rejects(
-        new ProofClient({ baseUrl: other.url }).verifyReceipt(r.receipt),
-        (e: unknown) => e instanceof RegistryError && e.code === 'BAD_RECEIPT',
-      );
-    } finally {
-      await other.close();
-    }
+    const other = await startTestRegistry({}, { t });
+    await assert.rejects(
+      new ProofClient({ baseUrl: other.url }).verifyReceipt(r.receipt),
+      (e: unknown) => e instanceof RegistryError && e.code === 'BAD_RECEIPT',
+    );
 
     // The nonce is spent: the same answer again is a typed REPLAY.
     await assert.rejects(

@@ -6,16 +6,12 @@ import { ConfigError, resolveConfig } from '../../src/config/load.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
 
 describe('[storage] path', () => {
-  test('kind = "memory" with path = "" (the Rust repository\'s own test configs) loads, and the registry serves from memory', async () => {
+  test('kind = "memory" with path = "" (the Rust repository\'s own test configs) loads, and the registry serves from memory', async (t) => {
     const config = resolveConfig(parse('[storage]\nkind = "memory"\npath = ""\n'));
     assert.equal(config.storage.kind, 'memory');
-    const reg = await startTestRegistry({ storage: { kind: 'memory', path: '' } });
-    try {
-      assert.equal(reg.ctx.store.kind, 'memory');
-      assert.equal((await call(reg.url, 'GET', '/api/health/db')).status, 200);
-    } finally {
-      await reg.close();
-    }
+    const reg = await startTestRegistry({ storage: { kind: 'memory', path: '' } }, { t });
+    assert.equal(reg.ctx.store.kind, 'memory');
+    assert.equal((await call(reg.url, 'GET', '/api/health/db')).status, 200);
   });
 
   test('the SQLite file defaults to <state_dir>/registry.sqlite3; a given path is kept', () => {

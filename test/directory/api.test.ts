@@ -245,7 +245,7 @@ describe('node directory over HTTP', () => {
 });
 
 describe('envelope key rotation', () => {
-  test('any unexpired kid registers; resolve seals with the first active key; expired kids are refused', async () => {
+  test('any unexpired kid registers; resolve seals with the first active key; expired kids are refused', async (t) => {
     const now = Date.now();
     const keys = [
       {
@@ -257,48 +257,47 @@ describe('envelope key rotation', () => {
       { kid_hex: '2222222222222222', x25519_private_key_hex: '22'.repeat(32), active: true },
       { kid_hex: '3333333333333333', x25519_private_key_hex: '23'.repeat(32), active: false },
     ];
-    const reg = await startTestRegistry({
-      envelope: { pepper_hex: VECTOR.pepperHex, keys },
-      rate_limit: { enabled: false },
-    });
-    try {
-      const pubs = (await call(reg.url, 'GET', '/envelope_pubkeys')).body as Array<{
-        kid_hex: string;
-        x25519_public_key_hex: string;
-        active: boolean;
-        not_after_epoch_ms?: number;
-      }>;
-      assert.deepEqual(
-        pubs.map((p) => p.kid_hex),
-        keys.map((k) => k.kid_hex),
-      );
-      assert.equal(pubs[0]!.not_after_epoch_ms, keys[0]!.not_after_epoch_ms);
-      assert.equal((await call(reg.url, 'GET', '/envelope_pubkey')).body.kid_hex, '2222222222222222');
+    const reg = await startTestRegistry(
+      {
+        envelope: { pepper_hex: VECTOR.pepperHex, keys },
+        rate_limit: { enabled: false },
+      },
+      { t },
+    );
+    const pubs = (await call(reg.url, 'GET', '/envelope_pubkeys')).body as Array<{
+      kid_hex: string;
+      x25519_public_key_hex: string;
+      active: boolean;
+      not_after_epoch_ms?: number;
+    }>;
+    assert.deepEqual(
+      pubs.map((p) => p.kid_hex),
+      keys.map((k) => k.kid_hex),
+    );
+    assert.equal(pubs[0]!.not_after_epoch_ms, keys[0]!.not_after_epoch_ms);
+    assert.equal((await call(reg.url, 'GET', '/envelope_pubkey')).body.kid_hex, '2222222222222222');
 
-      const [expired, active, old] = pubs;
-      const b = identityFor('rot-b');
-      /** Registers `person` with its identity sealed to `key`. */
-      const register = (person: ReturnType<typeof identityFor>, key: (typeof pubs)[number] | undefined) =>
-        call(reg.url, 'POST', '/register', {
-          handle: person.user_id,
-          envelope: sealTo(key!, VECTOR.pepperHex, person.user_id, person),
-        });
-      assert.equal((await register(identityFor('rot-a'), active)).status, 200);
-      assert.equal((await register(b, old)).status, 200, 'inactive but unexpired key still opens');
-      const refused = await register(identityFor('rot-c'), expired);
-      assert.equal(refused.status, 400);
-      assert.match(refused.body.error.message, /envelope key/);
-
-      const who = requester(VECTOR.pepperHex);
-      const r = await call(reg.url, 'POST', '/resolve', {
-        handle: b.user_id,
-        requester_ephemeral_pubkey_hex: who.publicHex,
+    const [expired, active, old] = pubs;
+    const b = identityFor('rot-b');
+    /** Registers `person` with its identity sealed to `key`. */
+    const register = (person: ReturnType<typeof identityFor>, key: (typeof pubs)[number] | undefined) =>
+      call(reg.url, 'POST', '/register', {
+        handle: person.user_id,
+        envelope: sealTo(key!, VECTOR.pepperHex, person.user_id, person),
       });
-      assert.equal(r.body.envelope.kid, '2222222222222222');
-      assert.equal(r.body.envelope.sender_pubkey, active!.x25519_public_key_hex);
-      assert.deepEqual(who.open(b.user_id, r.body.envelope), b);
-    } finally {
-      await reg.close();
-    }
+    assert.equal((await register(identityFor('rot-a'), active)).status, 200);
+    assert.equal((await register(b, old)).status, 200, 'inactive but unexpired key still opens');
+    const refused = await register(identityFor('rot-c'), expired);
+    assert.equal(refused.status, 400);
+    assert.match(refused.body.error.message, /envelope key/);
+
+    const who = requester(VECTOR.pepperHex);
+    const r = await call(reg.url, 'POST', '/resolve', {
+      handle: b.user_id,
+      requester_ephemeral_pubkey_hex: who.publicHex,
+    });
+    assert.equal(r.body.envelope.kid, '2222222222222222');
+    assert.equal(r.body.envelope.sender_pubkey, active!.x25519_public_key_hex);
+    assert.deepEqual(who.open(b.user_id, r.body.envelope), b);
   });
 });

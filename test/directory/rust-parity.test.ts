@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { PublicIdentity } from '../../src/client/wire-identity.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
 import { identityFor, requester, sealTo } from '../helpers/directory-client.js';
-import { VECTOR, VECTOR_ENVELOPE_CONFIG as envelope, VECTOR_SERVER_KEY as serverKey } from './vector.js';
+import { powOn, VECTOR, VECTOR_ENVELOPE_CONFIG as envelope, VECTOR_SERVER_KEY as serverKey } from './vector.js';
 
 type Registry = Awaited<ReturnType<typeof startTestRegistry>>;
 const register = (url: string, identity: object & { user_id: string }) =>
@@ -167,75 +167,61 @@ describe('Rust parity: identities, sync, announce, nodes (issue 14)', () => {
 });
 
 describe('Rust parity: check order (issue 14 row 11)', () => {
-  test('field problems come after the rate limit: invalid requests spend tokens', async () => {
-    const reg = await startTestRegistry({
-      envelope,
-      rate_limit: { per_ip_rps: 0.001, burst: 4, ban_seconds: 0, endpoints: { register_rps: 0.001 } },
-    });
-    try {
-      const long = 'a'.repeat(300);
-      const env = sealTo(serverKey, VECTOR.pepperHex, VECTOR.handleHex, identityFor('order'));
-      for (let i = 0; i < 4; i++)
-        assertInvalid(await call(reg.url, 'POST', '/register', { handle: long, envelope: env }), /handle/);
-      const valid = identityFor('order-valid');
-      const fifth = await register(reg.url, valid);
-      assert.equal(fifth.status, 429, JSON.stringify(fifth.body));
-      assert.equal(fifth.body.error.code, 'RATE_LIMITED');
-      // A body of the wrong shape is refused while parsing, as in Rust, before the limiter is asked: 400 even now.
-      assertInvalid(await call(reg.url, 'POST', '/register', { handle: 1, envelope: env }), /handle/);
-    } finally {
-      await reg.close();
-    }
+  test('field problems come after the rate limit: invalid requests spend tokens', async (t) => {
+    const reg = await startTestRegistry(
+      {
+        envelope,
+        rate_limit: { per_ip_rps: 0.001, burst: 4, ban_seconds: 0, endpoints: { register_rps: 0.001 } },
+      },
+      { t },
+    );
+    const long = 'a'.repeat(300);
+    const env = sealTo(serverKey, VECTOR.pepperHex, VECTOR.handleHex, identityFor('order'));
+    for (let i = 0; i < 4; i++)
+      assertInvalid(await call(reg.url, 'POST', '/register', { handle: long, envelope: env }), /handle/);
+    const valid = identityFor('order-valid');
+    const fifth = await register(reg.url, valid);
+    assert.equal(fifth.status, 429, JSON.stringify(fifth.body));
+    assert.equal(fifth.body.error.code, 'RATE_LIMITED');
+    // A body of the wrong shape is refused while parsing, as in Rust, before the limiter is asked: 400 even now.
+    assertInvalid(await call(reg.url, 'POST', '/register', { handle: 1, envelope: env }), /handle/);
   });
 
-  test('with PoW on, a request without a solution is POW_REQUIRED before its fields are looked at', async () => {
-    const reg = await startTestRegistry({
-      envelope,
-      pow: { enabled: true, difficulty: 8 },
-      rate_limit: { enabled: false },
+  test('with PoW on, a request without a solution is POW_REQUIRED before its fields are looked at', async (t) => {
+    const reg = await startTestRegistry(powOn(8), { t });
+    const r = await call(reg.url, 'POST', '/resolve', {
+      handle: 'a'.repeat(300),
+      requester_ephemeral_pubkey_hex: 'nothex',
     });
-    try {
-      const r = await call(reg.url, 'POST', '/resolve', {
-        handle: 'a'.repeat(300),
-        requester_ephemeral_pubkey_hex: 'nothex',
-      });
-      assert.equal(r.status, 400);
-      assert.equal(r.body.error.code, 'POW_REQUIRED');
-      const c = await call(reg.url, 'GET', '/check_user/zz');
-      assert.equal(c.body.error.code, 'POW_REQUIRED');
-    } finally {
-      await reg.close();
-    }
+    assert.equal(r.status, 400);
+    assert.equal(r.body.error.code, 'POW_REQUIRED');
+    const c = await call(reg.url, 'GET', '/check_user/zz');
+    assert.equal(c.body.error.code, 'POW_REQUIRED');
   });
 });
 
 describe('Rust parity: differences we keep (README)', () => {
-  test('HEAD on a GET route answers 200; a 7-byte kid is an `envelope key` error', async () => {
-    const reg = await startTestRegistry({ envelope, rate_limit: { enabled: false } });
-    try {
-      const head = await fetch(`${reg.url}/envelope_pubkey`, { method: 'HEAD' });
-      assert.equal(head.status, 200);
-      const id = identityFor('keep-kid');
-      const kid7 = await call(reg.url, 'POST', '/register', {
-        handle: id.user_id,
-        envelope: { ...sealTo(serverKey, VECTOR.pepperHex, id.user_id, id), kid: '01020304050607' },
-      });
-      assertInvalid(kid7, /envelope key/);
-    } finally {
-      await reg.close();
-    }
+  test('HEAD on a GET route answers 200; a 7-byte kid is an `envelope key` error', async (t) => {
+    const reg = await startTestRegistry({ envelope, rate_limit: { enabled: false } }, { t });
+    const head = await fetch(`${reg.url}/envelope_pubkey`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    const id = identityFor('keep-kid');
+    const kid7 = await call(reg.url, 'POST', '/register', {
+      handle: id.user_id,
+      envelope: { ...sealTo(serverKey, VECTOR.pepperHex, id.user_id, id), kid: '01020304050607' },
+    });
+    assertInvalid(kid7, /envelope key/);
   });
 
-  test('/announce costs one global token (the Rust registry charges two)', async () => {
-    const reg = await startTestRegistry({ envelope, rate_limit: { per_ip_rps: 0.001, burst: 2, ban_seconds: 0 } });
-    try {
-      const announce = () =>
-        call(reg.url, 'POST', '/announce', { user_id: identityFor('keep-token').user_id, addr: 'a', ts_ms: 1 });
-      assert.equal((await announce()).status, 200);
-      assert.equal((await announce()).status, 200, 'a second announce fits a burst of 2');
-      assert.equal((await announce()).status, 429);
-    } finally {
-      await reg.close();
-    }
+  test('/announce costs one global token (the Rust registry charges two)', async (t) => {
+    const reg = await startTestRegistry(
+      { envelope, rate_limit: { per_ip_rps: 0.001, burst: 2, ban_seconds: 0 } },
+      { t },
+    );
+    const announce = () =>
+      call(reg.url, 'POST', '/announce', { user_id: identityFor('keep-token').user_id, addr: 'a', ts_ms: 1 });
+    assert.equal((await announce()).status, 200);
+    assert.equal((await announce()).status, 200, 'a second announce fits a burst of 2');
+    assert.equal((await announce()).status, 429);
   });
 });

@@ -27,6 +27,12 @@ export const VECTOR_ENVELOPE_CONFIG = {
   pepper_hex: VECTOR.pepperHex,
   keys: [{ kid_hex: VECTOR.kidHex, x25519_private_key_hex: VECTOR.serverPrivateHex, active: true }],
 };
+/** A registry config with that envelope, PoW on at `difficulty` leading zero bits and no rate limits. */
+export const powOn = (difficulty: number) => ({
+  envelope: VECTOR_ENVELOPE_CONFIG,
+  pow: { enabled: true, difficulty },
+  rate_limit: { enabled: false },
+});
 /** That server's public key, as `GET /envelope_pubkey` gives it: what clients seal to. */
 export const VECTOR_SERVER_KEY = { kid_hex: VECTOR.kidHex, x25519_public_key_hex: VECTOR.serverPublicHex };
 

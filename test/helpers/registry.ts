@@ -2,27 +2,41 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import pino from 'pino';
 import type { Clock } from '../../src/config/clock.js';
 import { resolveConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { packageRoot } from '../../src/paths.js';
 import { startRegistry, type RunningRegistry } from '../../src/app/start.js';
+import { defer } from './cleanup.js';
 import { freshSchema } from './services.js';
 
-export function tempDir(prefix = 'enigma-test-'): { path: string; remove(): void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+/**
+ * A fresh temp dir. Given the test's context `t`, it is removed when the test ends, after everything deferred on `t`
+ * later (a registry or store opened in it); otherwise the caller removes it.
+ */
+export function tempDir(prefix?: string): { path: string; remove(): void };
+export function tempDir(t: TestContext, prefix?: string): { path: string; remove(): void };
+export function tempDir(
+  first: TestContext | string = 'enigma-test-',
+  prefix = 'enigma-test-',
+): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), typeof first === 'string' ? first : prefix));
+  const dir = { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  if (typeof first !== 'string') defer(first, dir.remove);
+  return dir;
 }
 
 /**
  * A registry on 127.0.0.1:<free port> with a silent logger; the state dir is a fresh temp dir unless given.
  * Its default storage is SQLite in that dir, or, with ENIGMA_TEST_STORAGE=postgres (test/scale runs the
  * HTTP suites that way), a fresh PostgreSQL schema dropped at close. `opts.clock` drives time (test/helpers/clock.ts).
+ * Given the test's context `opts.t`, the registry is closed when the test ends (test/helpers/cleanup.ts).
  */
 export async function startTestRegistry(
   raw: ConfigInput & Record<string, unknown> = {},
-  opts: { clock?: Clock } = {},
+  opts: { clock?: Clock; t?: TestContext } = {},
 ): Promise<RunningRegistry & { dir: string }> {
   const dir = tempDir();
   const pg =
@@ -35,8 +49,9 @@ export async function startTestRegistry(
       : { kind: 'sqlite', path: join(dir.path, 'registry.sqlite3') },
     ...raw,
   });
-  const running = await startRegistry(config, pino({ level: 'silent' }), opts);
-  return {
+  const { t, ...context } = opts;
+  const running = await startRegistry(config, pino({ level: 'silent' }), context);
+  const reg = {
     ...running,
     dir: dir.path,
     close: async () => {
@@ -45,6 +60,8 @@ export async function startTestRegistry(
       dir.remove();
     },
   };
+  if (t) defer(t, reg.close);
+  return reg;
 }
 
 export interface JsonResponse<T = unknown> {

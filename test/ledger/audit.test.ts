@@ -32,133 +32,106 @@ describe('audit trail', () => {
   });
 
   for (const kind of ['sqlite', 'memory'] as const) {
-    test(`GET /api/audit pages events for the admin token only (${kind} store)`, async () => {
-      const reg = await startTestRegistry({ admin, ...(kind === 'memory' && { storage: { kind: 'memory' } }) });
-      try {
-        const actor = reg.ctx.audit.actor('198.51.100.7');
-        for (let i = 0; i < 5; i++)
-          await reg.ctx.audit.append({
-            at: Date.now(),
-            actor,
-            handle: 'sixzone',
-            sha256: 'ab'.repeat(32),
-            nonce: `n${i}`,
-            step: 'validate',
-            outcome: i === 4 ? 'replay' : 'ok',
-          });
+    test(`GET /api/audit pages events for the admin token only (${kind} store)`, async (t) => {
+      const reg = await startTestRegistry({ admin, ...(kind === 'memory' && { storage: { kind: 'memory' } }) }, { t });
+      const actor = reg.ctx.audit.actor('198.51.100.7');
+      for (let i = 0; i < 5; i++)
         await reg.ctx.audit.append({
           at: Date.now(),
           actor,
-          step: 'challenge',
-          outcome: 'ok',
-          detail: 'ledger embedded',
+          handle: 'sixzone',
+          sha256: 'ab'.repeat(32),
+          nonce: `n${i}`,
+          step: 'validate',
+          outcome: i === 4 ? 'replay' : 'ok',
         });
+      await reg.ctx.audit.append({
+        at: Date.now(),
+        actor,
+        step: 'challenge',
+        outcome: 'ok',
+        detail: 'ledger embedded',
+      });
 
-        assert.equal((await call(reg.url, 'GET', '/api/audit')).status, 401);
-        assert.equal((await call(reg.url, 'GET', '/api/audit', undefined, bearer('wrong'))).status, 401);
-        assert.equal(
-          (
-            await call(reg.url, 'GET', '/api/audit', undefined, {
-              authorization: createHash('sha256').update(TOKEN).digest('hex'),
-            })
-          ).status,
-          401,
-        );
-        assert.equal(
-          (
-            await call(
-              reg.url,
-              'GET',
-              '/api/audit',
-              undefined,
-              bearer(createHash('sha256').update(TOKEN).digest('hex')),
-            )
-          ).status,
-          401,
-          'the digest is not the token',
-        );
+      assert.equal((await call(reg.url, 'GET', '/api/audit')).status, 401);
+      assert.equal((await call(reg.url, 'GET', '/api/audit', undefined, bearer('wrong'))).status, 401);
+      assert.equal(
+        (
+          await call(reg.url, 'GET', '/api/audit', undefined, {
+            authorization: createHash('sha256').update(TOKEN).digest('hex'),
+          })
+        ).status,
+        401,
+      );
+      assert.equal(
+        (await call(reg.url, 'GET', '/api/audit', undefined, bearer(createHash('sha256').update(TOKEN).digest('hex'))))
+          .status,
+        401,
+        'the digest is not the token',
+      );
 
-        const p1 = await call(reg.url, 'GET', '/api/audit?limit=4', undefined, bearer(TOKEN));
-        assert.equal(p1.status, 200);
-        assert.equal(p1.body.events.length, 4);
-        assert.deepEqual(Object.keys(p1.body.events[0]).sort(), [
-          'actor',
-          'at',
-          'handle',
-          'nonce',
-          'outcome',
-          'seq',
-          'sha256',
-          'step',
-        ]);
-        const p2 = await call(reg.url, 'GET', `/api/audit?after=${p1.body.next}&limit=4`, undefined, bearer(TOKEN));
-        assert.equal(p2.body.next, null);
-        const all = [...p1.body.events, ...p2.body.events];
-        assert.deepEqual(
-          all.map((e: { nonce?: string; outcome: string }) => [e.nonce, e.outcome]),
-          [
-            ['n0', 'ok'],
-            ['n1', 'ok'],
-            ['n2', 'ok'],
-            ['n3', 'ok'],
-            ['n4', 'replay'],
-            [undefined, 'ok'],
-          ],
-        );
-        assert.equal(all[5].detail, 'ledger embedded');
-        assert.ok(all.every((e: { actor: string }) => e.actor === actor));
-        assert.ok(!JSON.stringify(all).includes('198.51.100.7'));
-      } finally {
-        await reg.close();
-      }
+      const p1 = await call(reg.url, 'GET', '/api/audit?limit=4', undefined, bearer(TOKEN));
+      assert.equal(p1.status, 200);
+      assert.equal(p1.body.events.length, 4);
+      assert.deepEqual(Object.keys(p1.body.events[0]).sort(), [
+        'actor',
+        'at',
+        'handle',
+        'nonce',
+        'outcome',
+        'seq',
+        'sha256',
+        'step',
+      ]);
+      const p2 = await call(reg.url, 'GET', `/api/audit?after=${p1.body.next}&limit=4`, undefined, bearer(TOKEN));
+      assert.equal(p2.body.next, null);
+      const all = [...p1.body.events, ...p2.body.events];
+      assert.deepEqual(
+        all.map((e: { nonce?: string; outcome: string }) => [e.nonce, e.outcome]),
+        [
+          ['n0', 'ok'],
+          ['n1', 'ok'],
+          ['n2', 'ok'],
+          ['n3', 'ok'],
+          ['n4', 'replay'],
+          [undefined, 'ok'],
+        ],
+      );
+      assert.equal(all[5].detail, 'ledger embedded');
+      assert.ok(all.every((e: { actor: string }) => e.actor === actor));
+      assert.ok(!JSON.stringify(all).includes('198.51.100.7'));
     });
   }
 
-  test('the audit salt is generated once into state_dir and survives a restart', () => {
-    const dir = tempDir();
-    const other = tempDir();
-    try {
-      const first = createAudit(memoryAuditStore(100), resolveConfig({ state_dir: dir.path })).actor('192.0.2.1');
-      assert.equal(
-        createAudit(memoryAuditStore(100), resolveConfig({ state_dir: dir.path })).actor('192.0.2.1'),
-        first,
-      );
-      assert.notEqual(
-        createAudit(memoryAuditStore(100), resolveConfig({ state_dir: other.path })).actor('192.0.2.1'),
-        first,
-        'another registry has its own salt',
-      );
-    } finally {
-      dir.remove();
-      other.remove();
-    }
+  test('the audit salt is generated once into state_dir and survives a restart', (t) => {
+    const dir = tempDir(t);
+    const other = tempDir(t);
+    const first = createAudit(memoryAuditStore(100), resolveConfig({ state_dir: dir.path })).actor('192.0.2.1');
+    assert.equal(createAudit(memoryAuditStore(100), resolveConfig({ state_dir: dir.path })).actor('192.0.2.1'), first);
+    assert.notEqual(
+      createAudit(memoryAuditStore(100), resolveConfig({ state_dir: other.path })).actor('192.0.2.1'),
+      first,
+      'another registry has its own salt',
+    );
   });
 
-  test('audit.salt_hex: replicas with their own state dirs hash a client alike, and no salt file is written', () => {
-    const a = tempDir();
-    const b = tempDir();
-    try {
-      const salt_hex = 'c3'.repeat(32);
-      const actorA = createAudit(
-        memoryAuditStore(100),
-        resolveConfig({ state_dir: a.path, audit: { salt_hex } }),
-      ).actor('192.0.2.1');
-      assert.equal(
-        createAudit(memoryAuditStore(100), resolveConfig({ state_dir: b.path, audit: { salt_hex } })).actor(
-          '192.0.2.1',
-        ),
-        actorA,
-      );
-      assert.equal(actorA, hashActor('192.0.2.1', Buffer.from(salt_hex, 'hex')));
-      assert.equal(existsSync(join(a.path, 'audit.json')), false);
-      assert.throws(
-        () => resolveConfig({ audit: { salt_hex: 'abc' } }),
-        /audit\.salt_hex: salt_hex must be 32 bytes hex/,
-      );
-    } finally {
-      a.remove();
-      b.remove();
-    }
+  test('audit.salt_hex: replicas with their own state dirs hash a client alike, and no salt file is written', (t) => {
+    const a = tempDir(t);
+    const b = tempDir(t);
+    const salt_hex = 'c3'.repeat(32);
+    const actorA = createAudit(memoryAuditStore(100), resolveConfig({ state_dir: a.path, audit: { salt_hex } })).actor(
+      '192.0.2.1',
+    );
+    assert.equal(
+      createAudit(memoryAuditStore(100), resolveConfig({ state_dir: b.path, audit: { salt_hex } })).actor('192.0.2.1'),
+      actorA,
+    );
+    assert.equal(actorA, hashActor('192.0.2.1', Buffer.from(salt_hex, 'hex')));
+    assert.equal(existsSync(join(a.path, 'audit.json')), false);
+    assert.throws(
+      () => resolveConfig({ audit: { salt_hex: 'abc' } }),
+      /audit\.salt_hex: salt_hex must be 32 bytes hex/,
+    );
   });
 
   for (const kind of ['sqlite', 'memory', 'postgres'] as const) {
@@ -205,13 +178,9 @@ describe('audit trail', () => {
     });
   }
 
-  test('with no admin token configured, /api/audit refuses everyone', async () => {
-    const reg = await startTestRegistry();
-    try {
-      assert.equal((await call(reg.url, 'GET', '/api/audit', undefined, bearer(TOKEN))).status, 401);
-      assert.equal((await call(reg.url, 'GET', '/api/audit', undefined, bearer(''))).status, 401);
-    } finally {
-      await reg.close();
-    }
+  test('with no admin token configured, /api/audit refuses everyone', async (t) => {
+    const reg = await startTestRegistry({}, { t });
+    assert.equal((await call(reg.url, 'GET', '/api/audit', undefined, bearer(TOKEN))).status, 401);
+    assert.equal((await call(reg.url, 'GET', '/api/audit', undefined, bearer(''))).status, 401);
   });
 });

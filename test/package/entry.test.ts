@@ -24,27 +24,23 @@ describe('package entry points', () => {
     }
   });
 
-  test('startRegistry(partial config) serves on a free loopback port, and close() stops it', async () => {
-    const dir = tempDir();
-    try {
-      const reg = await startRegistry({ state_dir: dir.path, storage: { kind: 'memory' }, log: { level: 'silent' } });
-      assert.match(reg.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-      assert.notEqual(new URL(reg.url).port, '8443');
-      assert.equal(reg.config.storage.kind, 'memory');
-      assert.equal(reg.config.proof.lockout_after, 5, 'defaults are filled in');
-      const health = await fetch(`${reg.url}/api/health`);
-      assert.equal(health.status, 200);
-      // The SDK talks to it like to any registry.
-      const missing = await new ProofClient({ baseUrl: reg.url, retries: 0 })
-        .challenge('nobody')
-        .catch((e: unknown) => e);
-      assert.equal((missing as { code?: string }).code, 'NOT_FOUND');
-      await reg.close();
-      await reg.close();
-      await assert.rejects(fetch(`${reg.url}/api/health`));
-    } finally {
-      dir.remove();
-    }
+  test('startRegistry(partial config) serves on a free loopback port, and close() stops it', async (t) => {
+    const dir = tempDir(t);
+    const reg = await startRegistry({ state_dir: dir.path, storage: { kind: 'memory' }, log: { level: 'silent' } });
+    assert.match(reg.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.notEqual(new URL(reg.url).port, '8443');
+    assert.equal(reg.config.storage.kind, 'memory');
+    assert.equal(reg.config.proof.lockout_after, 5, 'defaults are filled in');
+    const health = await fetch(`${reg.url}/api/health`);
+    assert.equal(health.status, 200);
+    // The SDK talks to it like to any registry.
+    const missing = await new ProofClient({ baseUrl: reg.url, retries: 0 })
+      .challenge('nobody')
+      .catch((e: unknown) => e);
+    assert.equal((missing as { code?: string }).code, 'NOT_FOUND');
+    await reg.close();
+    await reg.close();
+    await assert.rejects(fetch(`${reg.url}/api/health`));
   });
 
   test('an invalid config rejects with a ConfigError naming the key, and nothing is left listening', async () => {

@@ -217,18 +217,14 @@ describe('when Redis is unreachable the registry fails closed', { skip: noServer
     }
   });
 
-  test('a registry started while Redis is down starts, and refuses limited routes with 503; no redis_url is a start error', async () => {
+  test('a registry started while Redis is down starts, and refuses limited routes with 503; no redis_url is a start error', async (t) => {
     await assert.rejects(startTestRegistry({ rate_limit: { store: 'redis' } }), /rate_limit\.redis_url is required/);
     const gone = await privateRedis();
     await gone.kill();
-    const reg = await startTestRegistry({ rate_limit: { store: 'redis', redis_url: gone.url } });
-    try {
-      const r = await call(reg.url, 'GET', `/check_user/${identityFor('x').user_id}`);
-      assert.equal(r.status, 503);
-      assert.equal(r.body.error.code, 'UNAVAILABLE');
-      assert.equal(r.headers.get('retry-after'), '1');
-    } finally {
-      await reg.close();
-    }
+    const reg = await startTestRegistry({ rate_limit: { store: 'redis', redis_url: gone.url } }, { t });
+    const r = await call(reg.url, 'GET', `/check_user/${identityFor('x').user_id}`);
+    assert.equal(r.status, 503);
+    assert.equal(r.body.error.code, 'UNAVAILABLE');
+    assert.equal(r.headers.get('retry-after'), '1');
   });
 });

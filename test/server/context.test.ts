@@ -22,28 +22,20 @@ async function failsClosed(dir: string, file: string) {
   return { config, path };
 }
 
-test('a start-up failure after the store opened closes the store (SQLite: the WAL is checkpointed away)', async () => {
-  const dir = tempDir();
-  try {
-    // The audit salt is read after the store is open: a corrupt salt file fails the start there.
-    const { config, path } = await failsClosed(dir.path, 'audit.json');
+test('a start-up failure after the store opened closes the store (SQLite: the WAL is checkpointed away)', async (t) => {
+  const dir = tempDir(t);
+  // The audit salt is read after the store is open: a corrupt salt file fails the start there.
+  const { config, path } = await failsClosed(dir.path, 'audit.json');
 
-    // And the same directory starts cleanly once the problem is fixed.
-    writeFileSync(join(dir.path, 'audit.json'), JSON.stringify({ salt_hex: 'ab'.repeat(32) }));
-    const ctx = await createRegistry(config, pino({ level: 'silent' }));
-    assert.ok(existsSync(`${path}-wal`), 'an open store keeps its WAL');
-    await ctx.close();
-  } finally {
-    dir.remove();
-  }
+  // And the same directory starts cleanly once the problem is fixed.
+  writeFileSync(join(dir.path, 'audit.json'), JSON.stringify({ salt_hex: 'ab'.repeat(32) }));
+  const ctx = await createRegistry(config, pino({ level: 'silent' }));
+  assert.ok(existsSync(`${path}-wal`), 'an open store keeps its WAL');
+  await ctx.close();
 });
 
-test('a start-up failure among the circuit services (after the executor is up) closes what opened before it', async () => {
-  const dir = tempDir();
-  try {
-    // The proof seed secret is read while the gateway is built: the ledger, the rate limits and the executor are up.
-    await failsClosed(dir.path, 'proof-seed.json');
-  } finally {
-    dir.remove();
-  }
+test('a start-up failure among the circuit services (after the executor is up) closes what opened before it', async (t) => {
+  const dir = tempDir(t);
+  // The proof seed secret is read while the gateway is built: the ledger, the rate limits and the executor are up.
+  await failsClosed(dir.path, 'proof-seed.json');
 });

@@ -35,21 +35,17 @@ async function sustainedWrites(path: string, walLimit: number, rounds: number): 
   return largest;
 }
 
-test('sustained writes keep the WAL near storage.wal_limit_mib, and every answered write is in the database after close', async () => {
-  const dir = tempDir();
+test('sustained writes keep the WAL near storage.wal_limit_mib, and every answered write is in the database after close', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir.path, 'w.sqlite3');
+  const rounds = 800; // 800 × 25 × 2 KiB ≈ 40 MiB through the WAL
+  const largest = await sustainedWrites(path, 1 * MiB, rounds);
+  // Over the limit by what commits while a truncation is asked for; without the bound it grows with the load.
+  assert.ok(largest <= 4 * MiB, `the WAL reached ${(largest / MiB).toFixed(1)} MiB with a 1 MiB limit`);
+  const db = new Database(path, { readonly: true });
   try {
-    const path = join(dir.path, 'w.sqlite3');
-    const rounds = 800; // 800 × 25 × 2 KiB ≈ 40 MiB through the WAL
-    const largest = await sustainedWrites(path, 1 * MiB, rounds);
-    // Over the limit by what commits while a truncation is asked for; without the bound it grows with the load.
-    assert.ok(largest <= 4 * MiB, `the WAL reached ${(largest / MiB).toFixed(1)} MiB with a 1 MiB limit`);
-    const db = new Database(path, { readonly: true });
-    try {
-      assert.equal(db.prepare('SELECT count(*) FROM t').pluck().get(), rounds * 25);
-    } finally {
-      db.close();
-    }
+    assert.equal(db.prepare('SELECT count(*) FROM t').pluck().get(), rounds * 25);
   } finally {
-    dir.remove();
+    db.close();
   }
 });
