@@ -2,31 +2,29 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiError } from '../../src/errors.js';
 import { Executor } from '../../src/executor/index.js';
+import { defer } from '../helpers/cleanup.js';
 import { until } from '../helpers/clock.js';
 import { artifact, config } from './helpers.js';
 import { echoModule, loopModule } from './wasm-builder.js';
 
-test('a full queue refuses with a structured 503 busy error and Retry-After; queued runs still finish', async () => {
+test('a full queue refuses with a structured 503 busy error and Retry-After; queued runs still finish', async (t) => {
   const ex = new Executor(config({ concurrency: 1, queue: 1, wall_ms: 400 }));
-  try {
-    const running = ex.run(artifact(loopModule()), 'x', [], '');
-    const queued = ex.run(artifact(echoModule(0)), 'x', [], 'q');
-    await new Promise((r) => setImmediate(r));
-    assert.deepEqual({ running: ex.stats.running, queued: ex.stats.queued }, { running: 1, queued: 1 });
-    await assert.rejects(ex.run(artifact(echoModule(0)), 'x', [], ''), (e: ApiError) => {
-      assert.ok(e instanceof ApiError);
-      assert.equal(e.status, 503);
-      assert.equal(e.code, 'UNAVAILABLE');
-      assert.match(e.message, /busy/);
-      assert.deepEqual(e.headers, { 'retry-after': '1' });
-      return true;
-    });
-    assert.equal((await running).timed_out, true);
-    assert.equal((await queued).stdout, 'q');
-    assert.deepEqual({ running: ex.stats.running, queued: ex.stats.queued }, { running: 0, queued: 0 });
-  } finally {
-    await ex.close();
-  }
+  defer(t, () => ex.close());
+  const running = ex.run(artifact(loopModule()), 'x', [], '');
+  const queued = ex.run(artifact(echoModule(0)), 'x', [], 'q');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual({ running: ex.stats.running, queued: ex.stats.queued }, { running: 1, queued: 1 });
+  await assert.rejects(ex.run(artifact(echoModule(0)), 'x', [], ''), (e: ApiError) => {
+    assert.ok(e instanceof ApiError);
+    assert.equal(e.status, 503);
+    assert.equal(e.code, 'UNAVAILABLE');
+    assert.match(e.message, /busy/);
+    assert.deepEqual(e.headers, { 'retry-after': '1' });
+    return true;
+  });
+  assert.equal((await running).timed_out, true);
+  assert.equal((await queued).stdout, 'q');
+  assert.deepEqual({ running: ex.stats.running, queued: ex.stats.queued }, { running: 0, queued: 0 });
 });
 
 test('runs use at most `concurrency` workers, and close() refuses later runs', async () => {
@@ -42,15 +40,12 @@ test('runs use at most `concurrency` workers, and close() refuses later runs', a
   await assert.rejects(ex.run(a, 'x', [], ''), (e: ApiError) => e.code === 'UNAVAILABLE');
 });
 
-test('per-run limits can lower the configured ones, never raise them', async () => {
+test('per-run limits can lower the configured ones, never raise them', async (t) => {
   const ex = new Executor(config({ wall_ms: 200 }));
-  try {
-    const r = await ex.run(artifact(loopModule()), 'x', [], '', { wall_ms: 60_000 });
-    assert.equal(r.timed_out, true);
-    assert.ok(r.duration_ms < 3000, String(r.duration_ms)); // the configured 200 ms, not 60 s
-  } finally {
-    await ex.close();
-  }
+  defer(t, () => ex.close());
+  const r = await ex.run(artifact(loopModule()), 'x', [], '', { wall_ms: 60_000 });
+  assert.equal(r.timed_out, true);
+  assert.ok(r.duration_ms < 3000, String(r.duration_ms)); // the configured 200 ms, not 60 s
 });
 
 test('close() ends wasm runs in flight and refuses queued ones', async () => {
@@ -66,14 +61,11 @@ test('close() ends wasm runs in flight and refuses queued ones', async () => {
   await assert.rejects(queued, (e: ApiError) => e.code === 'UNAVAILABLE');
 });
 
-test('a malformed sha256 is refused as invalid input', async () => {
+test('a malformed sha256 is refused as invalid input', async (t) => {
   const ex = new Executor(config());
-  try {
-    await assert.rejects(
-      ex.run({ ...artifact(echoModule(0)), sha256: 'ABC' }, 'x', [], ''),
-      (e: ApiError) => e.code === 'INVALID_INPUT',
-    );
-  } finally {
-    await ex.close();
-  }
+  defer(t, () => ex.close());
+  await assert.rejects(
+    ex.run({ ...artifact(echoModule(0)), sha256: 'ABC' }, 'x', [], ''),
+    (e: ApiError) => e.code === 'INVALID_INPUT',
+  );
 });

@@ -7,6 +7,7 @@ import type { ApiError } from '../../src/errors.js';
 import { Executor, checkWasmModule } from '../../src/executor/index.js';
 import { wasmSections } from '../../src/executor/wasm-binary.js';
 import { importMemory } from '../../src/executor/wasm-module.js';
+import { defer } from '../helpers/cleanup.js';
 import { artifact, config } from './helpers.js';
 import {
   FD_READ,
@@ -128,22 +129,19 @@ test('a memory a run grew is dropped, not reused: every run starts at the declar
   assert.deepEqual([again.exit_code, again.reused], [3, true]); // an unchanged memory is kept and reused
 });
 
-test('the memory cap holds inside the module, also on a reused memory', async () => {
+test('the memory cap holds inside the module, also on a reused memory', async (t) => {
   const capped = new Executor(config({ concurrency: 1, memory_mb: 8 })); // 128 pages
-  try {
-    for (const [memory, headroom] of [
-      [{ min: 1 }, 127],
-      [{ min: 1, max: 4 }, 3],
-    ] as const) {
-      assert.equal((await capped.run(artifact(wasmModule({ start: [], memory })), 'x', [], '')).exit_code, 0); // leaves its memory idle
-      const before = capped.stats.reused_memories;
-      const probe = growProbe(headroom, memory);
-      assert.equal((await capped.run(artifact(probe), 'x', [], '')).exit_code, 2, JSON.stringify(memory)); // up to the limit, not a page more
-      assert.equal(capped.stats.reused_memories, before + 1); // ... on the memory the previous run left
-      assert.equal((await capped.run(artifact(probe), 'x', [], '')).exit_code, 2, JSON.stringify(memory)); // and on a new one
-    }
-  } finally {
-    await capped.close();
+  defer(t, () => capped.close());
+  for (const [memory, headroom] of [
+    [{ min: 1 }, 127],
+    [{ min: 1, max: 4 }, 3],
+  ] as const) {
+    assert.equal((await capped.run(artifact(wasmModule({ start: [], memory })), 'x', [], '')).exit_code, 0); // leaves its memory idle
+    const before = capped.stats.reused_memories;
+    const probe = growProbe(headroom, memory);
+    assert.equal((await capped.run(artifact(probe), 'x', [], '')).exit_code, 2, JSON.stringify(memory)); // up to the limit, not a page more
+    assert.equal(capped.stats.reused_memories, before + 1); // ... on the memory the previous run left
+    assert.equal((await capped.run(artifact(probe), 'x', [], '')).exit_code, 2, JSON.stringify(memory)); // and on a new one
   }
 });
 

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { Challenge } from '../../src/client/index.js';
 import { solveSixzone, type SixzoneSecret } from '../../src/client/sixzone.js';
+import { defer } from '../helpers/cleanup.js';
 import { ManualClock } from '../helpers/clock.js';
 import { call, spawnCli, tempDir, type SpawnedRegistry } from '../helpers/registry.js';
 import {
@@ -286,7 +287,7 @@ describe('proof flow over HTTP with the real sixzone circuit', () => {
 });
 
 describe('nonce expiry and per-IP budgets', () => {
-  test('a challenge answered after its TTL is 410 EXPIRED; challenges beyond the per-IP budget are 429', async () => {
+  test('a challenge answered after its TTL is 410 EXPIRED; challenges beyond the per-IP budget are 429', async (t) => {
     const clock = new ManualClock();
     const { reg } = await startPublishingRegistry({
       token: TOKEN,
@@ -294,23 +295,20 @@ describe('nonce expiry and per-IP budgets', () => {
       clock,
       circuits: { alice: SECRET },
     });
-    try {
-      const ch = (await call<Challenge>(reg.url, 'POST', '/api/circuits/alice/challenge', {})).body;
-      clock.advance(1000);
-      const r = await call(
-        reg.url,
-        'POST',
-        '/api/circuits/alice/validate',
-        answer(ch, solveSixzone(ch.challenge, SECRET)),
-      );
-      assert.equal(r.status, 410, JSON.stringify(r.body));
-      assert.equal(r.body.error.code, 'EXPIRED');
-      assert.equal((await call(reg.url, 'POST', '/api/circuits/alice/challenge', {})).status, 200);
-      const limited = await call(reg.url, 'POST', '/api/circuits/alice/challenge', {});
-      assert.equal(limited.status, 429);
-      assert.ok(Number(limited.headers.get('retry-after')) > 0);
-    } finally {
-      await reg.close();
-    }
+    defer(t, () => reg.close());
+    const ch = (await call<Challenge>(reg.url, 'POST', '/api/circuits/alice/challenge', {})).body;
+    clock.advance(1000);
+    const r = await call(
+      reg.url,
+      'POST',
+      '/api/circuits/alice/validate',
+      answer(ch, solveSixzone(ch.challenge, SECRET)),
+    );
+    assert.equal(r.status, 410, JSON.stringify(r.body));
+    assert.equal(r.body.error.code, 'EXPIRED');
+    assert.equal((await call(reg.url, 'POST', '/api/circuits/alice/challenge', {})).status, 200);
+    const limited = await call(reg.url, 'POST', '/api/circuits/alice/challenge', {});
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get('retry-after')) > 0);
   });
 });

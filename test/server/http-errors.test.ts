@@ -6,6 +6,7 @@ import pino from 'pino';
 import { resolveConfig } from '../../src/config/load.js';
 import { startLedgerService } from '../../src/ledger/service.js';
 import { clientErrorHandler } from '../../src/http/errors-plugin.js';
+import { defer } from '../helpers/cleanup.js';
 import { identityFor } from '../helpers/directory-client.js';
 import { makePki } from '../helpers/pki.js';
 import { rawRequest, type RawResponse } from '../helpers/raw-http.js';
@@ -130,29 +131,25 @@ test("Node's request timeout (ERR_HTTP_REQUEST_TIMEOUT, emitted by the HTTP serv
   }
 });
 
-test('the standalone ledger service answers the same envelopes and reads bodies with the same parser', async () => {
-  const dir = tempDir();
+test('the standalone ledger service answers the same envelopes and reads bodies with the same parser', async (t) => {
+  const dir = tempDir(t);
   const ledger = await startLedgerService(
     resolveConfig({ state_dir: dir.path, storage: { kind: 'memory' }, ledger: { address: '127.0.0.1:0' } }),
     pino({ level: 'silent' }),
   );
-  try {
-    for (const [, request, status, code] of PARSER_ATTACKS)
-      assertEnvelope(await rawRequest(ledger.url, request), status, code);
-    const reserve = (body: string) =>
-      `POST /reserve HTTP/1.1\r\nHost: r\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
-    assert.match(
-      assertEnvelope(await rawRequest(ledger.url, reserve('{"ttl":60,"ttl":1}')), 400, 'INVALID_INPUT'),
-      /appears twice/,
-    );
-    assert.match(
-      assertEnvelope(await rawRequest(ledger.url, reserve(`${'['.repeat(100_000)}`)), 400, 'INVALID_INPUT'),
-      /nested deeper/,
-    );
-  } finally {
-    await ledger.close();
-    dir.remove();
-  }
+  defer(t, () => ledger.close());
+  for (const [, request, status, code] of PARSER_ATTACKS)
+    assertEnvelope(await rawRequest(ledger.url, request), status, code);
+  const reserve = (body: string) =>
+    `POST /reserve HTTP/1.1\r\nHost: r\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  assert.match(
+    assertEnvelope(await rawRequest(ledger.url, reserve('{"ttl":60,"ttl":1}')), 400, 'INVALID_INPUT'),
+    /appears twice/,
+  );
+  assert.match(
+    assertEnvelope(await rawRequest(ledger.url, reserve(`${'['.repeat(100_000)}`)), 400, 'INVALID_INPUT'),
+    /nested deeper/,
+  );
 });
 
 describe('the same envelopes over HTTPS', () => {

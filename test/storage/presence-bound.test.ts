@@ -5,6 +5,7 @@ import pg from 'pg';
 import { resolveConfig } from '../../src/config/load.js';
 import { openStore } from '../../src/storage/index.js';
 import type { Store } from '../../src/storage/store.js';
+import { defer } from '../helpers/cleanup.js';
 import { freshSchema, postgresSkip } from '../helpers/services.js';
 import { tempDir } from '../helpers/registry.js';
 
@@ -43,62 +44,47 @@ async function floodPresence(store: Store, rows: () => Promise<number>): Promise
 }
 
 describe('presence.max_entries holds on insert, not only at GC', () => {
-  test('memory', async () => {
-    const dir = tempDir();
+  test('memory', async (t) => {
+    const dir = tempDir(t);
     const store = await openStore(storage({ kind: 'memory' }), options(dir.path));
-    try {
-      await floodPresence(store, () => store.directory.countPresence());
-    } finally {
-      await store.close();
-      dir.remove();
-    }
+    defer(t, () => store.close());
+    await floodPresence(store, () => store.directory.countPresence());
   });
 
-  test('sqlite', async () => {
-    const dir = tempDir();
+  test('sqlite', async (t) => {
+    const dir = tempDir(t);
     const path = join(dir.path, 'r.sqlite3');
     const store = await openStore(storage({ kind: 'sqlite', path }), options(dir.path));
-    try {
-      const Database = (await import('better-sqlite3')).default;
-      const reader = new Database(path, { readonly: true });
-      try {
-        await floodPresence(store, async () => reader.prepare('SELECT count(*) FROM presence').pluck().get() as number);
-      } finally {
-        reader.close();
-      }
-    } finally {
-      await store.close();
-      dir.remove();
-    }
+    defer(t, () => store.close());
+    const Database = (await import('better-sqlite3')).default;
+    const reader = new Database(path, { readonly: true });
+    defer(t, () => reader.close());
+    await floodPresence(store, async () => reader.prepare('SELECT count(*) FROM presence').pluck().get() as number);
   });
 
   test('postgres (two replicas inserting at once)', async (t) => {
     const skip = await postgresSkip();
     if (skip) return t.skip(skip);
     const schema = await freshSchema();
-    const dir = tempDir();
+    defer(t, () => schema.drop());
+    const dir = tempDir(t);
     const config = storage({ kind: 'postgres', url: schema.url, pool_size: 4 });
     const a = await openStore(config, options(dir.path));
+    defer(t, () => a.close());
     const b = await openStore(config, options(dir.path));
+    defer(t, () => b.close());
     const client = new pg.Client({ connectionString: schema.url });
     await client.connect();
+    defer(t, () => client.end());
     const rows = async () => Number((await client.query('SELECT count(*) AS n FROM presence')).rows[0].n);
-    try {
-      await floodPresence(a, rows);
-      // Two replicas, each inserting concurrently: the bound still holds once they are done.
-      await Promise.all(
-        Array.from({ length: 4 * MAX }, (_, i) =>
-          (i % 2 ? a : b).directory.upsertPresence(index(10_000 + i), new Uint8Array([5]), 20_000 + i),
-        ),
-      );
-      assert.equal(await rows(), MAX);
-      assert.equal(await a.directory.countPresence(), MAX);
-    } finally {
-      await client.end();
-      await a.close();
-      await b.close();
-      await schema.drop();
-      dir.remove();
-    }
+    await floodPresence(a, rows);
+    // Two replicas, each inserting concurrently: the bound still holds once they are done.
+    await Promise.all(
+      Array.from({ length: 4 * MAX }, (_, i) =>
+        (i % 2 ? a : b).directory.upsertPresence(index(10_000 + i), new Uint8Array([5]), 20_000 + i),
+      ),
+    );
+    assert.equal(await rows(), MAX);
+    assert.equal(await a.directory.countPresence(), MAX);
   });
 });

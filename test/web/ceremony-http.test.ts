@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { packageRoot } from '../../src/paths.js';
 import { WEB_BUILD_DIR } from '../../src/web/assets.js';
 import { adminHeaders } from '../proof/mint.js';
+import { defer } from '../helpers/cleanup.js';
 import { call, tempDir } from '../helpers/registry.js';
 import { MAPPED, startCeremonyRegistry, TOKEN } from './setup.js';
 
@@ -83,18 +84,15 @@ describe('ceremony page over HTTP', () => {
     assert.equal(missing.body.error.code, 'NOT_FOUND');
   });
 
-  test('without any relying party configured, frame-ancestors is none and X-Frame-Options DENY', async () => {
+  test('without any relying party configured, frame-ancestors is none and X-Frame-Options DENY', async (t) => {
     const bare = await startCeremonyRegistry({ ceremony: {}, circuits: { alice: MAPPED } });
-    try {
-      const r = await get(`${bare.reg.url}/ceremony/alice`);
-      assert.equal(r.status, 200);
-      assertStrictHeaders(r.headers, "'none'");
-      assert.equal(r.headers.get('x-frame-options'), 'DENY');
-      const refused = await get(`${bare.reg.url}/ceremony/alice?return_to=${encodeURIComponent(`${RP}/done`)}`);
-      assert.equal(refused.status, 400);
-    } finally {
-      await bare.reg.close();
-    }
+    defer(t, () => bare.reg.close());
+    const r = await get(`${bare.reg.url}/ceremony/alice`);
+    assert.equal(r.status, 200);
+    assertStrictHeaders(r.headers, "'none'");
+    assert.equal(r.headers.get('x-frame-options'), 'DENY');
+    const refused = await get(`${bare.reg.url}/ceremony/alice?return_to=${encodeURIComponent(`${RP}/done`)}`);
+    assert.equal(refused.status, 400);
   });
 
   test('an allow-listed return_to and opener_origin reach the page in data attributes; the opener flow keeps window.opener', async () => {
@@ -186,16 +184,12 @@ describe('ceremony page over HTTP', () => {
     assertNoInlineCode(r.text);
   });
 
-  test('the asset build is reproducible: building again gives the same file names and bytes', () => {
-    const dir = tempDir('enigma-web-');
-    try {
-      const r = spawnSync(process.execPath, [join(packageRoot, 'web', 'build.mjs'), dir.path], { encoding: 'utf8' });
-      assert.equal(r.status, 0, r.stderr);
-      const files = readdirSync(WEB_BUILD_DIR).sort();
-      assert.deepEqual(readdirSync(dir.path).sort(), files);
-      for (const f of files) assert.ok(readFileSync(join(dir.path, f)).equals(readFileSync(join(WEB_BUILD_DIR, f))), f);
-    } finally {
-      dir.remove();
-    }
+  test('the asset build is reproducible: building again gives the same file names and bytes', (t) => {
+    const dir = tempDir(t, 'enigma-web-');
+    const r = spawnSync(process.execPath, [join(packageRoot, 'web', 'build.mjs'), dir.path], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const files = readdirSync(WEB_BUILD_DIR).sort();
+    assert.deepEqual(readdirSync(dir.path).sort(), files);
+    for (const f of files) assert.ok(readFileSync(join(dir.path, f)).equals(readFileSync(join(WEB_BUILD_DIR, f))), f);
   });
 });
