@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { defer } from '../helpers/cleanup.js';
 import { ManualClock } from '../helpers/clock.js';
 import { call, runCli, spawnCli, startTestRegistry, tempDir } from '../helpers/registry.js';
 import { identityFor, requester, sealTo } from '../helpers/directory-client.js';
@@ -161,12 +162,11 @@ describe('process lifecycle', () => {
     assert.equal(await first.exited, 0);
     assert.ok(existsSync(join(dir.path, 'data', 'registry.sqlite3')));
     const second = await spawnCli(['serve'], { cwd: dir.path });
-    try {
-      assert.deepEqual((await call(second.url, 'GET', '/envelope_pubkey')).body, key1, 'same key after restart');
-    } finally {
+    defer(t, async () => {
       second.child.kill('SIGTERM');
       await second.exited;
-    }
+    });
+    assert.deepEqual((await call(second.url, 'GET', '/envelope_pubkey')).body, key1, 'same key after restart');
   });
 
   test('bad config files are refused with exit code 1 and the key named', async (t) => {
@@ -218,15 +218,14 @@ describe('process lifecycle', () => {
       `address = "127.0.0.1:0"\nstate_dir = "${dir.path}"\n[storage]\nkind = "memory"\n[envelope]\npepper_hex = "${'ab'.repeat(32)}"\nkeys = [{ kid_hex = "0102030405060708", x25519_private_key_hex = "${'cd'.repeat(32)}", active = true, not_after_epoch_ms = 1000 }]\n`,
     );
     const r = await spawnCli(['serve', cfg]);
-    try {
-      assert.match(r.stderr(), /not_after_epoch_ms/);
-      const pk = await call(r.url, 'GET', '/envelope_pubkey');
-      assert.equal(pk.status, 500);
-      assert.equal(pk.body.error.code, 'INTERNAL');
-    } finally {
+    defer(t, async () => {
       r.child.kill('SIGTERM');
       await r.exited;
-    }
+    });
+    assert.match(r.stderr(), /not_after_epoch_ms/);
+    const pk = await call(r.url, 'GET', '/envelope_pubkey');
+    assert.equal(pk.status, 500);
+    assert.equal(pk.body.error.code, 'INTERNAL');
   });
 });
 

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { resolveConfig } from '../../src/config/load.js';
 import { HttpLedger } from '../../src/ledger/http-client.js';
 import { startLedgerService } from '../../src/ledger/service.js';
+import { defer } from '../helpers/cleanup.js';
 import { ManualClock } from '../helpers/clock.js';
 import { EMBEDDED_LEDGER, ledgerById, pickLedger } from '../../src/ledger/pick.js';
 import { call, spawnCli, startTestRegistry, tempDir, type SpawnedRegistry } from '../helpers/registry.js';
@@ -160,7 +161,7 @@ describe('standalone `enigma-registry ledger` used by the registry through ledge
     assert.equal(trap.connections(), 1, 'only the probe connected');
   });
 
-  test('an expired nonce at the remote ledger maps back to `expired` (an in-process service on a manual clock)', async () => {
+  test('an expired nonce at the remote ledger maps back to `expired` (an in-process service on a manual clock)', async (t) => {
     const clock = new ManualClock();
     const config = resolveConfig({
       state_dir: dir.path,
@@ -168,17 +169,14 @@ describe('standalone `enigma-registry ledger` used by the registry through ledge
       ledger: { address: '127.0.0.1:0' },
     });
     const service = await startLedgerService(config, pino({ level: 'silent' }), clock);
-    try {
-      const ledger = new HttpLedger(service.url, 10_000);
-      const short = await ledger.reserve({ ttlSeconds: 1 });
-      clock.advance(999);
-      assert.equal((await ledger.status(short.uuid))?.state, 'RESERVED');
-      clock.advance(1);
-      assert.deepEqual(await ledger.burn(short.uuid, short.tau), { ok: false, reason: 'expired' });
-      assert.equal((await ledger.status(short.uuid))?.state, 'EXPIRED');
-    } finally {
-      await service.close();
-    }
+    defer(t, () => service.close());
+    const ledger = new HttpLedger(service.url, 10_000);
+    const short = await ledger.reserve({ ttlSeconds: 1 });
+    clock.advance(999);
+    assert.equal((await ledger.status(short.uuid))?.state, 'RESERVED');
+    clock.advance(1);
+    assert.deepEqual(await ledger.burn(short.uuid, short.tau), { ok: false, reason: 'expired' });
+    assert.equal((await ledger.status(short.uuid))?.state, 'EXPIRED');
   });
 
   test('SIGTERM stops the service cleanly (exit 0)', async () => {

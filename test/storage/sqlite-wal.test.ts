@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { closeSqlite, openSqlite, write } from '../../src/storage/sqlite/db.js';
+import { defer } from '../helpers/cleanup.js';
 import { tempDir } from '../helpers/registry.js';
 
 const MiB = 1024 * 1024;
@@ -43,9 +44,6 @@ test('sustained writes keep the WAL near storage.wal_limit_mib, and every answer
   // Over the limit by what commits while a truncation is asked for; without the bound it grows with the load.
   assert.ok(largest <= 4 * MiB, `the WAL reached ${(largest / MiB).toFixed(1)} MiB with a 1 MiB limit`);
   const db = new Database(path, { readonly: true });
-  try {
-    assert.equal(db.prepare('SELECT count(*) FROM t').pluck().get(), rounds * 25);
-  } finally {
-    db.close();
-  }
+  defer(t, () => db.close());
+  assert.equal(db.prepare('SELECT count(*) FROM t').pluck().get(), rounds * 25);
 });
