@@ -1,3 +1,4 @@
+// Test cleanup that runs last in, first out when a test ends (node:test runs t.after hooks first in, first out).
 import type { TestContext } from 'node:test';
 
 const stacks = new WeakMap<TestContext, Array<() => unknown>>();
