@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
@@ -116,16 +116,36 @@ export const directoryRoutes: FastifyPluginAsync<{ ctx: DirectoryContext }> = as
     );
   }
 
-  /** preHandler: peer check, rate limit, PoW, then the field constraints of the route's schema. */
+  /**
+   * preHandler: peer check, rate limit, PoW, then the field constraints of the route's schema. A callback
+   * hook, not an async one: with the rate limit and PoW off (or not on this route) it answers synchronously,
+   * where an async hook cost every request a promise and the ticks to settle it.
+   */
   function gate(g: Gate) {
     let check: ((req: FastifyRequest) => void) | undefined;
-    return async (req: FastifyRequest): Promise<void> => {
-      if (g.syncPeer) requireSyncPeer(req);
-      // Awaited only when on: each await of a settled promise still costs the request a tick.
-      if (g.limit && rl.enabled) await limit(req, g.limit);
-      if (g.pow && ctx.pow) await requirePow(req);
+    const fields = (req: FastifyRequest) => {
       check ??= fieldCheck(req.routeOptions.schema ?? {}, compileFull);
       check(req);
+    };
+    const guarded = async (req: FastifyRequest): Promise<void> => {
+      if (g.limit && rl.enabled) await limit(req, g.limit);
+      if (g.pow && ctx.pow) await requirePow(req);
+      fields(req);
+    };
+    const mustWait = (g.limit !== undefined && rl.enabled) || (g.pow === true && ctx.pow !== undefined);
+    return (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+      try {
+        if (g.syncPeer) requireSyncPeer(req);
+        if (!mustWait) {
+          fields(req);
+          done();
+          return;
+        }
+      } catch (e) {
+        done(e as Error);
+        return;
+      }
+      guarded(req).then(() => done(), done);
     };
   }
 

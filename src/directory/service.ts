@@ -106,8 +106,13 @@ export class DirectoryService {
     });
   }
 
-  async exists(handleHex: string): Promise<boolean> {
-    return this.options.store.hasIdentity(this.vault.blindIndex(parseHandle(handleHex)));
+  /** Not async: the store's own promise is returned as is (adopting it in an async function cost two more ticks). */
+  exists(handleHex: string): Promise<boolean> {
+    try {
+      return this.options.store.hasIdentity(this.vault.blindIndex(parseHandle(handleHex)));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   async announce(p: { user_id: string; addr: string; ts_ms: number }, now = this.clock.now()): Promise<void> {
