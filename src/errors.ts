@@ -1,3 +1,4 @@
+// The error envelope every failure leaves the process in: codes, their HTTP statuses, ApiError and its schema.
 import { Type } from 'typebox';
 
 /**

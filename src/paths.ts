@@ -1,3 +1,4 @@
+// The package root on disk, where the built circuit and web assets, the README and package.json are found.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -1,3 +1,4 @@
+// The registry's version, read from the package's package.json.
 import { readFileSync } from 'node:fs';
 import { packageRoot } from './paths.js';
 

@@ -1,3 +1,4 @@
+// The `[proof]` section's guess budget as explicit parameters for the active attacker of `analyze`.
 import type { Static } from 'typebox';
 import Value from 'typebox/value';
 import { ProofSection } from '../config/sections/api.js';

@@ -1,3 +1,4 @@
+// The six-zone deal as the analyser models it: a round's shuffled symbols and colours, and what an answer reveals.
 import { SIXZONE_ALPHABET, SIXZONE_BEARINGS, SIXZONE_COLOURS, type SixzoneRound } from '../client/sixzone.js';
 import { HashStream } from './stream.js';
 

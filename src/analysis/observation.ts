@@ -1,3 +1,4 @@
+// The observing attacker's simulation: trials of watched ceremonies, candidates left and pass chance per session.
 import { SYMBOLS, dealRound, labels } from './grid.js';
 import { Observer, type Session } from './observer.js';
 import { HashStream, analysisKey } from './stream.js';

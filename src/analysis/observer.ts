@@ -1,3 +1,4 @@
+// What an observer can still believe about a secret after watching sessions, counted exactly over (secret, mapping).
 import { SYMBOLS, ZONES } from './grid.js';
 
 // Sets of symbols are 36-bit masks kept as two 18-bit halves (JavaScript's bitwise operators stop at 32 bits).

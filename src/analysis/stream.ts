@@ -1,3 +1,4 @@
+// The sixzone circuit's SHA-256 byte stream, ported for the analyser's deals and its own reproducible draws.
 import { createHash } from 'node:crypto';
 
 /**

@@ -1,3 +1,4 @@
+// The registry's Fastify app: TLS and mTLS options, OpenAPI, then each domain's routes on the shared base.
 import type { FastifyInstance } from 'fastify';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import swagger from '@fastify/swagger';

@@ -1,3 +1,4 @@
+// Liveness and readiness probes under /api: `/health`, and `/health/db` for the store, the ledger and Redis.
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';

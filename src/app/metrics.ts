@@ -1,3 +1,4 @@
+// Prometheus metrics counted around the store, ledger, limiter, audit and executor, served at `GET /metrics`.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Executor } from '../executor/index.js';

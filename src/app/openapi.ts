@@ -1,3 +1,4 @@
+// `GET /api/swagger`: the OpenAPI document of every route, or of one circuit's endpoints only.
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';

@@ -1,3 +1,4 @@
+// Starting a registry from a config: context, app and listen, plus the close that lets in-flight requests finish.
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { parseAddress } from '../config/load.js';

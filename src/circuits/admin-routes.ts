@@ -1,3 +1,4 @@
+// The admin circuit routes: publishing a signed build and revoking builds by artifact SHA-256.
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ErrorBodySchema, invalidInput } from '../errors.js';

@@ -1,3 +1,4 @@
+// The circuit catalog: publishing, build lookup, revocation and artifact access, with lookups cached in memory.
 import { createHash } from 'node:crypto';
 import Value from 'typebox/value';
 import type { Config } from '../config/schema.js';

@@ -1,3 +1,4 @@
+// The local demo: the reference sixzone circuit published as `demo` with its public secret, and its publisher key.
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// Per-IP and per-handle rate budgets of the /api proof endpoints (challenge, validate, CLI proxy, binaries).
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema.js';
 import { rateLimited } from '../errors.js';

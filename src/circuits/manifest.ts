@@ -1,3 +1,4 @@
+// The signed circuit manifest: its schema, handle pattern, canonical bytes, and Ed25519 signing and verification.
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { Type, type Static } from 'typebox';
 import Value from 'typebox/value';

@@ -1,3 +1,4 @@
+// Minting a personalised sixzone build: round count set, verifier secret sealed and embedded, manifest signed.
 import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { SixzoneSecret } from '../client/sixzone.js';

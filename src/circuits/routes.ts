@@ -1,3 +1,4 @@
+// Circuit discovery routes under /api/circuits: list, detail, manifests, verify, and the sealing key.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiError, ErrorBodySchema } from '../errors.js';

@@ -1,3 +1,4 @@
+// Request and reply schemas of the circuit registry routes: builds, listings, verify, sealing key, publish, revoke.
 import { Type } from 'typebox';
 import { HANDLE_PATTERN, ManifestSchema } from './manifest.js';
 

@@ -1,3 +1,4 @@
+// The circuit sealing keys: minted circuits seal their verifier secret to the active one; all unexpired ones unseal.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { configuredOrGenerated, newKeyEntry } from '../config/state.js';

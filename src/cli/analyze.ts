@@ -1,3 +1,4 @@
+// `enigma-registry analyze observation`: the observing and active attackers' odds against sixzone, as tables or JSON.
 import { randomBytes } from 'node:crypto';
 import { activeEstimate } from '../analysis/active.js';
 import { activeParamsFromProof, proofDefaults, type ProofConfig } from '../analysis/active-config.js';

@@ -1,3 +1,4 @@
+// `enigma-registry circuit list`: every circuit's current build, or every build of one handle, from a registry.
 import { parseCommandArgs } from './args.js';
 import { requestJson } from './circuit-publish.js';
 

@@ -1,3 +1,4 @@
+// `enigma-registry circuit mint`: personalises the sixzone circuit for one person, from a prompted or filed secret.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HANDLE_RE } from '../circuits/manifest.js';

@@ -1,3 +1,4 @@
+// `enigma-registry circuit publish`: uploads minted builds; also the token and JSON call other circuit commands use.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCommandArgs } from './args.js';

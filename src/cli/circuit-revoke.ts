@@ -1,3 +1,4 @@
+// `enigma-registry circuit revoke`: revokes every build whose artifact has the given SHA-256.
 import { parseCommandArgs } from './args.js';
 import { readToken, requestJson } from './circuit-publish.js';
 

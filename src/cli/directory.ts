@@ -1,8 +1,7 @@
+// `enigma-registry register | resolve | check-user`: the node directory from the command line, through the SDK.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createIdentity, DirectoryClient, handleOf, RegistryError, type PowProgress } from '../client/index.js';
-
-// `enigma-registry register | resolve | check-user`: the node directory through the SDK.
 
 const PEPPER_HELP = `  --pepper-file F   the deployment's envelope pepper: a file holding 64 hex, or JSON with "pepper_hex"
                     (the registry's envelope.json works); or set ENIGMA_REGISTRY_PEPPER_HEX`;

@@ -1,3 +1,4 @@
+// `enigma-registry keys gen`: the operator's envelope, sealing, receipt and publisher keys and admin token.
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// `enigma-registry ledger`: serves the nonce ledger alone as an HTTP service on the config's storage.
 import { startLedgerService } from '../ledger/service.js';
 import { runService } from './service.js';
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// The `enigma-registry` executable: its subcommands, dispatch to each (loaded lazily), help and version.
 import { version } from '../version.js';
 
 interface Command {

@@ -1,3 +1,4 @@
+// `enigma-registry prove`: the six-zone ceremony in a terminal (or from a secret file), then the verified receipt.
 import { readFileSync } from 'node:fs';
 import { parseCommandLine } from './args.js';
 import { ProofClient, RegistryError, type Challenge } from '../client/index.js';

@@ -1,3 +1,4 @@
+// `enigma-registry serve`: runs the registry from a config file, or a local one with the demo circuit.
 import { resolveConfig } from '../config/load.js';
 import { startRegistry } from '../app/start.js';
 import { DEMO_HANDLE, DEMO_SECRET } from '../client/demo.js';

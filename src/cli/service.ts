@@ -1,3 +1,4 @@
+// The life of a long-running command (registry, ledger): config, logger, start, status line, graceful stop.
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfigFile } from '../config/load.js';

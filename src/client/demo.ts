@@ -1,3 +1,4 @@
+// The local demo circuit's handle and its public secret, shared by the registry, the CLI and the pages.
 import type { SixzoneSecret } from './sixzone.js';
 
 // The local demo circuit (`[demo] enabled`, on when the registry starts without a config file). Its secret

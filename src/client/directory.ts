@@ -1,3 +1,4 @@
+// The SDK's node directory client: register, resolve, check_user, announce, sync and nodes, with proof of work.
 import { x25519 } from '@noble/curves/ed25519.js';
 import type { Static } from 'typebox';
 import type { PublicIdentity } from './wire-identity.js';

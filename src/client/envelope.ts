@@ -1,3 +1,4 @@
+// The SDK's directory envelope on @noble: sealing and opening identities, and the user id of a username.
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { blake3 } from '@noble/hashes/blake3.js';

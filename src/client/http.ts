@@ -1,6 +1,5 @@
+// The SDK's one HTTP path: JSON both ways, typed RegistryError failures, and the retry policy.
 import { RegistryError } from './errors.js';
-
-// The one place the SDK talks HTTP: JSON both ways, typed errors, and the retry policy.
 
 export interface ClientOptions {
   /** Absolute base URL of the registry, e.g. `https://registry.example` (a path prefix is kept). */

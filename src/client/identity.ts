@@ -1,3 +1,4 @@
+// Node directory identities in the SDK: creating a self-signed one for a username and checking its signature.
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import type { PublicIdentity } from './wire-identity.js';
 import { bytesToHex, utf8ToBytes } from './encoding.js';

@@ -1,3 +1,4 @@
+// The SDK's proof-of-work solver for the directory and gateway challenges, in a Web Worker or in time slices.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from './encoding.js';
 

@@ -1,3 +1,4 @@
+// The proof flow: challenge → ceremony (the caller's) → validate → receipt, and offline receipt checks.
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { Static } from 'typebox';
 import { type ChallengeReply, proofHash, type ValidateReply } from './wire-proof.js';
@@ -5,8 +6,6 @@ import { RegistryError } from './errors.js';
 import { HttpClient, type ClientOptions } from './http.js';
 import { solvePow, type PowChallenge, type PowProgress } from './pow.js';
 import type { SixzoneChallenge } from './sixzone.js';
-
-// The proof flow: challenge → ceremony (the caller's) → validate → receipt, and offline receipt checks.
 
 /** A challenge as the registry sends it; `challenge` is the circuit's own data (sixzone by default). */
 export type Challenge<C = SixzoneChallenge> = Omit<Static<typeof ChallengeReply>, 'challenge'> & { challenge: C };

@@ -1,3 +1,4 @@
+// Loading the TOML config: defaults filled, schema errors that name the key, cross-field checks, listen address.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// The whole registry configuration schema, assembled from its sections, and the Config type it resolves to.
 import { Type, type Static } from 'typebox';
 import {
   EnvelopeSection,

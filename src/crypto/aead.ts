@@ -1,3 +1,4 @@
+// XChaCha20-Poly1305 sealing and opening through libsodium, for envelopes and sealed circuit secrets.
 import { sodium, sodiumBytes } from './sodium.js';
 
 // XChaCha20-Poly1305 (IETF) through libsodium: 2.2 µs per 300-byte seal here against 18 µs in noble.

@@ -1,3 +1,4 @@
+// BLAKE3-256 of small inputs (blind indexes, envelope keys, user ids) on one reused hash-wasm hasher.
 import { createBLAKE3 } from 'hash-wasm';
 
 // BLAKE3 of the ~100-byte inputs we hash (blind indexes, envelope keys, user ids), CPU per call here:

@@ -1,3 +1,4 @@
+// The server's hex, base64 and UTF-8 conversions through Buffer, with strict hex and base64 parsers.
 import { concatBytes, hexToBytes } from '@noble/hashes/utils.js';
 
 export { concatBytes, hexToBytes };

@@ -1,3 +1,4 @@
+// The sealed box for a minted circuit's verifier secret, bound to its handle, build and sealing key.
 import { hkdfSync } from 'node:crypto';
 import { aeadOpen, aeadSeal } from './aead.js';
 import { randomInto } from './sodium.js';

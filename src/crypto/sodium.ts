@@ -1,6 +1,6 @@
+// libsodium (audited, prebuilt binaries in the npm package) for the server's X25519, AEAD and randomness.
 import sodium from 'sodium-native';
 
-// libsodium (audited, prebuilt binaries in the npm package) for the server's X25519, AEAD and randomness.
 export { sodium };
 
 /** sodium-native takes any Uint8Array (it reads the typed array's bytes); its typings say Buffer. */

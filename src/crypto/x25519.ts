@@ -1,3 +1,4 @@
+// X25519 key generation and shared secrets through libsodium, matching the Rust registry on low-order keys.
 import { randomInto, sodium, sodiumBytes } from './sodium.js';
 
 // X25519 through libsodium: 44 µs per call here against 59 µs for node:crypto (whose KeyObject import

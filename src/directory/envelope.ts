@@ -1,3 +1,4 @@
+// The server's envelope of enigma-node-registry 0.0.2: user ids, envelope keys, sealing, parsing and opening.
 import { aeadOpen, aeadSeal } from '../crypto/aead.js';
 import { randomInto } from '../crypto/sodium.js';
 import { blake3 } from '../crypto/blake3.js';

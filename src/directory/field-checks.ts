@@ -1,3 +1,4 @@
+// Splitting a directory route's schema into the JSON shape and the field checks run after rate limit and PoW.
 import type { FastifyRequest, FastifySchema, FastifySchemaCompiler } from 'fastify';
 
 // The Rust registry checks a request in two steps with the rate limit and PoW in between: deserializing the

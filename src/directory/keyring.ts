@@ -1,3 +1,4 @@
+// The envelope keyring: rotated X25519 envelope keys, which one seals and which still open registrations.
 import { bytesToHex, hexToBytes } from '../crypto/encoding.js';
 import { x25519PrivateFromRaw, type X25519Private } from '../crypto/x25519.js';
 import type { EnvelopeKeyConfig } from '../config/schema.js';

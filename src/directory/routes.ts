@@ -1,3 +1,4 @@
+// The node directory's HTTP routes: register, resolve, check_user, announce, sync, nodes.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createHash, timingSafeEqual } from 'node:crypto';

@@ -1,3 +1,4 @@
+// The node directory's behaviour apart from HTTP: register, resolve, presence, sync and the node list.
 import { createHmac } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { systemClock, type Clock } from '../config/clock.js';

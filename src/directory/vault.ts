@@ -1,3 +1,4 @@
+// Encryption at rest for the node directory: peppered blind indexes, identity and presence blobs bound to their row.
 import { hkdfSync } from 'node:crypto';
 import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, aeadOpen, aeadSeal } from '../crypto/aead.js';
 import { randomInto } from '../crypto/sodium.js';

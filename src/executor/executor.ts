@@ -1,3 +1,4 @@
+// The executor: runs circuit artifacts sandboxed (WASI in worker threads, ELF under bubblewrap), a few at a time.
 import { createHash } from 'node:crypto';
 import type { Static } from 'typebox';
 import type { ExecutorSection } from '../config/sections/runtime.js';

@@ -1,3 +1,4 @@
+// Native (ELF) circuit runs under bubblewrap: artifact files on disk, limits, wall time, output cap and cleanup.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, chownSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

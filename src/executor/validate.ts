@@ -1,3 +1,4 @@
+// A circuit's `validate-response` run with its unsealed verifier secret: the one place that secret is opened.
 import { ApiError, invalidInput } from '../errors.js';
 import { decodeSealedSecret, SealError, unsealSecret, type UnsealKey } from '../crypto/seal.js';
 import { readSealedSecret } from './sealed-secret.js';

@@ -1,3 +1,4 @@
+// Checking a circuit's wasm module before it runs: WASI-only imports, memory cap, memory moved to an import.
 import { invalidInput } from '../errors.js';
 import {
   uleb,

@@ -1,3 +1,4 @@
+// The pool of warm wasm worker threads, one run each at a time, replaced on wall-time overrun or death.
 import { Worker } from 'node:worker_threads';
 import { WORKER_MODULE_CACHE, type CompiledModule, type WorkerRequest, type WorkerResponse } from './wasm-protocol.js';
 import type { ResolvedLimits, RunResult } from './types.js';

@@ -1,3 +1,4 @@
+// Leaky counters of recent failures, behind the guess budget's per-client lock and per-handle limit; in process.
 import { BoundedMap } from './bounded-map.js';
 
 /** One counter to read or bump: it drains toward 0 at `drainPerSec` units a second; `add` is added to it. */

@@ -1,3 +1,4 @@
+// The in-process rate limiter: token buckets and bans per client, bounded in memory.
 import { systemClock, type Clock } from '../config/clock.js';
 import { BoundedMap } from './bounded-map.js';
 import type { Bucket, LimitResult, RateLimiter } from './limiter.js';

@@ -1,3 +1,4 @@
+// Proof of work: single-use challenges, their in-process store, header checks and a brute-force solver.
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { systemClock, type Clock } from '../config/clock.js';

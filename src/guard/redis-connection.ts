@@ -1,3 +1,4 @@
+// The Redis connection replicas share for rate limits, bans, lockouts and PoW, failing closed with 503.
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ApiError } from '../errors.js';

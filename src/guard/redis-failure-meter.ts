@@ -1,3 +1,4 @@
+// The guess budget's failure counters on Redis, shared by every replica and bumped atomically by one script.
 import type { FailureMeter, MeterKey } from './failure-meter.js';
 import type { RedisConnection } from './redis-connection.js';
 

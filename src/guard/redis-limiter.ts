@@ -1,3 +1,4 @@
+// Token buckets and bans on Redis, shared by every replica: one atomic script, same rules as the in-process limiter.
 import type { Bucket, LimitResult, RateLimiter } from './limiter.js';
 import type { RedisConnection } from './redis-connection.js';
 

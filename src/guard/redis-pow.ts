@@ -1,3 +1,4 @@
+// Outstanding proof-of-work challenges on Redis, so each solution is single-use across replicas.
 import { POW_GRACE_MS, type PowStore } from './pow.js';
 import type { RedisConnection } from './redis-connection.js';
 

@@ -1,3 +1,4 @@
+// The admin check for audit, publish and revoke routes: a listed bearer token or a verified mTLS certificate.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyReply, FastifyRequest } from 'fastify';

@@ -1,3 +1,4 @@
+// Decoding gzip and deflate request bodies within the route's body limit; other encodings answer 415.
 import type { FastifyInstance } from 'fastify';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';

@@ -1,3 +1,4 @@
+// One error envelope for every failure: Fastify's, the HTTP parser's, unknown routes (404) and wrong methods (405).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import FindMyWay from 'find-my-way';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -1,3 +1,4 @@
+// Strict JSON request bodies: refuses duplicate keys, unsafe integers, deep nesting, bad UTF-8 and poisoning keys.
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { invalidField, invalidInput } from '../errors.js';

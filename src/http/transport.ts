@@ -1,3 +1,4 @@
+// Connection-level limits of every server: the TLS policy, request and idle timeouts, connections per client.
 import { BlockList, isIPv4, type Socket } from 'node:net';
 import type { Server } from 'node:http';
 import type { ServerOptions as HttpsOptions } from 'node:https';

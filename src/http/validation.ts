@@ -1,3 +1,4 @@
+// The Ajv schema compiler for routes: strict bodies without coercion, coerced path and query strings.
 import { Ajv, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';

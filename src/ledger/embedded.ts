@@ -1,3 +1,4 @@
+// The nonce ledger on the registry's own store: reserve, burn, status, events and pruning.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../config/clock.js';
 import { invalidInput } from '../errors.js';

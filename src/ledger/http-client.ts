@@ -1,3 +1,4 @@
+// The nonce ledger as a remote `enigma-registry ledger` service, answering like the embedded one.
 import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { ApiError } from '../errors.js';

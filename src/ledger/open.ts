@@ -1,3 +1,4 @@
+// Opening the registry's default nonce ledger: the remote service at ledger.url, or embedded with its pruning timer.
 import type { Logger } from 'pino';
 import type { Clock } from '../config/clock.js';
 import type { Config } from '../config/schema.js';

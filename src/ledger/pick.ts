@@ -1,3 +1,4 @@
+// Choosing the nonce ledger for a challenge: the default or an allow-listed URL, and finding it again at validate.
 import { invalidInput } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { HttpLedger } from './http-client.js';

@@ -1,3 +1,4 @@
+// The nonce ledger's HTTP routes (reserve, burn, status, events, health), and their mount at /api/ledger.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiError, ErrorBodySchema, notFound, rateLimited } from '../errors.js';

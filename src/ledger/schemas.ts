@@ -1,6 +1,5 @@
+// Wire schemas of the nonce ledger service, shared by its routes and by HttpLedger, which checks answers with them.
 import { Type } from 'typebox';
-
-// Wire schemas of the ledger service, shared by its routes and by HttpLedger, which checks answers with them.
 
 export const NonceUuid = Type.String({
   pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',

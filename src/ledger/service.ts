@@ -1,3 +1,4 @@
+// `enigma-registry ledger` as a server: the nonce ledger alone over HTTP on the configured storage.
 import type { FastifyInstance } from 'fastify';
 import { boundUrl, createHttpApp } from '../http/base.js';
 import { timeoutOptions } from '../http/transport.js';

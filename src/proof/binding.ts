@@ -1,3 +1,4 @@
+// The tau a challenge hands the client: its MAC'd binding to nonce, ledger and build, and the circuit seed.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** What a challenge commits to; the registry keeps none of it, the client echoes it back inside `tau`. */

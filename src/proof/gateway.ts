@@ -1,3 +1,4 @@
+// The proof gateway: challenge, validate (burn, verdict, receipt) and the CLI proxy, each step in the audit trail.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { manifestOf, revokedError, type CircuitCatalog } from '../circuits/catalog.js';

@@ -1,3 +1,4 @@
+// The guess budget: per-client lockout, per-handle limit and the proof of work a challenge costs after failures.
 import type { Config } from '../config/schema.js';
 import { rateLimited } from '../errors.js';
 import { systemClock, type Clock } from '../config/clock.js';

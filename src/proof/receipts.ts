@@ -1,3 +1,4 @@
+// Signing proof receipts as EdDSA JWTs with rotating receipt keys, and the JWKS that verifies them.
 import { createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { Logger } from 'pino';

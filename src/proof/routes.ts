@@ -1,3 +1,4 @@
+// The proof routes: challenge, validate, the CLI proxy and the receipt JWKS at /.well-known/jwks.json.
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';

@@ -1,3 +1,4 @@
+// Opening the store a configuration names: memory, SQLite (also for "sled") or PostgreSQL.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';

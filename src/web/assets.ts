@@ -1,3 +1,4 @@
+// The built ceremony page's script and stylesheet, loaded once from build/web at start.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';

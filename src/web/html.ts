@@ -1,3 +1,4 @@
+// The HTML of the ceremony page, the error pages and the landing page, with escaping.
 import type { WebAssets } from './assets.js';
 
 /** Escapes text for HTML content and double-quoted attribute values. */

@@ -1,3 +1,4 @@
+// `GET /`: the landing page for browsers or a JSON index of where to go, and `GET /README.md`.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';

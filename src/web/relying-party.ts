@@ -1,3 +1,4 @@
+// The ceremony page's relying parties: the allow-listed origins and checks of `return_to` and `opener_origin`.
 import type { Config } from '../config/schema.js';
 
 /** The allow-lists of [ceremony], normalised to origins as browsers serialise them (lower-case host, no default port). */

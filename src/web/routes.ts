@@ -1,3 +1,4 @@
+// The hosted ceremony page `GET /ceremony/{handle}` with its HTML error pages, and its built assets.
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';

@@ -1,3 +1,4 @@
+// Time in tests: a manual clock the test moves, and a bounded wait for what another process makes true.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Clock } from '../../src/config/clock.js';
 

@@ -1,3 +1,4 @@
+// Node directory test helpers: test identities, envelopes sealed as the messenger daemon does, resolve opening.
 import { bytesToHex, hexToBytes, utf8ToBytes } from '../../src/crypto/encoding.js';
 import { x25519Generate, x25519PrivateFromRaw } from '../../src/crypto/x25519.js';
 import {

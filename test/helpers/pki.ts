@@ -1,3 +1,4 @@
+// A throwaway test CA with server and client certificates for 127.0.0.1, made with openssl.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

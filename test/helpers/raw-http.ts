@@ -1,3 +1,4 @@
+// Raw HTTP in tests: sends bytes as given (malformed requests included) and parses what comes back.
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 

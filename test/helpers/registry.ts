@@ -1,3 +1,4 @@
+// Registries for tests: one in process on a free port and temp state dir, JSON calls, and the CLI as a child.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,4 @@
+// Config sections of the /api half: circuits, admin, ledger, proof and guess budget, ceremony, demo, audit, metrics.
 import { Type } from 'typebox';
 
 // Sections of the /api half (circuit registry, ledger, proof gateway). Key entries rotate like the

@@ -1,3 +1,4 @@
+// Config sections of the node directory, as the Rust registry has them: rate limits, envelope, TLS, storage, PoW.
 import { Type } from 'typebox';
 
 // The Rust enigma-node-registry 0.0.2 sections, with its defaults. Files written for it load unchanged.

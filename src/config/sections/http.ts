@@ -1,3 +1,4 @@
+// The `[http]` config section: request, header and keep-alive timeouts and the per-client connection cap.
 import { Type } from 'typebox';
 
 /** What one connection may hold: time limits and a per-client connection cap (src/http/transport.ts). */

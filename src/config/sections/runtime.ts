@@ -1,3 +1,4 @@
+// The `[executor]` config section: wall time, memory, output and queue limits of sandboxed circuit runs.
 import { Type } from 'typebox';
 
 /** Sandboxed execution of circuits (src/executor). */

@@ -1,3 +1,4 @@
+// Circuit artifacts in memory (tests, storage.kind = "memory"), hash-checked like the file store.
 import { createHash } from 'node:crypto';
 import { ArtifactCorruptError, assertSha256, type ArtifactStore } from '../artifacts.js';
 

@@ -1,3 +1,4 @@
+// The audit trail in memory (tests, storage.kind = "memory"), keeping the newest events.
 import type { AuditEvent, AuditStore } from '../audit.js';
 import { nextCursor } from '../page.js';
 

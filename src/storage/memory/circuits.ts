@@ -1,3 +1,4 @@
+// The circuit catalog in memory (tests, storage.kind = "memory"): builds per handle and revoked SHA-256s.
 import type { BuildRecord, CircuitStore } from '../circuits.js';
 
 /** The catalog in Maps (tests, `storage.kind = "memory"`). */

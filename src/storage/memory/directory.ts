@@ -1,3 +1,4 @@
+// The node directory's storage in memory (tests, storage.kind = "memory"): identities, presence, node list.
 import { bytesToHex } from '../../crypto/encoding.js';
 import type { DirectoryStore } from '../directory.js';
 

@@ -1,3 +1,4 @@
+// The nonce ledger's storage in memory (tests, storage.kind = "memory"): bounded nonces and events, atomic burn.
 import { classifyRefusal, statusFromRow, type LedgerEvent, type LedgerStore, type NonceState } from '../ledger.js';
 
 interface Nonce {

@@ -1,3 +1,4 @@
+// Circuit artifacts as PostgreSQL rows, shared by replicas without a shared disk; hash-checked on read.
 import { createHash } from 'node:crypto';
 import { ArtifactCorruptError, assertSha256, type ArtifactStore } from '../artifacts.js';
 import type { PgPool } from './db.js';

@@ -1,3 +1,4 @@
+// The audit trail on PostgreSQL: its table, appends under the feed lock, pages and pruning.
 import { auditEventFromRow, type AuditRow, type AuditStore } from '../audit.js';
 import { nextCursor } from '../page.js';
 import { feedAppendLock, feedPages, type PgPool } from './db.js';

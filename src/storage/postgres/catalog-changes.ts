@@ -1,3 +1,4 @@
+// Catalog change notices on PostgreSQL (NOTIFY/LISTEN), so every replica's catalog cache drops what changed.
 import pg from 'pg';
 import type { CatalogChanges } from '../circuits.js';
 

@@ -1,3 +1,4 @@
+// The circuit catalog on PostgreSQL: builds, revocations and listings, each write notifying the replicas.
 import { BUILD_COLUMNS, buildFromRow, type BuildRow, type CircuitStore } from '../circuits.js';
 import { notifyCatalogChange } from './catalog-changes.js';
 import { transaction, type PgPool } from './db.js';

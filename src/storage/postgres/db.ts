@@ -1,3 +1,4 @@
+// PostgreSQL plumbing shared by the stores: pool, transactions, advisory locks, gap-free feed pages, migrations.
 import pg from 'pg';
 
 export type PgPool = pg.Pool;

@@ -1,3 +1,4 @@
+// The node directory's storage on PostgreSQL, safe with many replicas: identities, bounded presence, node list.
 import type { DirectoryStore } from '../directory.js';
 import { lockKey, transaction, type PgPool } from './db.js';
 

@@ -1,3 +1,4 @@
+// Opening every domain's store on one PostgreSQL database, migrations first; any number of replicas at once.
 import type { Store } from '../store.js';
 import { ARTIFACTS_MIGRATIONS, postgresArtifactStore } from './artifacts.js';
 import { AUDIT_MIGRATIONS, postgresAuditStore } from './audit.js';

@@ -1,3 +1,4 @@
+// The nonce ledger's storage on PostgreSQL: reserve and burn as single statements, with their event feed.
 import { classifyRefusal, statusFromRow, type LedgerEvent, type LedgerStore, type NonceRow } from '../ledger.js';
 import { feedAppendLock, feedPages, transaction, type PgPool } from './db.js';
 

@@ -1,3 +1,4 @@
+// Circuit artifacts as files named by SHA-256 beside the SQLite database, written atomically, hash-checked on read.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { access, readFile, rename, rm, writeFile } from 'node:fs/promises';

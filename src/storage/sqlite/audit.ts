@@ -1,3 +1,4 @@
+// The audit trail on SQLite: its table, appends, pages and pruning.
 import { auditEventFromRow, type AuditRow, type AuditStore } from '../audit.js';
 import { nextCursor } from '../page.js';
 import { migrate, write, type SqliteDb } from './db.js';

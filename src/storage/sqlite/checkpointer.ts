@@ -1,3 +1,4 @@
+// Checkpointing the SQLite WAL from a worker thread of its own, so checkpoints do not stall requests.
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 

@@ -1,3 +1,4 @@
+// The circuit catalog on SQLite: builds, revocations, listings, and change notices from other processes.
 import { BUILD_COLUMNS, buildFromRow, type BuildRow, type CatalogChanges, type CircuitStore } from '../circuits.js';
 import { migrate, write, type SqliteDb } from './db.js';
 

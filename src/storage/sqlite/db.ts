@@ -1,3 +1,4 @@
+// The SQLite database: opening in WAL mode, migrations, and group-committed writes that settle once durable.
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, fdatasync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';

@@ -1,3 +1,4 @@
+// The node directory's storage on SQLite: identities, bounded presence and the node list with per-client shares.
 import type { DirectoryStore, NodeShare } from '../directory.js';
 import { migrate, write, type SqliteDb } from './db.js';
 

@@ -1,3 +1,4 @@
+// The nonce ledger's storage on SQLite: reserve, the one-transaction burn, status, events and pruning.
 import { classifyRefusal, statusFromRow, type LedgerEvent, type LedgerStore, type NonceRow } from '../ledger.js';
 import { migrate, write, type SqliteDb } from './db.js';
 
