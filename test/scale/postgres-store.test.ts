@@ -272,6 +272,28 @@ describe('PostgreSQL store', { skip }, () => {
     assert.equal('handle' in one, false, 'null columns are left out');
   });
 
+  test('audit appends made together are committed together, in call order, with every value intact', async () => {
+    const awkward = ['a,b', '{x}', 'say "hi"', 'back\\slash', 'NULL', 'ünï 🔑', ''];
+    const entries = Array.from({ length: 30 }, (_, i) => ({
+      at: 1000 + i,
+      actor: `actor-${i}`,
+      step: 'batch-test',
+      outcome: String(i),
+      ...(i % 3 === 0 ? {} : { handle: `h${i}`, detail: awkward[i % awkward.length]! }),
+    }));
+    await Promise.all(entries.map((e) => a.audit.append(e)));
+    const stored = (await a.audit.list({ limit: 100_000 })).events.filter((e) => e.step === 'batch-test');
+    assert.deepEqual(
+      stored.map(({ seq: _, ...e }) => e),
+      entries,
+      'the values, and the order of the calls (seq)',
+    );
+    const rows = await sql<{ n: string }>(
+      "SELECT count(DISTINCT xmin::text) AS n FROM audit_events WHERE step = 'batch-test'",
+    );
+    assert.ok(Number(rows[0]!.n) < entries.length, `fewer commits than appends: ${rows[0]!.n}`);
+  });
+
   test('the ledger event feed pages in seq order with nothing skipped while replicas reserve and burn concurrently', async () => {
     const now = Date.now();
     const nonces = Array.from({ length: 40 }, () => ({ uuid: randomUUID(), tau: randomBytes(16).toString('hex') }));

@@ -1,7 +1,7 @@
 // The audit trail on PostgreSQL: its table, appends under the feed lock, pages and pruning.
-import { auditEventFromRow, type AuditRow, type AuditStore } from '../audit.js';
+import { auditEventFromRow, type AuditEntry, type AuditRow, type AuditStore } from '../audit.js';
 import { nextCursor } from '../page.js';
-import { feedAppendLock, feedPages, type PgPool } from './db.js';
+import { appendTogether, feedAppendLock, feedPages, type PgPool } from './db.js';
 
 export const AUDIT_MIGRATIONS = [
   `CREATE TABLE audit_events (
@@ -24,15 +24,30 @@ export function postgresAuditStore(pool: PgPool): AuditStore {
     'audit_events',
     'seq, at, actor, handle, sha256, nonce, step, outcome, detail',
   );
+  // One statement, one implicit transaction per batch: the feed's shared lock is taken before any seq is drawn
+  // (see feedPages in db.ts); the rows go in as one array per column.
+  const append = appendTogether<AuditEntry>((batch) =>
+    pool.query(
+      `WITH l AS (SELECT ${feedAppendLock('audit_events')})
+       INSERT INTO audit_events (at, actor, handle, sha256, nonce, step, outcome, detail)
+       SELECT e.at, e.actor, e.handle, e.sha256, e.nonce, e.step, e.outcome, e.detail
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+         WITH ORDINALITY AS e(at, actor, handle, sha256, nonce, step, outcome, detail, n), l
+       ORDER BY e.n`,
+      [
+        batch.map((e) => e.at),
+        batch.map((e) => e.actor),
+        batch.map((e) => e.handle ?? null),
+        batch.map((e) => e.sha256 ?? null),
+        batch.map((e) => e.nonce ?? null),
+        batch.map((e) => e.step),
+        batch.map((e) => e.outcome),
+        batch.map((e) => e.detail ?? null),
+      ],
+    ),
+  );
   return {
-    async append(e) {
-      // One statement, one implicit transaction: the feed's shared lock is taken before seq is drawn (see feedPages in db.ts).
-      await pool.query(
-        `WITH l AS (SELECT ${feedAppendLock('audit_events')})
-         INSERT INTO audit_events (at, actor, handle, sha256, nonce, step, outcome, detail) SELECT $1::bigint, $2, $3, $4, $5, $6, $7, $8 FROM l`,
-        [e.at, e.actor, e.handle ?? null, e.sha256 ?? null, e.nonce ?? null, e.step, e.outcome, e.detail ?? null],
-      );
-    },
+    append,
     async list({ after = 0, limit }) {
       const events = (await page(after, limit)).map(auditEventFromRow);
       return { events, next: nextCursor(events, limit) };
