@@ -3,20 +3,20 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { appendTogether } from '../../src/storage/postgres/db.js';
 
-/** A write whose every call the test settles by hand, and the batches it was called with. */
+/** A write whose every call the test settles by hand (failing it, or refusing some items), and its batches. */
 function manualWrite() {
-  const calls: { items: number[]; settle: (err?: Error) => void }[] = [];
+  const calls: { items: number[]; settle: (err?: Error, refused?: unknown[]) => void }[] = [];
   const write = (items: number[]) =>
-    new Promise<void>((resolve, reject) => {
-      calls.push({ items, settle: (err) => (err ? reject(err) : resolve()) });
+    new Promise<readonly unknown[] | undefined>((resolve, reject) => {
+      calls.push({ items, settle: (err, refused) => (err ? reject(err) : resolve(refused)) });
     });
   return { calls, write };
 }
 
 describe('appendTogether', () => {
-  test('the first append goes out alone at once; those made meanwhile go out together next', async () => {
+  test('with one write at a time: the first append goes out alone at once; those made meanwhile go out together next', async () => {
     const { calls, write } = manualWrite();
-    const append = appendTogether(write);
+    const append = appendTogether(write, 1);
     const first = append(1);
     assert.deepEqual(
       calls.map((c) => c.items),
@@ -40,7 +40,7 @@ describe('appendTogether', () => {
 
   test('a failed write rejects every caller of its batch, and the next batch is still written', async () => {
     const { calls, write } = manualWrite();
-    const append = appendTogether(write);
+    const append = appendTogether(write, 1);
     const first = append(1);
     const batch = [append(2), append(3)];
     calls[0]!.settle();
@@ -57,9 +57,46 @@ describe('appendTogether', () => {
     await later;
   });
 
+  test('a write may refuse single items of its batch: only their callers hear of it', async () => {
+    const { calls, write } = manualWrite();
+    const append = appendTogether(write, 1);
+    const first = append(1);
+    const batch = [append(2), append(3), append(4)];
+    calls[0]!.settle();
+    await first;
+    calls[1]!.settle(undefined, [undefined, new Error('3 is taken'), undefined]);
+    const outcomes = await Promise.allSettled(batch);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.match(String((outcomes[1] as PromiseRejectedResult).reason), /3 is taken/);
+  });
+
+  test('up to inFlight writes run at once: appends that find a free slot go out alone, the rest wait together', async () => {
+    const { calls, write } = manualWrite();
+    const append = appendTogether(write, 2);
+    const all = [1, 2, 3, 4, 5].map((i) => append(i));
+    assert.deepEqual(
+      calls.map((c) => c.items),
+      [[1], [2]],
+    );
+    calls[1]!.settle();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      calls.map((c) => c.items),
+      [[1], [2], [3, 4, 5]],
+      'the slot freed first takes everything queued',
+    );
+    calls[0]!.settle();
+    calls[2]!.settle();
+    await Promise.all(all);
+    assert.equal(calls.length, 3);
+  });
+
   test('a long queue is written in batches of at most 256', async () => {
     const { calls, write } = manualWrite();
-    const append = appendTogether(write);
+    const append = appendTogether(write, 1);
     const all = Array.from({ length: 600 }, (_, i) => append(i));
     for (let i = 0; i < 4; i++) {
       await Promise.resolve();

@@ -26,15 +26,16 @@ export function postgresAuditStore(pool: PgPool): AuditStore {
   );
   // One statement, one implicit transaction per batch: the feed's shared lock is taken before any seq is drawn
   // (see feedPages in db.ts); the rows go in as one array per column.
-  const append = appendTogether<AuditEntry>((batch) =>
-    pool.query(
-      `WITH l AS (SELECT ${feedAppendLock('audit_events')})
+  const append = appendTogether<AuditEntry>(async (batch) => {
+    await pool.query({
+      name: 'audit-append', // prepared once per connection
+      text: `WITH l AS (SELECT ${feedAppendLock('audit_events')})
        INSERT INTO audit_events (at, actor, handle, sha256, nonce, step, outcome, detail)
        SELECT e.at, e.actor, e.handle, e.sha256, e.nonce, e.step, e.outcome, e.detail
        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
          WITH ORDINALITY AS e(at, actor, handle, sha256, nonce, step, outcome, detail, n), l
        ORDER BY e.n`,
-      [
+      values: [
         batch.map((e) => e.at),
         batch.map((e) => e.actor),
         batch.map((e) => e.handle ?? null),
@@ -44,8 +45,9 @@ export function postgresAuditStore(pool: PgPool): AuditStore {
         batch.map((e) => e.outcome),
         batch.map((e) => e.detail ?? null),
       ],
-    ),
-  );
+    });
+    return undefined;
+  });
   return {
     append,
     async list({ after = 0, limit }) {

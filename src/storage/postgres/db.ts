@@ -54,31 +54,36 @@ export async function transaction<T>(pool: PgPool, fn: (c: PgClient) => Promise<
 const MAX_BATCH = 256;
 
 /**
- * Group commit for appends: the first append while none is being written goes out at once, alone; those that
- * arrive while a write runs are written together by the next, in one statement and one commit. Each caller
- * still waits for its own row to be committed, so an answered append is as durable as before, and an idle
- * registry adds no latency (no timer).
+ * Group commit for appends: up to `inFlight` writes run at once, each taking what is queued when it starts
+ * (an append that finds a free slot goes out at once, alone); appends that arrive while every slot is busy are
+ * written together by the next free one, in one statement and one commit. Each caller still waits for its own
+ * row's commit, so an answered append is as durable as before, and a quiet registry adds no latency (no timer,
+ * and a lone caller never waits for another's write). `write` may refuse single items: it returns, for each,
+ * an error or undefined; when it throws, every item of its batch is refused.
  */
-export function appendTogether<T>(write: (items: T[]) => Promise<unknown>): (item: T) => Promise<void> {
+export function appendTogether<T>(
+  write: (items: T[]) => Promise<readonly unknown[] | undefined>,
+  inFlight = 4,
+): (item: T) => Promise<void> {
   let queued: { item: T; settle: (err?: unknown) => void }[] = [];
-  let writing = false;
-  const drain = async () => {
-    writing = true;
+  let writers = 0;
+  const writer = async () => {
+    writers++;
     while (queued.length > 0) {
       const batch = queued.slice(0, MAX_BATCH);
       queued = queued.slice(batch.length);
-      const failure = await write(batch.map((b) => b.item)).then(
-        () => undefined,
-        (err: unknown) => err ?? new Error('append failed'),
+      const refused = await write(batch.map((b) => b.item)).then(
+        (r) => r ?? [],
+        (err: unknown) => batch.map(() => err ?? new Error('append failed')),
       );
-      for (const b of batch) b.settle(failure);
+      for (const [i, b] of batch.entries()) b.settle(refused[i]);
     }
-    writing = false;
+    writers--;
   };
   return (item) =>
     new Promise<void>((resolve, reject) => {
       queued.push({ item, settle: (err) => (err === undefined ? resolve() : reject(err)) });
-      if (!writing) void drain();
+      if (writers < inFlight) void writer();
     });
 }
 

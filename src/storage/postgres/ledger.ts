@@ -1,6 +1,6 @@
 // The nonce ledger's storage on PostgreSQL: reserve and burn as single statements, with their event feed.
 import { classifyRefusal, statusFromRow, type LedgerEvent, type LedgerStore, type NonceRow } from '../ledger.js';
-import { feedAppendLock, feedPages, transaction, type PgPool } from './db.js';
+import { appendTogether, feedAppendLock, feedPages, transaction, type PgPool } from './db.js';
 
 export const LEDGER_MIGRATIONS = [
   `CREATE TABLE ledger_nonces (
@@ -38,26 +38,51 @@ async function nonceRow(pool: PgPool, uuid: string): Promise<NonceRow | undefine
  */
 export function postgresLedgerStore(pool: PgPool): LedgerStore {
   const page = feedPages<LedgerEvent>(pool, 'ledger_events', 'seq, at, uuid, type');
+  // Reservations made together go in as one statement and one commit (appendTogether): the nonces and their
+  // events, the feed's shared lock taken before any event's seq is drawn (see feedPages in db.ts). A uuid
+  // already stored is refused alone.
+  const reserve = appendTogether<{ uuid: string; tau: string; expiresAt: number; now: number }>(async (batch) => {
+    // A uuid twice in one batch would be stored once but answered twice: the later ones are refused here.
+    const seen = new Set<string>();
+    const fresh = batch.filter((r) => !seen.has(r.uuid) && seen.add(r.uuid));
+    const { rows } = await pool.query<{ uuid: string }>({
+      // Prepared once per connection: the statement is planned once, not at every batch.
+      name: 'ledger-reserve',
+      text: `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+           WITH ORDINALITY AS r(uuid, tau, expires_at, at, n)),
+       l AS (SELECT ${feedAppendLock('ledger_events')}),
+       stored AS (
+         INSERT INTO ledger_nonces (uuid, tau, state, expires_at)
+         SELECT uuid, tau, 'RESERVED', expires_at FROM input ORDER BY n
+         ON CONFLICT (uuid) DO NOTHING RETURNING uuid)
+       INSERT INTO ledger_events (at, uuid, type)
+       SELECT input.at, input.uuid, 'reserved' FROM input JOIN stored USING (uuid), l ORDER BY input.n
+       RETURNING uuid`,
+      values: [
+        fresh.map((r) => r.uuid),
+        fresh.map((r) => r.tau),
+        fresh.map((r) => r.expiresAt),
+        fresh.map((r) => r.now),
+      ],
+    });
+    const stored = new Set(rows.map((r) => r.uuid));
+    return batch.map((r) =>
+      fresh.includes(r) && stored.has(r.uuid) ? undefined : new Error(`nonce ${r.uuid} is already in the ledger`),
+    );
+  });
   return {
-    async reserve(uuid, tau, expiresAt, now) {
-      // One statement, one implicit transaction, one round trip: the feed's shared lock (taken before the
-      // event's seq is drawn, see feedPages in db.ts) is held only to the commit, not across round trips.
-      await pool.query(
-        `WITH l AS (SELECT ${feedAppendLock('ledger_events')}),
-              n AS (INSERT INTO ledger_nonces (uuid, tau, state, expires_at) VALUES ($1, $2, 'RESERVED', $3) RETURNING uuid)
-         INSERT INTO ledger_events (at, uuid, type) SELECT $4::bigint, n.uuid, 'reserved' FROM n, l`,
-        [uuid, tau, expiresAt, now],
-      );
-    },
+    reserve: (uuid, tau, expiresAt, now) => reserve({ uuid, tau, expiresAt, now }),
     async spend(uuid, tau, now) {
       // The burn and its event in one statement (as reserve); the lock is taken only when the burn happened.
-      const spent = await pool.query(
-        `WITH s AS (UPDATE ledger_nonces SET state = 'SPENT', spent_at = $3, tau = NULL
+      const spent = await pool.query({
+        name: 'ledger-spend', // prepared once per connection
+        text: `WITH s AS (UPDATE ledger_nonces SET state = 'SPENT', spent_at = $3, tau = NULL
                     WHERE uuid = $1 AND tau = $2 AND state = 'RESERVED' AND expires_at > $3 RETURNING uuid),
               l AS (SELECT ${feedAppendLock('ledger_events')} FROM s)
          INSERT INTO ledger_events (at, uuid, type) SELECT $3::bigint, s.uuid, 'spent' FROM s, l`,
-        [uuid, tau, now],
-      );
+        values: [uuid, tau, now],
+      });
       if (spent.rowCount === 1) return { ok: true } as const;
       // Refused: say why, and record it. This read sees the row as committed by whichever burn won.
       const reason = classifyRefusal(await nonceRow(pool, uuid), tau, now);
