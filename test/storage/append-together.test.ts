@@ -13,6 +13,17 @@ function manualWrite() {
   return { calls, write };
 }
 
+/** One write at a time: 1 goes out alone and `rest` queue behind it; returns once 1 is written. */
+async function queuedBehindFirst(rest: number[]) {
+  const { calls, write } = manualWrite();
+  const append = appendTogether(write, 1);
+  const first = append(1);
+  const pending = rest.map((i) => append(i));
+  calls[0]!.settle();
+  await first;
+  return { calls, append, pending };
+}
+
 describe('appendTogether', () => {
   test('with one write at a time: the first append goes out alone at once; those made meanwhile go out together next', async () => {
     const { calls, write } = manualWrite();
@@ -39,12 +50,7 @@ describe('appendTogether', () => {
   });
 
   test('a failed write rejects every caller of its batch, and the next batch is still written', async () => {
-    const { calls, write } = manualWrite();
-    const append = appendTogether(write, 1);
-    const first = append(1);
-    const batch = [append(2), append(3)];
-    calls[0]!.settle();
-    await first;
+    const { calls, append, pending: batch } = await queuedBehindFirst([2, 3]);
     const later = append(4);
     calls[1]!.settle(new Error('disk full'));
     for (const r of await Promise.allSettled(batch)) {
@@ -58,12 +64,7 @@ describe('appendTogether', () => {
   });
 
   test('a write may refuse single items of its batch: only their callers hear of it', async () => {
-    const { calls, write } = manualWrite();
-    const append = appendTogether(write, 1);
-    const first = append(1);
-    const batch = [append(2), append(3), append(4)];
-    calls[0]!.settle();
-    await first;
+    const { calls, pending: batch } = await queuedBehindFirst([2, 3, 4]);
     calls[1]!.settle(undefined, [undefined, new Error('3 is taken'), undefined]);
     const outcomes = await Promise.allSettled(batch);
     assert.deepEqual(
