@@ -6,6 +6,7 @@ import pino from 'pino';
 import { resolveConfig } from '../../src/config/load.js';
 import { startLedgerService } from '../../src/ledger/service.js';
 import { clientErrorHandler } from '../../src/http/errors-plugin.js';
+import { ApiError, rateLimited } from '../../src/errors.js';
 import { defer } from '../helpers/cleanup.js';
 import { identityFor } from '../helpers/directory-client.js';
 import { makePki } from '../helpers/pki.js';
@@ -173,5 +174,21 @@ describe('the same envelopes over HTTPS', () => {
       assertEnvelope(await rawRequest(reg.url, request), status, code);
     assertEnvelope(await rawRequest(reg.url, get('/check_user/%ZZ')), 400, 'INVALID_INPUT');
     assert.equal((await rawRequest(reg.url, get('/nodes'))).status, 200);
+  });
+});
+
+test('a refusal of the client (4xx) is built without a stack; a server fault (5xx) keeps its stack', () => {
+  const limit = Error.stackTraceLimit;
+  const refused = rateLimited(3);
+  const fault = new ApiError('INTERNAL', 'no active envelope key');
+  assert.equal(refused.stack?.split('\n').length, 1, refused.stack);
+  assert.match(fault.stack ?? '', /\n\s+at /, 'the stack of a fault says where it came from');
+  assert.equal(Error.stackTraceLimit, limit, 'the limit is restored for every other error');
+  assert.deepEqual(refused.body(), {
+    error: {
+      code: 'RATE_LIMITED',
+      message: 'rate limit exceeded; retry after 3s',
+      details: { retry_after_seconds: 3 },
+    },
   });
 });
