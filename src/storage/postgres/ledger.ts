@@ -75,14 +75,15 @@ export function postgresLedgerStore(pool: PgPool): LedgerStore {
     reserve: (uuid, tau, expiresAt, now) => reserve({ uuid, tau, expiresAt, now }),
     async spend(uuid, tau, now) {
       // The burn and its event in one statement (as reserve); the lock is taken only when the burn happened.
-      const spent = await pool.query({
-        name: 'ledger-spend', // prepared once per connection
-        text: `WITH s AS (UPDATE ledger_nonces SET state = 'SPENT', spent_at = $3, tau = NULL
+      // Planned at every call, not prepared: as a named statement (a generic plan after five calls) it held
+      // burns at 650-690/s where 1000/s were asked (bench `validate @ 1000/s [postgres]`).
+      const spent = await pool.query(
+        `WITH s AS (UPDATE ledger_nonces SET state = 'SPENT', spent_at = $3, tau = NULL
                     WHERE uuid = $1 AND tau = $2 AND state = 'RESERVED' AND expires_at > $3 RETURNING uuid),
               l AS (SELECT ${feedAppendLock('ledger_events')} FROM s)
          INSERT INTO ledger_events (at, uuid, type) SELECT $3::bigint, s.uuid, 'spent' FROM s, l`,
-        values: [uuid, tau, now],
-      });
+        [uuid, tau, now],
+      );
       if (spent.rowCount === 1) return { ok: true } as const;
       // Refused: say why, and record it. This read sees the row as committed by whichever burn won.
       const reason = classifyRefusal(await nonceRow(pool, uuid), tau, now);
