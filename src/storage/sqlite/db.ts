@@ -34,10 +34,9 @@ export function openSqlite(path: string, walLimitBytes = 64 * 1024 * 1024): Sqli
   db.pragma('wal_autocheckpoint = 0'); // an automatic checkpoint would run under OFF and skip its syncs
   // When the writer starts the WAL over after a complete checkpoint, the file is cut back to this size.
   db.pragma(`journal_size_limit = ${walLimitBytes}`);
-  const sync = new WalSync(`${path}-wal`, new Checkpointer(path, CHECKPOINT_INTERVAL_MS), walLimitBytes);
-  sync.idle = () => {
+  const sync = new WalSync(`${path}-wal`, new Checkpointer(path, CHECKPOINT_INTERVAL_MS), walLimitBytes, () => {
     if (batches.has(db)) flush(db);
-  };
+  });
   walSyncs.set(db, sync);
   return db;
 }
@@ -109,8 +108,6 @@ class WalSync {
   private running = false;
   private queued: Array<(error?: Error) => void> = [];
   failure: Error | undefined;
-  /** Commits the writes held back while a sync ran (see flush); set by openSqlite. */
-  idle: () => void = () => undefined;
   lastCheckpoint = Date.now();
   /** Set while writes are held back for the checkpointer to empty the WAL. */
   holding: Promise<void> | undefined;
@@ -120,6 +117,8 @@ class WalSync {
     private readonly path: string,
     readonly checkpointer: Checkpointer,
     readonly limit: number,
+    /** Commits the writes held back while a sync ran (see flush). */
+    private readonly idle: () => void,
   ) {}
 
   /** The WAL's size on disk (0 before the first commit). */
