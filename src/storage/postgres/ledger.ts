@@ -42,9 +42,10 @@ export function postgresLedgerStore(pool: PgPool): LedgerStore {
   // events, the feed's shared lock taken before any event's seq is drawn (see feedPages in db.ts). A uuid
   // already stored is refused alone.
   const reserve = appendTogether<{ uuid: string; tau: string; expiresAt: number; now: number }>(async (batch) => {
-    // A uuid twice in one batch would be stored once but answered twice: the later ones are refused here.
-    const seen = new Set<string>();
-    const fresh = batch.filter((r) => !seen.has(r.uuid) && seen.add(r.uuid));
+    // A uuid twice in one batch would be stored once but answered twice: only its first call is sent.
+    const first = new Map<string, (typeof batch)[number]>();
+    for (const r of batch) if (!first.has(r.uuid)) first.set(r.uuid, r);
+    const fresh = [...first.values()];
     const { rows } = await pool.query<{ uuid: string }>({
       // Prepared once per connection: the statement is planned once, not at every batch.
       name: 'ledger-reserve',
@@ -68,7 +69,7 @@ export function postgresLedgerStore(pool: PgPool): LedgerStore {
     });
     const stored = new Set(rows.map((r) => r.uuid));
     return batch.map((r) =>
-      fresh.includes(r) && stored.has(r.uuid) ? undefined : new Error(`nonce ${r.uuid} is already in the ledger`),
+      first.get(r.uuid) === r && stored.has(r.uuid) ? undefined : new Error(`nonce ${r.uuid} is already in the ledger`),
     );
   });
   return {
