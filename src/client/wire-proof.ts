@@ -1,6 +1,6 @@
 // The proof flow's wire contract: challenge, validate and CLI proxy schemas, shared by the server and the SDK.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, utf8ToBytes } from './encoding.js';
 import { Type } from 'typebox';
 
 export const NonceUuid = Type.String({

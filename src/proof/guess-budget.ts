@@ -62,7 +62,7 @@ export class GuessBudget {
     try {
       this.admit({ client: after.client - 1, handle: after.handle });
     } catch (e) {
-      await this.measure(handle, client, -1, 0);
+      await this.settle(handle, client, false);
       throw e;
     }
     return after;
