@@ -116,7 +116,10 @@ describe('PoW solving in a browser', { skip }, () => {
     assert.deepEqual(r.workers, { created: 1, terminated: 1 });
   });
 
-  test('a worker solve reports progress, is cancelled by its AbortSignal, and the page stays responsive', async () => {
+  // A solve that never reports, or a page that stops running timers, is never cancelled: the test's timeout fails it.
+  test('a worker solve reports progress, is cancelled by its AbortSignal, and the page stays responsive', {
+    timeout: 60_000,
+  }, async () => {
     const page = await open('/');
     const r = await page.evaluate(async () => {
       const w = window as unknown as PageWindow;
@@ -125,10 +128,8 @@ describe('PoW solving in a browser', { skip }, () => {
       const timer = setInterval(() => ticks++, 20);
       const ac = new AbortController();
       // Cancelled on events: once two progress reports came and the page's 20 ms timer fired 20 times meanwhile.
-      // A solve that never reports, or a page that stops running timers, is cancelled after 30 s and fails below.
       const stopWhenSeen = () => progress.length >= 2 && ticks >= 20 && ac.abort(new Error('stop'));
       const poll = setInterval(stopWhenSeen, 50);
-      const deadline = setTimeout(() => ac.abort(new Error('no progress or no timers within 30 s')), 30_000);
       const error = await w.sdk
         .solvePow(
           { challenge: '00'.repeat(16), difficulty: 30, expires_ms: Date.now() + 60_000 },
@@ -140,7 +141,6 @@ describe('PoW solving in a browser', { skip }, () => {
         );
       clearInterval(timer);
       clearInterval(poll);
-      clearTimeout(deadline);
       return { error, progress, ticks, workers: w.workers };
     });
     assert.equal(r.error, 'stop');
