@@ -1,5 +1,6 @@
 // The package's programmatic entry point (`import { startRegistry } from 'enigma-registry'`): run a registry
 // inside another program, e.g. an integrator's test suite. The SDK is `enigma-registry/client`.
+import './http/tick-object-pin.js'; // first: before any module load can run a full GC
 import type { Logger } from 'pino';
 import { resolveConfig } from './config/load.js';
 import type { Config, ConfigInput } from './config/schema.js';

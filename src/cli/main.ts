@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `enigma-registry` executable: its subcommands, dispatch to each (loaded lazily), help and version.
+import '../http/tick-object-pin.js'; // first: before any module load can run a full GC
 import { version } from '../version.js';
 
 interface Command {
