@@ -11,6 +11,16 @@ import { x25519Generate, x25519Shared } from '../src/crypto/x25519.js';
 import { closeSqlite, openSqlite } from '../src/storage/sqlite/db.js';
 import { sqliteDirectoryStore } from '../src/storage/sqlite/directory.js';
 
+/** The identity the bench registers and resolves (its size sets the AEAD passes' cost). */
+export const benchIdentity = (user_id: string) => ({
+  user_id,
+  username_hint: null,
+  signing_public_key: [1, 2, 3],
+  encryption_public_key: [4, 5, 6],
+  signature: [7, 8, 9],
+  created_at_ms: Date.now(),
+});
+
 /** CPU µs per operation of the unavoidable parts. */
 export interface FloorParts {
   x25519: number;

@@ -14,10 +14,15 @@ export interface Row {
   /** The baseline the ratio was taken against (measured right before this scenario when it has a ratio target). */
   baseline_rps: number | null;
   ratio_to_baseline: number | null;
-  /** Directory scenarios: the least a request can cost, in CPU µs (the baseline's plus the unavoidable work, bench/floor.ts). */
+  /**
+   * Directory scenarios: the least a request can cost, in CPU µs: the floor server's under the same load
+   * (resolve, register: bench/floor-server.ts), else the baseline's plus the unavoidable work (bench/floor.ts).
+   */
   floor_us_per_op?: number;
-  /** What the floor is made of, µs each: `baseline` and the scenario's unavoidable parts. */
+  /** The sum of parts, µs each: `baseline` and the scenario's unavoidable parts. */
   floor_parts_us?: Record<string, number>;
+  /** Their total, shown beside a measured floor. */
+  floor_parts_sum_us?: number;
   /** cpu_us_per_op / floor_us_per_op. */
   cpu_ratio_to_floor?: number;
 }

@@ -17,7 +17,7 @@ import { closeSqlite, openSqlite } from '../src/storage/sqlite/db.js';
 import { sqliteLedgerStore } from '../src/storage/sqlite/ledger.js';
 import { runCli, spawnCli, spawnNode, tempDir, type SpawnedRegistry } from '../test/helpers/registry.js';
 import { benchExecutor } from './executor.js';
-import { floorOf, measureFloorParts, type FloorParts } from './floor.js';
+import { benchIdentity, floorOf, measureFloorParts, type FloorParts } from './floor.js';
 import { closedLoop, httpLoad, type Figures, type Row } from './measure.js';
 import { canPin, cpuSeconds, peakRssMb, pin } from './proc.js';
 import { postgresBenchStorage } from './postgres.js';
@@ -74,7 +74,8 @@ const TARGETS: Record<string, Target> = {
 };
 const targetOf = (scenario: string): Target | undefined => TARGETS[scenario.replace(/ \[postgres\]$/, '')];
 /** Whether `--only` lets a scenario run (the baseline always does). */
-const selected = (name: string): boolean => !only || only.test(name) || name === 'baseline';
+const selected = (name: string): boolean =>
+  !only || only.test(name) || name === 'baseline' || (name.startsWith('floor: ') && selected(name.slice(7)));
 
 const SECRET: SixzoneSecret = {
   symbols: 'BENCH42',
@@ -189,15 +190,30 @@ let baselineLoad: { pids: (number | undefined)[]; run: Load } | undefined;
 /** The unavoidable crypto and storage work, measured once per run when a directory scenario runs. */
 let floorParts: FloorParts | undefined;
 
-/** The row's floor: the baseline's CPU per request plus the scenario's unavoidable parts (bench/floor.ts). */
+/** The floor server (bench/floor-server.ts) once it runs; resolve and register are then judged on a measured floor. */
+let floorServer: SpawnedRegistry | undefined;
+/** Scenario → CPU µs per request of the floor server under that scenario's load, measured right before it. */
+const measuredFloors = new Map<string, number>();
+
+/**
+ * The row's floor: measured on the floor server when it ran for this scenario, else the baseline's CPU per
+ * request plus the scenario's unavoidable parts (bench/floor.ts). The sum of parts is kept beside a measured floor.
+ */
 function floorFields(name: string, cpu: number | null, baselineCpu: number | null | undefined): Partial<Row> {
   const parts = floorParts && floorOf(name, floorParts);
   if (!parts || cpu === null || baselineCpu === null || baselineCpu === undefined) return {};
   const floor_parts_us = Object.fromEntries(
     Object.entries({ baseline: baselineCpu, ...parts }).map(([k, v]) => [k, Number(v.toFixed(1))]),
   );
-  const floor_us_per_op = Math.round(Object.values(floor_parts_us).reduce((a, b) => a + b, 0));
-  return { floor_us_per_op, floor_parts_us, cpu_ratio_to_floor: Number((cpu / floor_us_per_op).toFixed(2)) };
+  const partsSum = Math.round(Object.values(floor_parts_us).reduce((a, b) => a + b, 0));
+  const measured = measuredFloors.get(name);
+  const floor_us_per_op = measured === undefined ? partsSum : Math.round(measured);
+  return {
+    floor_us_per_op,
+    floor_parts_us,
+    ...(measured !== undefined && { floor_parts_sum_us: partsSum }),
+    cpu_ratio_to_floor: Number((cpu / floor_us_per_op).toFixed(2)),
+  };
 }
 
 /**
@@ -240,10 +256,19 @@ async function scenario(
   const floorText =
     floor.floor_us_per_op === undefined
       ? ''
-      : `, floor ${floor.floor_us_per_op} µs/op ${JSON.stringify(floor.floor_parts_us)} → ${floor.cpu_ratio_to_floor}× floor`;
+      : `, floor ${floor.floor_us_per_op} µs/op ${floor.floor_parts_sum_us === undefined ? '' : `measured (sum of parts ${floor.floor_parts_sum_us}: `}${JSON.stringify(floor.floor_parts_us)}${floor.floor_parts_sum_us === undefined ? '' : ')'} → ${floor.cpu_ratio_to_floor}× floor`;
   log(
     `${name}: ${figures.rps} /s, p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms, server CPU ${cpu_us_per_op ?? '?'} µs/op (event loop ${main_thread_us_per_op ?? '?'})${against}${floorText}`,
   );
+}
+
+/** The floor server under `name`'s load, right before `name` runs: its row, and the floor `name` is judged on. */
+async function floorScenario(name: string, load: (url: string) => Load): Promise<void> {
+  if (!floorServer || !selected(name)) return;
+  const floorName = `floor: ${name}`;
+  await scenario(floorName, floorServer, load(floorServer.url));
+  const cpu = rows.find((r) => r.scenario === floorName)?.cpu_us_per_op;
+  if (cpu !== null && cpu !== undefined) measuredFloors.set(name, cpu);
 }
 
 const get = (path: string): autocannon.Request[] => [{ method: 'GET', path }];
@@ -344,14 +369,6 @@ async function startRegistry(dir: string, storageToml: string, publishCircuit = 
 }
 
 const DIRECTORY_SCENARIOS = ['envelope_pubkey', 'check_user', 'resolve', 'register'];
-const benchIdentity = (user_id: string) => ({
-  user_id,
-  username_hint: null,
-  signing_public_key: [1, 2, 3],
-  encryption_public_key: [4, 5, 6],
-  signature: [7, 8, 9],
-  created_at_ms: Date.now(),
-});
 const PROOF_PAIR = 'proof pair (challenge+solve+validate)';
 
 /** Proof pairs on one registry: challenge, solve, validate per connection loop. */
@@ -424,20 +441,19 @@ async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: s
   await scenario(`check_user${suffix}`, reg, (s) =>
     httpLoad({ url, connections: CONNECTIONS, seconds: s, requests: get(`/check_user/${fixed.handle}`) }),
   );
-  await scenario(`resolve${suffix}`, reg, (s) =>
+  const resolveLoad = (target: string) => (s: number) =>
     httpLoad({
-      url,
+      url: target,
       connections: CONNECTIONS,
       seconds: s,
       requests: postJson('/resolve', {
         handle: fixed.handle,
         requester_ephemeral_pubkey_hex: bytesToHex(sender.publicKey),
       }),
-    }),
-  );
-  await scenario(`register${suffix}`, reg, (s) =>
+    });
+  const registerLoad = (target: string) => (s: number) =>
     httpLoad({
-      url,
+      url: target,
       connections: CONNECTIONS,
       seconds: s,
       requests: [
@@ -448,8 +464,12 @@ async function directoryAndProof(label: string, reg: SpawnedRegistry, keysDir: s
           setupRequest: (req) => ({ ...req, body: registerBody() }),
         },
       ],
-    }),
-  );
+    });
+  await floorScenario(`resolve${suffix}`, resolveLoad);
+  await scenario(`resolve${suffix}`, reg, resolveLoad(url));
+  // The floor server writes to SQLite: it is the floor of the SQLite register only.
+  if (!label) await floorScenario('register', registerLoad);
+  await scenario(`register${suffix}`, reg, registerLoad(url));
 
   place(reg.child.pid, 'all');
   await scenario(`${PROOF_PAIR}${suffix}`, reg, (s) => proofPairs(url, CONNECTIONS, s));
@@ -565,6 +585,15 @@ async function main(): Promise<void> {
       httpLoad({ url: baseline.url, connections: CONNECTIONS, seconds: s, requests: get('/baseline') });
     await scenario('baseline', baseline, loadBaseline);
     baselineLoad = { pids: [baseline.child.pid], run: loadBaseline };
+    if (['resolve', 'register'].some(selected)) {
+      floorServer = await spawnNode(join(packageRoot, 'dist/bench/floor-server.js'), [
+        LOG_LEVEL,
+        join(dir.path, 'keys'),
+        dir.path,
+      ]);
+      started.push(floorServer);
+      place(floorServer.child.pid, 'server');
+    }
 
     const sqlite = await startRegistry(
       dir.path,
@@ -674,6 +703,7 @@ async function main(): Promise<void> {
       'cpu µs/op': r.cpu_us_per_op ?? '',
       'loop µs/op': r.main_thread_us_per_op ?? '',
       'floor µs/op': r.floor_us_per_op ?? '',
+      'parts µs/op': r.floor_parts_sum_us ?? '',
       'cpu/floor': r.cpu_ratio_to_floor ?? '',
       ratio: r.ratio_to_baseline ?? '',
       target: target?.text ?? '',
