@@ -65,13 +65,12 @@ export function appendTogether<T>(
   write: (items: T[]) => Promise<readonly unknown[] | undefined>,
   inFlight = 4,
 ): (item: T) => Promise<void> {
-  let queued: { item: T; settle: (err?: unknown) => void }[] = [];
+  const queued: { item: T; settle: (err?: unknown) => void }[] = [];
   let writers = 0;
   const writer = async () => {
     writers++;
     while (queued.length > 0) {
-      const batch = queued.slice(0, MAX_BATCH);
-      queued = queued.slice(batch.length);
+      const batch = queued.splice(0, MAX_BATCH);
       const refused = await write(batch.map((b) => b.item)).then(
         (r) => r ?? [],
         (err: unknown) => batch.map(() => err ?? new Error('append failed')),
