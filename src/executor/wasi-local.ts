@@ -31,101 +31,124 @@ export class Exit {
 
 const encoder = new TextEncoder();
 
-export interface LocalWasiOptions {
+export interface RunOptions {
   argv: string[];
   stdin: Uint8Array;
   /** stdout and stderr together; the write that crosses it throws OutputLimit. */
   outputBytes: number;
+}
+
+export interface RunOutput {
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+  truncated: boolean;
+}
+
+/**
+ * The local functions of one worker, reused run after run: `begin` sets a run's argv, stdin and output cap,
+ * `memory` is set once the instance exists, `end` hands the output over and drops the run's state. The
+ * functions are made once per worker: made afresh for every run, V8 optimized them again and again (each
+ * new closure started cold), which cost more CPU than the runs themselves while a worker warmed up.
+ */
+export class LocalWasi {
   /** The instance's memory, known only once it is instantiated. */
-  memory: () => WebAssembly.Memory;
-}
-
-export interface LocalWasi {
-  functions: Record<string, WasiFn>;
-  stdout(): Uint8Array;
-  stderr(): Uint8Array;
-  truncated(): boolean;
-}
-
-export function localWasi({ argv, stdin, outputBytes, memory }: LocalWasiOptions): LocalWasi {
-  const out: Uint8Array[] = [];
-  const err: Uint8Array[] = [];
-  let outLen = 0;
-  let errLen = 0;
-  let truncated = false;
-  let stdinPos = 0;
-  const view = () => new DataView(memory().buffer);
-  const args = argv.map((a) => encoder.encode(`${a}\0`));
+  memory: WebAssembly.Memory | undefined;
+  private args: Uint8Array[] = [];
+  private stdin: Uint8Array = new Uint8Array();
+  private stdinPos = 0;
+  private outputBytes = 0;
+  private out: Uint8Array[] = [];
+  private err: Uint8Array[] = [];
+  private outLen = 0;
+  private errLen = 0;
+  private truncated = false;
   // With no preopens there are no descriptors beyond 0–2, so every other fd is EBADF, as node:wasi answers.
-  const functions: Record<string, WasiFn> = {
-    fd_write(fd, iovs, iovsLen, nwritten) {
+  readonly functions: Record<string, WasiFn> = {
+    fd_write: (fd, iovs, iovsLen, nwritten) => {
       if (fd !== 1 && fd !== 2) return ERRNO_BADF;
-      const dv = view();
-      const mem = new Uint8Array(memory().buffer);
+      const dv = this.view();
+      const mem = new Uint8Array(this.memory!.buffer);
       let total = 0;
       for (let i = 0; i < iovsLen; i++) {
         const ptr = dv.getUint32(iovs + i * 8, true);
         const len = dv.getUint32(iovs + i * 8 + 4, true);
-        const room = outputBytes - outLen - errLen;
+        const room = this.outputBytes - this.outLen - this.errLen;
         const take = Math.min(len, room);
         const chunk = mem.slice(ptr, ptr + take);
         if (fd === 1) {
-          out.push(chunk);
-          outLen += take;
+          this.out.push(chunk);
+          this.outLen += take;
         } else {
-          err.push(chunk);
-          errLen += take;
+          this.err.push(chunk);
+          this.errLen += take;
         }
         total += take;
         if (take < len) {
-          truncated = true;
+          this.truncated = true;
           throw new OutputLimit();
         }
       }
       dv.setUint32(nwritten, total, true);
       return ERRNO_SUCCESS;
     },
-    fd_read(fd, iovs, iovsLen, nread) {
+    fd_read: (fd, iovs, iovsLen, nread) => {
       if (fd !== 0) return ERRNO_BADF;
-      const dv = view();
-      const mem = new Uint8Array(memory().buffer);
+      const dv = this.view();
+      const mem = new Uint8Array(this.memory!.buffer);
       let total = 0;
-      for (let i = 0; i < iovsLen && stdinPos < stdin.length; i++) {
+      for (let i = 0; i < iovsLen && this.stdinPos < this.stdin.length; i++) {
         const ptr = dv.getUint32(iovs + i * 8, true);
         const len = dv.getUint32(iovs + i * 8 + 4, true);
-        const chunk = stdin.subarray(stdinPos, stdinPos + len);
+        const chunk = this.stdin.subarray(this.stdinPos, this.stdinPos + len);
         mem.set(chunk, ptr);
-        stdinPos += chunk.length;
+        this.stdinPos += chunk.length;
         total += chunk.length;
       }
       dv.setUint32(nread, total, true);
       return ERRNO_SUCCESS;
     },
-    fd_close(fd) {
-      return fd <= 2 ? ERRNO_SUCCESS : ERRNO_BADF;
-    },
-    fd_renumber() {
-      return ERRNO_BADF;
-    },
-    args_sizes_get(argc, bufSize) {
-      return sizes(argc, bufSize, args);
-    },
-    args_get(argv, buf) {
-      return strings(argv, buf, args);
-    },
-    environ_sizes_get(count, bufSize) {
-      return sizes(count, bufSize, []);
-    },
-    environ_get(environ, buf) {
-      return strings(environ, buf, []);
-    },
-    proc_exit(code) {
+    fd_close: (fd) => (fd <= 2 ? ERRNO_SUCCESS : ERRNO_BADF),
+    fd_renumber: () => ERRNO_BADF,
+    args_sizes_get: (argc, bufSize) => this.sizes(argc, bufSize, this.args),
+    args_get: (argv, buf) => this.strings(argv, buf, this.args),
+    environ_sizes_get: (count, bufSize) => this.sizes(count, bufSize, []),
+    environ_get: (environ, buf) => this.strings(environ, buf, []),
+    proc_exit: (code) => {
       throw new Exit(code);
     },
   };
-  const sizes = (countPtr: number, sizePtr: number, list: Uint8Array[]) => {
-    if (!inBounds(countPtr, 4) || !inBounds(sizePtr, 4)) return ERRNO_FAULT;
-    const dv = view();
+
+  begin({ argv, stdin, outputBytes }: RunOptions): void {
+    this.memory = undefined;
+    this.args = argv.map((a) => encoder.encode(`${a}\0`));
+    this.stdin = stdin;
+    this.stdinPos = 0;
+    this.outputBytes = outputBytes;
+    this.out = [];
+    this.err = [];
+    this.outLen = 0;
+    this.errLen = 0;
+    this.truncated = false;
+  }
+
+  /** The run's output; the worker keeps no reference to its memory, stdin or output afterwards. */
+  end(): RunOutput {
+    const r = {
+      stdout: concat(this.out, this.outLen),
+      stderr: concat(this.err, this.errLen),
+      truncated: this.truncated,
+    };
+    this.begin({ argv: [], stdin: new Uint8Array(), outputBytes: 0 });
+    return r;
+  }
+
+  private view(): DataView {
+    return new DataView(this.memory!.buffer);
+  }
+
+  private sizes(countPtr: number, sizePtr: number, list: Uint8Array[]): number {
+    if (!this.inBounds(countPtr, 4) || !this.inBounds(sizePtr, 4)) return ERRNO_FAULT;
+    const dv = this.view();
     dv.setUint32(countPtr >>> 0, list.length, true);
     dv.setUint32(
       sizePtr >>> 0,
@@ -133,18 +156,19 @@ export function localWasi({ argv, stdin, outputBytes, memory }: LocalWasiOptions
       true,
     );
     return ERRNO_SUCCESS;
-  };
-  const strings = (ptrs: number, buf: number, list: Uint8Array[]) => {
+  }
+
+  private strings(ptrs: number, buf: number, list: Uint8Array[]): number {
     if (
-      !inBounds(ptrs, 4 * list.length) ||
-      !inBounds(
+      !this.inBounds(ptrs, 4 * list.length) ||
+      !this.inBounds(
         buf,
         list.reduce((n, a) => n + a.length, 0),
       )
     )
       return ERRNO_FAULT;
-    const dv = view();
-    const mem = new Uint8Array(memory().buffer);
+    const dv = this.view();
+    const mem = new Uint8Array(this.memory!.buffer);
     let at = buf >>> 0;
     list.forEach((a, i) => {
       dv.setUint32((ptrs >>> 0) + 4 * i, at, true);
@@ -152,15 +176,12 @@ export function localWasi({ argv, stdin, outputBytes, memory }: LocalWasiOptions
       at += a.length;
     });
     return ERRNO_SUCCESS;
-  };
-  // Pointers arrive as signed i32: read them as the unsigned addresses they are.
-  const inBounds = (ptr: number, len: number) => (ptr >>> 0) + len <= memory().buffer.byteLength;
-  return {
-    functions,
-    stdout: () => concat(out, outLen),
-    stderr: () => concat(err, errLen),
-    truncated: () => truncated,
-  };
+  }
+
+  /** Pointers arrive as signed i32: read them as the unsigned addresses they are. */
+  private inBounds(ptr: number, len: number): boolean {
+    return (ptr >>> 0) + len <= this.memory!.buffer.byteLength;
+  }
 }
 
 function concat(chunks: Uint8Array[], len: number): Uint8Array {

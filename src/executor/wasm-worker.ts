@@ -3,7 +3,7 @@
 import { openSync } from 'node:fs';
 import { WASI } from 'node:wasi';
 import { parentPort } from 'node:worker_threads';
-import { Exit, LOCAL, localWasi, OutputLimit, type WasiFn } from './wasi-local.js';
+import { Exit, LOCAL, LocalWasi, OutputLimit, type WasiFn } from './wasi-local.js';
 import { releaseMemory, takeMemory } from './wasm-memories.js';
 import {
   MEMORY_IMPORT,
@@ -26,6 +26,7 @@ const modules = new Map<string, Cached>();
 // fd_write on 0–2 are served from memory (wasi-local.ts), and close/renumber on them are refused so a circuit cannot
 // close or replace a descriptor of this process.
 const devNull = openSync('/dev/null', 'r+');
+const stdio = new LocalWasi();
 
 function cached(req: WorkerRequest): Cached {
   if (req.compiled) {
@@ -47,7 +48,7 @@ function cached(req: WorkerRequest): Cached {
 function run(req: WorkerRequest): WorkerResponse {
   const { module, memory: limits, imports: names, needsHost } = cached(req);
   let memory: WebAssembly.Memory | undefined;
-  const stdio = localWasi({ argv: req.argv, stdin: req.stdin, outputBytes: req.output_bytes, memory: () => memory! });
+  stdio.begin({ argv: req.argv, stdin: req.stdin, outputBytes: req.output_bytes });
 
   // Only for the functions served natively (clock, random, fdstat, …); never given stdio or a directory.
   const wasi = needsHost
@@ -75,6 +76,7 @@ function run(req: WorkerRequest): WorkerResponse {
     const instance = new WebAssembly.Instance(module, importObject);
     memory = pooled?.memory ?? (instance.exports.memory as WebAssembly.Memory | undefined);
     if (!(memory instanceof WebAssembly.Memory)) throw new Error('module has no memory');
+    stdio.memory = memory;
     // node:wasi binds to `exports.memory`; the module need not export the memory it imports.
     if (wasi)
       wasi.start({ exports: { ...instance.exports, memory } }); // then calls _start
@@ -98,9 +100,7 @@ function run(req: WorkerRequest): WorkerResponse {
   return {
     id: req.id,
     exit_code,
-    stdout: stdio.stdout(),
-    stderr: stdio.stderr(),
-    truncated: stdio.truncated(),
+    ...stdio.end(),
     memory_reused,
     ...(error ? { error } : {}),
   };

@@ -82,6 +82,22 @@ test('output flood: capped at output_bytes, stopped, reported as truncated', asy
   await hostSurvives();
 });
 
+test('one worker, run after run: no output, stdin, argv or truncation of a run reaches the next', async () => {
+  const one = new Executor(config({ concurrency: 1, wall_ms: 5000 }));
+  try {
+    const flood = await one.run(artifact(floodModule()), 'x', ['--first'], 'stdin of the first run', {
+      output_bytes: 1000,
+    });
+    assert.equal(flood.truncated, true);
+    const echo = await one.run(artifact(echoModule(0)), 'x', [], '');
+    assert.deepEqual([echo.exit_code, echo.stdout, echo.stderr, echo.truncated], [0, '', '', false]);
+    const argv = await one.run(artifact(argvModule()), 'validate-response', [], '');
+    assert.deepEqual(argv.stdout.split('\0'), ['circuit', 'validate-response', '']);
+  } finally {
+    await one.close();
+  }
+});
+
 test('a module importing beyond WASI preview 1 is refused', async () => {
   await assert.rejects(
     checkWasmModule(foreignImportModule()),
