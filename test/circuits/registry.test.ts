@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { signManifest, type ManifestFields } from '../../src/circuits/manifest.js';
+import type { ManifestFields } from '../../src/circuits/manifest.js';
 import { toBase64 } from '../../src/crypto/encoding.js';
 import { call, startTestRegistry } from '../helpers/registry.js';
-import { adminHeaders, newPublisher, publish, sha256Hex, type Minted } from '../proof/mint.js';
+import { adminHeaders, newPublisher, publish, sha256Hex, signedCircuit, type Minted } from '../proof/mint.js';
 import { sixzoneBytes } from './sixzone-artifact.js';
 
 const TOKEN = 'registry-test-token';
@@ -16,20 +15,8 @@ const BAD_IMPORTS = new Uint8Array([
   0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 2, 0x0b, 1, 3, 0x65, 0x6e, 0x76, 3, 0x66, 0x6f, 0x6f, 0, 0,
 ]);
 
-function signed(bytes: Uint8Array, o: Partial<ManifestFields> = {}, seed = publisher.seed): Minted {
-  const fields: ManifestFields = {
-    handle: 'plain',
-    version: '1.0.0',
-    build_id: randomUUID(),
-    kind: 'wasm',
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    size: bytes.length,
-    commands: ['info', 'challenge', 'validate-response'],
-    created_at: new Date().toISOString(),
-    ...o,
-  };
-  return { manifest: signManifest(fields, seed), bytes };
-}
+const signed = (bytes: Uint8Array, o: Partial<ManifestFields> = {}, seed = publisher.seed): Minted =>
+  signedCircuit(bytes, seed, { handle: 'plain', ...o });
 
 for (const kind of ['sqlite', 'memory'] as const) {
   describe(`circuit catalog over HTTP (${kind} store)`, () => {

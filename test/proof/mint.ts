@@ -1,8 +1,8 @@
 // Mints the real sixzone circuit for a test person, as `circuit mint` does, and publishes it over HTTP.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import type { Manifest } from '../../src/circuits/manifest.js';
+import { signManifest, type Manifest, type ManifestFields } from '../../src/circuits/manifest.js';
 import type { Clock } from '../../src/config/clock.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { mintSixzone as mint } from '../../src/circuits/mint.js';
@@ -37,6 +37,22 @@ export function mintSixzone(o: {
 }): Minted {
   const { manifest, artifact } = mint({ ...o, publisherSeed: o.publisher.seed, wasm: sixzoneBytes() });
   return { manifest, bytes: artifact };
+}
+
+/** Any module as a circuit build, its manifest signed with `seed`; wasm with the usual commands unless `o` says otherwise. */
+export function signedCircuit(bytes: Uint8Array, seed: Uint8Array, o: Partial<ManifestFields> = {}): Minted {
+  const fields: ManifestFields = {
+    handle: 'plain',
+    version: '1.0.0',
+    build_id: randomUUID(),
+    kind: 'wasm',
+    sha256: sha256Hex(bytes),
+    size: bytes.length,
+    commands: ['info', 'challenge', 'validate-response'],
+    created_at: new Date().toISOString(),
+    ...o,
+  };
+  return { manifest: signManifest(fields, seed), bytes };
 }
 
 export const adminHeaders = (token: string) => ({ authorization: `Bearer ${token}` });
