@@ -84,6 +84,22 @@ describe('seal', () => {
     refused(() => unsealSecret(s, [{ ...two.key, not_after_epoch_ms: 1000 }], binding, 2000), 'expired_key');
   });
 
+  it('a box key kept from an earlier unseal opens nothing more: tampering, another binding, expiry still refused', () => {
+    const { recipient, key } = keyPair('0102030405060708');
+    const expiring = { ...key, not_after_epoch_ms: 5000 };
+    const s = sealSecret(plain, recipient, binding);
+    assert.equal(text(unsealSecret(s, [expiring], binding, 1000)), text(plain));
+    assert.equal(text(unsealSecret(s, [expiring], binding, 1000)), text(plain)); // the kept key serves again
+    refused(() => unsealSecret(flip(s, 'ct_hex'), [expiring], binding, 1000), 'refused');
+    refused(() => unsealSecret(flip(s, 'nonce_hex'), [expiring], binding, 1000), 'refused');
+    refused(() => unsealSecret(s, [expiring], { handle: 'mallory', build_id: 'b-1' }, 1000), 'refused');
+    refused(() => unsealSecret(s, [expiring], binding, 6000), 'expired_key');
+    // Another secret sealed to the same key has a box key of its own.
+    const other = sealSecret(utf8ToBytes('{"symbols":"ZZZZ"}'), recipient, binding);
+    assert.equal(text(unsealSecret(other, [expiring], binding, 1000)), '{"symbols":"ZZZZ"}');
+    refused(() => unsealSecret({ ...other, epk_hex: s.epk_hex }, [expiring], binding, 1000), 'refused');
+  });
+
   it('refuses to seal to a low-order key and rejects malformed boxes', () => {
     assert.throws(
       () => sealSecret(plain, { kid_hex: '0102030405060708', x25519_public_key_hex: '00'.repeat(32) }, binding),
