@@ -1,5 +1,6 @@
 // The nonce ledger on the registry's own store: reserve, burn, status, events and pruning.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { v7 as uuidV7 } from 'uuid';
 import { systemClock, type Clock } from '../config/clock.js';
 import { invalidInput } from '../errors.js';
 import type { LedgerStore } from '../storage/ledger.js';
@@ -33,7 +34,10 @@ export class EmbeddedLedger implements Ledger {
       throw invalidInput(`ttl must be an integer from 1 to ${this.options.maxTtlSeconds} seconds`);
     const now = this.clock.now();
     const r: Reservation = {
-      uuid: randomUUID(),
+      // Time-ordered (UUIDv7, 74 random bits): stores key nonces by uuid, and a v4's random place in that
+      // index made every reserve and burn dirty a page of its own, so each commit wrote several pages to
+      // the WAL for a handful of nonces. In time order they share the index's last pages.
+      uuid: uuidV7({ msecs: now }),
       tau: randomBytes(16).toString('hex'),
       ttl,
       expires_at: now + ttl * 1000,

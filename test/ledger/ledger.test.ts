@@ -31,9 +31,10 @@ for (const kind of ['sqlite', 'memory'] as const) {
       return r.body as { uuid: string; tau: string; ttl: number; expires_at: number };
     };
 
-    test('reserve answers a v4 uuid, a 32-hex tau and the default TTL', async () => {
+    test('reserve answers a v7 uuid of the reservation time, a 32-hex tau and the default TTL', async () => {
       const r = await reserve();
-      assert.match(r.uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      assert.match(r.uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      assert.equal(Number.parseInt(r.uuid.replace('-', '').slice(0, 12), 16), clock.now());
       assert.match(r.tau, /^[0-9a-f]{32}$/);
       assert.equal(r.ttl, 300);
       assert.equal(r.expires_at, clock.now() + 300_000);
