@@ -55,7 +55,10 @@ export async function openStore(config: Config['storage'], o: StoreOptions): Pro
       };
     case 'sqlite':
     case 'sled': {
-      const db = openSqlite(config.path, config.wal_limit_mib * 1024 * 1024);
+      const db = openSqlite(config.path, {
+        walLimitBytes: config.wal_limit_mib * 1024 * 1024,
+        commitWindowMs: config.commit_window_ms,
+      });
       let changes: CatalogChanges | undefined;
       return {
         kind: 'sqlite',

@@ -15,7 +15,7 @@ const MiB = 1024 * 1024;
  * pauses for a checkpoint to catch up; returns the largest WAL size seen after any commit.
  */
 async function sustainedWrites(path: string, walLimit: number, rounds: number): Promise<number> {
-  const db = openSqlite(path, walLimit);
+  const db = openSqlite(path, { walLimitBytes: walLimit });
   db.exec('CREATE TABLE t (i INTEGER PRIMARY KEY, v BLOB NOT NULL)');
   const insert = db.prepare('INSERT INTO t (i, v) VALUES (?, ?)');
   const value = randomBytes(2048);

@@ -73,6 +73,11 @@ export const StorageSection = Type.Object(
     pool_size: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
     /** SQLite: past this WAL size, writes pause while a checkpoint copies and empties it. */
     wal_limit_mib: Type.Integer({ minimum: 1, default: 64 }),
+    /**
+     * SQLite: once a sync of the WAL ends, writes gather this long before the next commit (0: commit at
+     * once). Bounds the added latency of a durable write; under load it saves commits, syncs and WAL writes.
+     */
+    commit_window_ms: Type.Integer({ minimum: 0, maximum: 100, default: 1 }),
   },
   { additionalProperties: false, default: {} },
 );
