@@ -74,10 +74,10 @@ export const StorageSection = Type.Object(
     /** SQLite: past this WAL size, writes pause while a checkpoint copies and empties it. */
     wal_limit_mib: Type.Integer({ minimum: 1, default: 64 }),
     /**
-     * SQLite: once a sync of the WAL ends, writes gather this long before the next commit (0: commit at
-     * once). Bounds the added latency of a durable write; under load it saves commits, syncs and WAL writes.
+     * SQLite: once a sync of the WAL ends, writes gather this long before the next commit (0: commit at once).
+     * Pays only with many concurrent writers; a client writing one write after another waits it out each time.
      */
-    commit_window_ms: Type.Integer({ minimum: 0, maximum: 100, default: 1 }),
+    commit_window_ms: Type.Integer({ minimum: 0, maximum: 100, default: 0 }),
   },
   { additionalProperties: false, default: {} },
 );
