@@ -111,6 +111,9 @@ parentPort!.on('message', (req: WorkerRequest) => {
   try {
     res = run(req);
   } catch (e) {
+    // A run that failed before it started (no module, a failed node:wasi setup) keeps nothing either.
+    req.stdin.fill(0);
+    stdio.end();
     res = {
       id: req.id,
       exit_code: null,

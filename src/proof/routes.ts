@@ -14,7 +14,7 @@ const E = ErrorBodySchema;
 /**
  * The challenge reply as JSON text, with the circuit's challenge spliced in as the circuit printed it (the
  * gateway checked that it parses). Fastify sends a string with a JSON content type as it is; the 200 schema
- * still documents the shape (OpenAPI), and the flow tests parse every reply against it.
+ * still documents the shape (OpenAPI), and test/server/challenge-body.test.ts checks replies against it.
  */
 function challengeBody({ challengeJson, ...fields }: ChallengeResult): Static<typeof ChallengeReply> {
   return `${JSON.stringify(fields).slice(0, -1)},"challenge":${challengeJson}}` as unknown as Static<

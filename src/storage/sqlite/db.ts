@@ -124,9 +124,9 @@ const CHECKPOINT_INTERVAL_MS = 1000;
  * commit_delay; off by default, as there). A sync here takes ~0.2 ms, so a steady stream of writes otherwise
  * gets nearly a commit and a sync per write, and every commit rewrites the pages it touches (each table's and
  * index's last page): with 1 ms, proof pairs wrote 17-20 KB and 13-16 write calls per pair instead of 27-29 KB
- * and 18-19. But a client that writes one write after another waits out the window on each (the bench's
- * in-process ledger loop, one reserve+burn at a time, went from 1269 to 348 a second at 1 ms). A write that arrives while no sync
- * or window is open commits at once.
+ * and 18-19. But a client that writes one write after another waits out the window on each: the bench's
+ * in-process ledger loop (one reserve+burn at a time) went from 1269 to 348 a second at 1 ms. A write that
+ * arrives while no sync or window is open commits at once.
  */
 class WalSync {
   private fd: number | undefined;
