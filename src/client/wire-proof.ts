@@ -77,7 +77,11 @@ export const ExecReply = Type.Object({
 
 export const Jwks = Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unknown())) });
 
-/** What a client commits to and the gateway checks: hex SHA-256 of the UTF-8 string `nonce_uuid|tau|b1,b2,...`. */
+/** The string a client commits to: `nonce_uuid|tau|b1,b2,...`. */
+export const proofInput = (nonceUuid: string, tau: string, bearings: readonly string[]): string =>
+  `${nonceUuid}|${tau}|${bearings.join(',')}`;
+
+/** What a client commits to and the gateway checks: hex SHA-256 of the UTF-8 proofInput. */
 export function proofHash(nonceUuid: string, tau: string, bearings: readonly string[]): string {
-  return bytesToHex(sha256(utf8ToBytes(`${nonceUuid}|${tau}|${bearings.join(',')}`)));
+  return bytesToHex(sha256(utf8ToBytes(proofInput(nonceUuid, tau, bearings))));
 }

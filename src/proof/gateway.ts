@@ -1,5 +1,5 @@
 // The proof gateway: challenge, validate (burn, verdict, receipt) and the CLI proxy, each step in the audit trail.
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { manifestOf, revokedError, type CircuitCatalog } from '../circuits/catalog.js';
 import type { ApiEndpoint } from '../circuits/limits.js';
@@ -13,7 +13,7 @@ import type { Audit } from '../audit/audit.js';
 import type { Config } from '../config/schema.js';
 import { ledgerById, pickLedger, type LedgerChoices } from '../ledger/pick.js';
 import { burnRefused } from '../ledger/refusals.js';
-import { proofHash } from '../client/wire-proof.js';
+import { proofInput } from '../client/wire-proof.js';
 import type { AuditEntry } from '../storage/audit.js';
 import type { TauBinder } from './binding.js';
 import type { GuessBudget } from './guess-budget.js';
@@ -192,7 +192,10 @@ export class ProofGateway {
       if (!b || b.nonce_uuid.toLowerCase() !== body.nonce_uuid.toLowerCase() || b.handle !== handle)
         throw new ApiError('TAU_MISMATCH', 'tau does not belong to this nonce and circuit (or was altered)');
       note.sha256 = b.sha256;
-      const expected = Buffer.from(proofHash(b.nonce_uuid, tau, bearings), 'hex');
+      // The SDK's proofHash over the same proofInput; node:crypto here (~1 µs against ~10 in JS).
+      const expected = createHash('sha256')
+        .update(proofInput(b.nonce_uuid, tau, bearings))
+        .digest();
       if (!timingSafeEqual(expected, Buffer.from(proof_hash, 'hex')))
         throw invalidInput('proof_hash does not match SHA-256(nonce_uuid|tau|bearings)', {
           field: 'payload.proof_hash',

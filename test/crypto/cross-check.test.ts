@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { hkdfSync } from 'node:crypto';
+import { createHash, hkdfSync } from 'node:crypto';
 import { test } from 'node:test';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
@@ -10,6 +10,7 @@ import { concatBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { openEnvelope as sdkOpen, sealEnvelope as sdkSeal } from '../../src/client/envelope.js';
 import { parseHex as sdkParseHex } from '../../src/client/encoding.js';
+import { proofHash, proofInput } from '../../src/client/wire-proof.js';
 import { aeadOpen, aeadSeal } from '../../src/crypto/aead.js';
 import { blake3 } from '../../src/crypto/blake3.js';
 import { hexToBytes, parseHex, utf8ToBytes } from '../../src/crypto/encoding.js';
@@ -122,5 +123,22 @@ test('strict hex: the Buffer-based parser accepts and refuses exactly what the S
       assert.equal(ours && hex(ours), sdk && hex(sdk));
     }),
     { ...runs, numRuns: 2000 },
+  );
+});
+
+test('proof hash: node:crypto SHA-256 of proofInput (the gateway) equals the SDK’s proofHash, on any Unicode', () => {
+  fc.assert(
+    fc.property(
+      fc.uuid(),
+      fc.string({ unit: 'grapheme', maxLength: 300 }),
+      fc.array(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 16 }), { minLength: 1, maxLength: 12 }),
+      (nonce, tau, bearings) => {
+        const server = createHash('sha256')
+          .update(proofInput(nonce, tau, bearings))
+          .digest('hex');
+        assert.equal(server, proofHash(nonce, tau, bearings));
+      },
+    ),
+    runs,
   );
 });
