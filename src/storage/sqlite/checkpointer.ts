@@ -28,20 +28,20 @@ export class Checkpointer {
   }
 
   /**
-   * Copies the whole WAL into the database file and empties it. The caller must hold its writes back until
-   * this settles: with a writer going on, a checkpoint never catches up and the WAL only grows. Resolves
-   * false if it could not complete (a reader held on, or the thread stopped).
+   * Copies the whole WAL into the database file, so that the next commit starts the WAL over. The caller must
+   * hold its writes back until this settles: with a writer going on, a checkpoint never catches up and the
+   * WAL only grows. Resolves false if it could not complete (a reader held on, or the thread stopped).
    */
-  truncate(): Promise<boolean> {
+  restart(): Promise<boolean> {
     if (!this.alive || this.stopping) return Promise.resolve(false);
     return new Promise((resolve) => {
       const onExit = () => resolve(false);
       this.worker.once('exit', onExit);
-      this.worker.once('message', (m: { truncated: boolean }) => {
+      this.worker.once('message', (m: { restarted: boolean }) => {
         this.worker.off('exit', onExit);
-        resolve(m.truncated);
+        resolve(m.restarted);
       });
-      this.worker.postMessage('truncate');
+      this.worker.postMessage('restart');
     });
   }
 

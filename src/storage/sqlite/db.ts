@@ -41,7 +41,8 @@ export function openSqlite(path: string, opts: SqliteOptions = {}): SqliteDb {
   }
   db.pragma('synchronous = OFF');
   db.pragma('wal_autocheckpoint = 0'); // an automatic checkpoint would run under OFF and skip its syncs
-  // When the writer starts the WAL over after a complete checkpoint, the file is cut back to this size.
+  // When the writer starts the WAL over after a complete checkpoint, the file is cut back to this size (and
+  // kept at it: later commits overwrite it, see limitWal).
   db.pragma(`journal_size_limit = ${walLimitBytes}`);
   const sync = new WalSync(
     `${path}-wal`,
@@ -158,12 +159,13 @@ class WalSync {
    * Called after a commit. Under a steady stream of writes a PASSIVE checkpoint never catches up with the
    * writer, so SQLite never starts the WAL over and it grows without end (1.6 GiB for a 61 MiB database).
    * Past the limit, writes are held back (queued, not blocking the event loop) while the checkpointer copies
-   * everything, syncs the database file and truncates the WAL; then `resume` commits what queued meanwhile.
-   * A truncation that could not complete is retried a checkpoint interval later.
+   * everything and syncs the database file; then `resume` commits what queued meanwhile, and that commit
+   * starts the WAL over (SQLite cuts the file back to the limit, journal_size_limit). The file grows past the
+   * limit only when the WAL does. A checkpoint that could not complete is retried a checkpoint interval later.
    */
   limitWal(resume: () => void): void {
     if (this.holding || Date.now() < this.retryAt || this.walBytes() <= this.limit) return;
-    this.holding = this.checkpointer.truncate().then((done) => {
+    this.holding = this.checkpointer.restart().then((done) => {
       this.holding = undefined;
       this.retryAt = done ? 0 : Date.now() + CHECKPOINT_INTERVAL_MS;
       resume();
@@ -314,13 +316,13 @@ function flush(db: SqliteDb): void {
  * The fallback when the checkpointer thread has died: the same checkpoint on the event loop. Under
  * `synchronous = NORMAL` it syncs the WAL before and the database file after copying, so the WAL may be
  * reused (overwritten) afterwards without losing data. Here no write runs meanwhile, so past the limit a
- * TRUNCATE checkpoint completes and empties the WAL.
+ * RESTART checkpoint completes and the next commit starts the WAL over.
  */
 function checkpoint(db: SqliteDb, sync: WalSync): void {
   sync.lastCheckpoint = Date.now();
   db.pragma('synchronous = NORMAL');
   try {
-    db.pragma(`wal_checkpoint(${sync.walBytes() > sync.limit ? 'TRUNCATE' : 'PASSIVE'})`);
+    db.pragma(`wal_checkpoint(${sync.walBytes() > sync.limit ? 'RESTART' : 'PASSIVE'})`);
   } finally {
     db.pragma('synchronous = OFF');
   }
