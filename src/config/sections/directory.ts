@@ -71,7 +71,7 @@ export const StorageSection = Type.Object(
     /** PostgreSQL connection URL for kind = "postgres". */
     url: Type.Optional(Type.String({ minLength: 1 })),
     pool_size: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
-    /** SQLite: past this WAL size, writes pause while a checkpoint copies and empties it. */
+    /** SQLite: past this WAL size, writes pause while a checkpoint copies it back; the WAL then starts over. */
     wal_limit_mib: Type.Integer({ minimum: 1, default: 64 }),
     /**
      * SQLite: once a sync of the WAL ends, writes gather this long before the next commit (0: commit at once).

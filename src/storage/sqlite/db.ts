@@ -7,7 +7,7 @@ import { Checkpointer } from './checkpointer.js';
 export type SqliteDb = Database.Database;
 
 export interface SqliteOptions {
-  /** Past this WAL size, writes pause while a checkpoint copies and empties it (`storage.wal_limit_mib`). */
+  /** Past this WAL size, writes pause while a checkpoint copies it back, then it starts over (`wal_limit_mib`). */
   walLimitBytes?: number;
   /** How long writes gather for the next commit once a sync ends (`storage.commit_window_ms`; 0: none). */
   commitWindowMs?: number;
@@ -137,7 +137,7 @@ class WalSync {
   private queued: Array<(error?: Error) => void> = [];
   failure: Error | undefined;
   lastCheckpoint = Date.now();
-  /** Set while writes are held back for the checkpointer to empty the WAL. */
+  /** Set while writes are held back for the checkpointer to copy the whole WAL back (see limitWal). */
   holding: Promise<void> | undefined;
   private retryAt = 0;
 
