@@ -8,7 +8,7 @@ import { ARTIFACTS_MIGRATIONS } from '../../src/storage/postgres/artifacts.js';
 import { AUDIT_MIGRATIONS } from '../../src/storage/postgres/audit.js';
 import { CIRCUITS_MIGRATIONS } from '../../src/storage/postgres/circuits.js';
 import { DIRECTORY_MIGRATIONS } from '../../src/storage/postgres/directory.js';
-import { LEDGER_MIGRATIONS } from '../../src/storage/postgres/ledger.js';
+import { BURN, LEDGER_MIGRATIONS } from '../../src/storage/postgres/ledger.js';
 import { feedAppendLock, feedPages, lockKey, type Feed, type PgPool } from '../../src/storage/postgres/db.js';
 import { openPostgresStore } from '../../src/storage/postgres/index.js';
 import { until } from '../helpers/clock.js';
@@ -232,6 +232,32 @@ describe('PostgreSQL store', { skip }, () => {
     assert.deepEqual(rows, [{ state: 'EXPIRED', tau: null }], 'tombstone without tau');
     await a.ledger.prune(now + 200_000, 1);
     assert.equal(await a.ledger.status(u1, now), undefined, 'spent nonce forgotten after retention');
+  });
+
+  test('the burn planned once on an empty ledger still finds its nonce by primary key when thousands are reserved', async () => {
+    // What a prepared burn meets: its plan is made on the first calls, when a new ledger is empty and was never
+    // analysed, and then kept for the life of the connection.
+    const fresh = await freshSchema();
+    const c = new pg.Client({ connectionString: fresh.url });
+    await c.connect();
+    try {
+      for (const m of LEDGER_MIGRATIONS) await c.query(m);
+      await c.query('SET plan_cache_mode = force_generic_plan');
+      await c.query(`PREPARE burn (text, text, bigint) AS ${BURN}`);
+      await c.query("EXECUTE burn('unknown', 'aa', 0)");
+      await c.query(
+        "INSERT INTO ledger_nonces SELECT gen_random_uuid()::text, md5(g::text), 'RESERVED', $1::bigint + g, NULL FROM generate_series(1, 5000) g",
+        [Date.now()],
+      );
+      const plan = (await c.query<{ 'QUERY PLAN': string }>("EXPLAIN EXECUTE burn('unknown', 'aa', 0)")).rows
+        .map((r) => r['QUERY PLAN'])
+        .join('\n');
+      assert.match(plan, /Index Scan using ledger_nonces_pkey/, plan);
+      assert.doesNotMatch(plan, /ledger_nonces_state_expiry/, plan);
+    } finally {
+      await c.end();
+      await fresh.drop();
+    }
   });
 
   test('event feeds page in seq order with nothing skipped while replicas append concurrently', async () => {
