@@ -11,6 +11,11 @@ export interface Row {
   cpu_us_per_op: number | null;
   /** The same for its event-loop thread alone, the part that cannot spread over cores. */
   main_thread_us_per_op: number | null;
+  /**
+   * [postgres] rows: CPU time the local PostgreSQL server's processes spent per request or pair. SQLite's
+   * work is inside the registry's own figure; PostgreSQL's is here, on the same cores. null: not local.
+   */
+  db_cpu_us_per_op?: number | null;
   /** The baseline the ratio was taken against (measured right before this scenario when it has a ratio target). */
   baseline_rps: number | null;
   ratio_to_baseline: number | null;

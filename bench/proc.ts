@@ -1,6 +1,6 @@
 // What Linux tells about a server process under load: peak RSS, CPU time, and pinning to cores.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
@@ -25,6 +25,33 @@ export function cpuSeconds(pid: number | undefined, tid?: number): number | null
   } catch {
     return null;
   }
+}
+
+/** CPU seconds used so far by each running process whose command name is `comm` (e.g. the local `postgres`). */
+export function cpuByPid(comm: string): Map<number, number> {
+  const found = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== comm) continue;
+    } catch {
+      continue; // exited meanwhile
+    }
+    const cpu = cpuSeconds(Number(entry));
+    if (cpu !== null) found.set(Number(entry), cpu);
+  }
+  return found;
+}
+
+/**
+ * CPU seconds those processes spent between two `cpuByPid` readings: one started in between counts whole,
+ * one that exited in between is missed. null when the second reading found none (the server is elsewhere).
+ */
+export function cpuBetween(before: Map<number, number>, after: Map<number, number>): number | null {
+  if (after.size === 0) return null;
+  let sum = 0;
+  for (const [pid, cpu] of after) sum += cpu - (before.get(pid) ?? 0);
+  return sum;
 }
 
 export const canPin = spawnSync('taskset', ['-V']).status === 0;

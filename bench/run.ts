@@ -19,7 +19,7 @@ import { runCli, spawnCli, spawnNode, tempDir, type SpawnedRegistry } from '../t
 import { benchExecutor } from './executor.js';
 import { benchIdentity, floorOf, measureFloorParts, type FloorParts } from './floor.js';
 import { closedLoop, httpLoad, type Figures, type Row } from './measure.js';
-import { canPin, cpuSeconds, peakRssMb, pin } from './proc.js';
+import { canPin, cpuBetween, cpuByPid, cpuSeconds, peakRssMb, pin } from './proc.js';
 import { postgresBenchStorage } from './postgres.js';
 
 const { values: opts } = parseArgs({
@@ -100,6 +100,7 @@ interface Measured {
   figures: Figures;
   cpu_us_per_op: number | null;
   main_thread_us_per_op: number | null;
+  db_cpu_us_per_op?: number | null;
 }
 type Load = (seconds: number) => Promise<Figures>;
 
@@ -121,16 +122,19 @@ class Tally {
   private seconds = 0;
   private cpu: number | null = 0;
   private main: number | null = 0;
+  private db: number | null = 0;
   private readonly p50: number[] = [];
   private p99 = 0;
   constructor(
     private readonly pids: readonly (number | undefined)[],
     readonly run: Load,
+    /** The command name of a local database server whose CPU is counted too (`postgres`). */
+    private readonly dbComm?: string,
   ) {}
 
   async slice(seconds: number): Promise<void> {
     const pids = this.pids;
-    const before = { all: cpuOf(pids, 'all'), main: cpuOf(pids, 'main') };
+    const before = { all: cpuOf(pids, 'all'), main: cpuOf(pids, 'main'), db: this.dbComm && cpuByPid(this.dbComm) };
     const started = performance.now();
     const f = await this.run(seconds);
     const elapsed = (performance.now() - started) / 1000;
@@ -138,6 +142,7 @@ class Tally {
       sum === null || t0 === null || t1 === null ? null : sum + t1 - t0;
     this.cpu = add(this.cpu, before.all, cpuOf(pids, 'all'));
     this.main = add(this.main, before.main, cpuOf(pids, 'main'));
+    if (this.dbComm && before.db) this.db = add(this.db, 0, cpuBetween(before.db, cpuByPid(this.dbComm)));
     this.ops += f.rps * elapsed;
     this.seconds += elapsed;
     this.p50.push(f.p50_ms);
@@ -152,14 +157,20 @@ class Tally {
       figures: { rps: Math.round(this.ops / this.seconds), p50_ms: p50, p99_ms: this.p99 },
       cpu_us_per_op: perOp(this.cpu),
       main_thread_us_per_op: perOp(this.main),
+      ...(this.dbComm && { db_cpu_us_per_op: perOp(this.db) }),
     };
   }
 }
 
 /** Warm-up, then the measured run, with the server's CPU time per request (all threads, and its event loop alone). */
-async function measure(pids: readonly (number | undefined)[], run: Load, warmup: number): Promise<Measured> {
+async function measure(
+  pids: readonly (number | undefined)[],
+  run: Load,
+  warmup: number,
+  dbComm?: string,
+): Promise<Measured> {
   await run(warmup);
-  const t = new Tally(pids, run);
+  const t = new Tally(pids, run, dbComm);
   await t.slice(SECONDS);
   return t.result();
 }
@@ -235,12 +246,15 @@ async function scenario(
   if (!selected(name)) return;
   // Several servers (replicas): their CPU adds up per op, and the RSS is the largest one's.
   const pids = [server ?? []].flat().map((s) => s.child.pid);
+  // On PostgreSQL the store's work runs in the database server, on the same cores: counted beside the registry's.
+  const dbComm = name.includes('[postgres') ? 'postgres' : undefined;
   const paired =
     targetOf(name)?.ratio && baselineLoad
-      ? await measureAgainstBaseline(new Tally(pids, run), new Tally(baselineLoad.pids, baselineLoad.run))
+      ? await measureAgainstBaseline(new Tally(pids, run, dbComm), new Tally(baselineLoad.pids, baselineLoad.run))
       : undefined;
   const adjacent = paired?.baseline;
-  const { figures, cpu_us_per_op, main_thread_us_per_op } = paired?.scenario ?? (await measure(pids, run, warmup));
+  const { figures, cpu_us_per_op, main_thread_us_per_op, db_cpu_us_per_op } =
+    paired?.scenario ?? (await measure(pids, run, warmup, dbComm));
   const baselineRow = rows.find((r) => r.scenario === 'baseline');
   const baseline_rps = name.includes('[in-process]') ? null : (adjacent?.figures ?? baselineRow ?? figures).rps;
   const ratio_to_baseline = baseline_rps === null ? null : Number((figures.rps / baseline_rps).toFixed(3));
@@ -251,6 +265,7 @@ async function scenario(
     rss_mb: maxRssMb(pids),
     cpu_us_per_op,
     main_thread_us_per_op,
+    ...(db_cpu_us_per_op !== undefined && { db_cpu_us_per_op }),
     baseline_rps,
     ratio_to_baseline,
     ...floor,
@@ -263,7 +278,7 @@ async function scenario(
       ? ''
       : `, floor ${floor.floor_us_per_op} µs/op ${floor.floor_parts_sum_us === undefined ? '' : `measured (sum of parts ${floor.floor_parts_sum_us}: `}${JSON.stringify(floor.floor_parts_us)}${floor.floor_parts_sum_us === undefined ? '' : ')'} → ${floor.cpu_ratio_to_floor}× floor`;
   log(
-    `${name}: ${figures.rps} /s, p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms, server CPU ${cpu_us_per_op ?? '?'} µs/op (event loop ${main_thread_us_per_op ?? '?'})${against}${floorText}`,
+    `${name}: ${figures.rps} /s, p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms, server CPU ${cpu_us_per_op ?? '?'} µs/op (event loop ${main_thread_us_per_op ?? '?'})${db_cpu_us_per_op === undefined ? '' : `, PostgreSQL CPU ${db_cpu_us_per_op ?? '? (not local)'} µs/op`}${against}${floorText}`,
   );
 }
 
@@ -523,7 +538,16 @@ const REPLICAS_SCENARIO = `${PROOF_PAIR} [postgres, 2 replicas]`;
  * at least as fast as one (the CPU, not a lock, must be the ceiling).
  */
 function printScaleOut(): void {
-  const rps = (name: string) => rows.find((r) => r.scenario === name)?.rps;
+  const row = (name: string) => rows.find((r) => r.scenario === name);
+  const rps = (name: string) => row(name)?.rps;
+  // What a pair costs the machine: the registry's CPU, and on PostgreSQL the database server's beside it.
+  const cpu = (name: string) => {
+    const r = row(name);
+    if (r?.cpu_us_per_op == null || r.db_cpu_us_per_op === null) return '';
+    return r.db_cpu_us_per_op === undefined
+      ? `${r.cpu_us_per_op}`
+      : `${r.cpu_us_per_op} + ${r.db_cpu_us_per_op} = ${r.cpu_us_per_op + r.db_cpu_us_per_op}`;
+  };
   const sqlite = rps(PROOF_PAIR);
   const one = rps(`${PROOF_PAIR} [postgres]`);
   const two = rps(REPLICAS_SCENARIO);
@@ -532,11 +556,21 @@ function printScaleOut(): void {
     a === undefined || b === undefined ? undefined : Number((a / b).toFixed(2));
   const judged = (r: number | undefined, min: number) => (r === undefined ? '' : r >= min ? 'yes' : 'NO');
   const [oneVsSqlite, twoVsSqlite, twoVsOne] = [ratio(one, sqlite), ratio(two, sqlite), ratio(two, one)];
+  const cpuColumn = 'CPU µs/pair (registry + db)';
   console.table([
-    { 'proof pairs': 'SQLite', 'pairs/s': sqlite ?? '', 'vs SQLite': '', 'vs 1 replica': '', target: '', met: '' },
+    {
+      'proof pairs': 'SQLite',
+      'pairs/s': sqlite ?? '',
+      [cpuColumn]: cpu(PROOF_PAIR),
+      'vs SQLite': '',
+      'vs 1 replica': '',
+      target: '',
+      met: '',
+    },
     {
       'proof pairs': 'PostgreSQL, 1 replica',
       'pairs/s': one ?? '',
+      [cpuColumn]: cpu(`${PROOF_PAIR} [postgres]`),
       'vs SQLite': oneVsSqlite ?? '',
       'vs 1 replica': '',
       target: '≥ 0.8 × SQLite',
@@ -545,6 +579,7 @@ function printScaleOut(): void {
     {
       'proof pairs': 'PostgreSQL, 2 replicas',
       'pairs/s': two ?? '',
+      [cpuColumn]: cpu(REPLICAS_SCENARIO),
       'vs SQLite': twoVsSqlite ?? '',
       'vs 1 replica': twoVsOne ?? '',
       target: '≥ 1 × 1 replica',
@@ -711,6 +746,7 @@ async function main(): Promise<void> {
       'rss MB': r.rss_mb ?? '',
       'cpu µs/op': r.cpu_us_per_op ?? '',
       'loop µs/op': r.main_thread_us_per_op ?? '',
+      'db µs/op': r.db_cpu_us_per_op ?? '',
       'floor µs/op': r.floor_us_per_op ?? '',
       'parts µs/op': r.floor_parts_sum_us ?? '',
       'cpu/floor': r.cpu_ratio_to_floor ?? '',

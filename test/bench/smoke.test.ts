@@ -42,7 +42,15 @@ test('npm run bench -- --quick runs every scenario and writes results.json', { t
   if (names.includes('proof pair (challenge+solve+validate) [postgres]')) {
     assert.ok(names.includes('proof pair (challenge+solve+validate) [postgres, 2 replicas]'), 'two-replica scenario');
     assert.match(r.stdout, /PostgreSQL, 2 replicas/);
+    // The database server runs on this machine here: its CPU per op is counted beside the registry's.
+    // Every proof pair writes to it; envelope_pubkey never touches it, so it may read 0.
+    for (const row of rows.filter((x) => x.scenario.includes('[postgres')))
+      assert.equal(typeof row.db_cpu_us_per_op, 'number', `${row.scenario}: no PostgreSQL CPU figure`);
+    for (const row of rows.filter((x) => x.scenario.startsWith('proof pair') && x.scenario.includes('[postgres')))
+      assert.ok(row.db_cpu_us_per_op! > 0, `${row.scenario}: PostgreSQL spent no CPU on proof pairs`);
   }
+  for (const row of rows.filter((x) => !x.scenario.includes('[postgres')))
+    assert.equal(row.db_cpu_us_per_op, undefined, `${row.scenario}: a database CPU figure without PostgreSQL`);
   for (const row of rows) {
     assert.ok(row.rps > 0, `${row.scenario} measured nothing`);
     assert.ok(row.p99_ms >= row.p50_ms, `${row.scenario} percentiles out of order`);
