@@ -16,7 +16,7 @@ function manualWrite() {
 /** One write at a time: 1 goes out alone and `rest` queue behind it; returns once 1 is written. */
 async function queuedBehindFirst(rest: number[]) {
   const { calls, write } = manualWrite();
-  const append = appendTogether(write, 1);
+  const append = appendTogether(write);
   const first = append(1);
   const pending = rest.map((i) => append(i));
   calls[0]!.settle();
@@ -25,9 +25,9 @@ async function queuedBehindFirst(rest: number[]) {
 }
 
 describe('appendTogether', () => {
-  test('with one write at a time: the first append goes out alone at once; those made meanwhile go out together next', async () => {
+  test('one write at a time: the first append goes out alone at once; those made meanwhile go out together next', async () => {
     const { calls, write } = manualWrite();
-    const append = appendTogether(write, 1);
+    const append = appendTogether(write);
     const first = append(1);
     assert.deepEqual(
       calls.map((c) => c.items),
@@ -74,30 +74,9 @@ describe('appendTogether', () => {
     assert.match(String((outcomes[1] as PromiseRejectedResult).reason), /3 is taken/);
   });
 
-  test('up to inFlight writes run at once: appends that find a free slot go out alone, the rest wait together', async () => {
-    const { calls, write } = manualWrite();
-    const append = appendTogether(write, 2);
-    const all = [1, 2, 3, 4, 5].map((i) => append(i));
-    assert.deepEqual(
-      calls.map((c) => c.items),
-      [[1], [2]],
-    );
-    calls[1]!.settle();
-    await new Promise((r) => setImmediate(r));
-    assert.deepEqual(
-      calls.map((c) => c.items),
-      [[1], [2], [3, 4, 5]],
-      'the slot freed first takes everything queued',
-    );
-    calls[0]!.settle();
-    calls[2]!.settle();
-    await Promise.all(all);
-    assert.equal(calls.length, 3);
-  });
-
   test('a long queue is written in batches of at most 256', async () => {
     const { calls, write } = manualWrite();
-    const append = appendTogether(write, 1);
+    const append = appendTogether(write);
     const all = Array.from({ length: 600 }, (_, i) => append(i));
     for (let i = 0; i < 4; i++) {
       await Promise.resolve();
