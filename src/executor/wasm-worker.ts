@@ -93,7 +93,6 @@ function run(req: WorkerRequest): WorkerResponse {
       error = atCap ? `memory limit reached (${req.memory_bytes / 1048576} MiB): ${msg}` : msg;
     }
   } finally {
-    req.stdin.fill(0); // it may hold a circuit secret: gone from this thread as soon as the run ends
     if (pooled) releaseMemory(pooled);
   }
   const memory_reused = pooled?.reused ?? false;
@@ -111,9 +110,7 @@ parentPort!.on('message', (req: WorkerRequest) => {
   try {
     res = run(req);
   } catch (e) {
-    // A run that failed before it started (no module, a failed node:wasi setup) keeps nothing either.
-    req.stdin.fill(0);
-    stdio.end();
+    stdio.end(); // a run that failed before it started (no module, a failed node:wasi setup) keeps nothing either
     res = {
       id: req.id,
       exit_code: null,
@@ -123,6 +120,8 @@ parentPort!.on('message', (req: WorkerRequest) => {
       memory_reused: false,
       error: String(e),
     };
+  } finally {
+    req.stdin.fill(0); // it may hold a circuit secret: gone from this thread once the run ends, however it ended
   }
   parentPort!.postMessage(res, [res.stdout.buffer, res.stderr.buffer] as ArrayBuffer[]);
 });

@@ -62,7 +62,7 @@ describe('local demo', () => {
     await second.close();
     // Revoked in the store (as `circuit revoke` would) while the registry is down: the next start publishes a new build.
     const store = await openStore(
-      { kind: 'sqlite', path: config.storage.path, pool_size: 1, wal_limit_mib: 64, commit_window_ms: 1 },
+      { kind: 'sqlite', path: config.storage.path, pool_size: 1, wal_limit_mib: 64, commit_window_ms: 0 },
       {
         presenceMaxEntries: 10,
         artifactDir: join(dir.path, 'artifacts'),
