@@ -140,8 +140,9 @@ class Tally {
     const elapsed = (performance.now() - started) / 1000;
     const add = (sum: number | null, t0: number | null, t1: number | null) =>
       sum === null || t0 === null || t1 === null ? null : sum + t1 - t0;
-    this.cpu = add(this.cpu, before.all, cpuOf(pids, 'all'));
+    // The event loop's window lies inside the whole process's (read first before, last after), as its time does.
     this.main = add(this.main, before.main, cpuOf(pids, 'main'));
+    this.cpu = add(this.cpu, before.all, cpuOf(pids, 'all'));
     if (this.dbComm && before.db) this.db = add(this.db, 0, cpuBetween(before.db, cpuByPid(this.dbComm)));
     this.ops += f.rps * elapsed;
     this.seconds += elapsed;
